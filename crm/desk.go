@@ -1,0 +1,221 @@
+package crm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+)
+
+// DeskConfig tunes the booking rules.
+type DeskConfig struct {
+	Calendar Calendar
+	// SlotCapacity is how many citizens one slot of one service takes, unless the operator
+	// wrote a slot row with its own capacity.
+	SlotCapacity int
+	// LeadTime is how far ahead a slot must start to be bookable today: time to get there.
+	LeadTime time.Duration
+	// Now is the clock; tests set it.
+	Now func() time.Time
+}
+
+// Desk is the front desk of the domain: what the channels (through flows) ask of the CRM.
+// It validates against the in-memory catalogue and calendar and leaves storage to the Store.
+type Desk struct {
+	store   Store
+	cfg     DeskConfig
+	catalog atomic.Pointer[Catalog]
+}
+
+// NewDesk loads the catalogue from the store.
+func NewDesk(ctx context.Context, store Store, cfg DeskConfig) (*Desk, error) {
+	if cfg.Calendar.Location == nil {
+		cfg.Calendar.Location = time.UTC
+	}
+	if cfg.Calendar.SlotMinutes <= 0 {
+		return nil, errors.New("calendar: slot length must be positive")
+	}
+	if cfg.SlotCapacity <= 0 {
+		return nil, errors.New("slot capacity must be positive")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	d := &Desk{store: store, cfg: cfg}
+	if err := d.Reload(ctx); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// Reload rebuilds the catalogue from the store, so operators' edits (a new holiday, a county
+// desk opening) take effect without a restart. Hops in flight keep the catalogue they began with.
+func (d *Desk) Reload(ctx context.Context) error {
+	data, err := d.store.ReferenceData(ctx)
+	if err != nil {
+		return fmt.Errorf("load reference data: %w", err)
+	}
+	if len(data.Centres) == 0 {
+		return errors.New("load reference data: no centres in the store (run huduma seed)")
+	}
+	d.catalog.Store(NewCatalog(data))
+	return nil
+}
+
+// Catalog is the current reference data.
+func (d *Desk) Catalog() *Catalog { return d.catalog.Load() }
+
+// Calendar is the opening timetable.
+func (d *Desk) Calendar() Calendar { return d.cfg.Calendar }
+
+// Now is the desk's clock in local time.
+func (d *Desk) Now() time.Time { return d.cfg.Now().In(d.cfg.Calendar.Location) }
+
+// Today is the current civil date in local time.
+func (d *Desk) Today() time.Time { return DateOf(d.Now()) }
+
+// OpenDays lists the next n days, from today, on which a citizen can still book a slot.
+func (d *Desk) OpenDays(n int) []time.Time {
+	cat := d.Catalog()
+	var days []time.Time
+	earliest := d.earliestStart()
+	// Look a year ahead at most: a calendar with every day closed must not loop forever.
+	for day, i := d.Today(), 0; len(days) < n && i < 366; day, i = day.AddDate(0, 0, 1), i+1 {
+		starts := d.cfg.Calendar.SlotStarts(cat, day)
+		if len(starts) == 0 {
+			continue
+		}
+		if !d.cfg.Calendar.Instant(day, starts[len(starts)-1]).Before(earliest) {
+			days = append(days, day)
+		}
+	}
+	return days
+}
+
+func (d *Desk) earliestStart() time.Time { return d.Now().Add(d.cfg.LeadTime) }
+
+// FreeTimes lists the start times on day that still have a free place for the service at the
+// centre, soonest first.
+func (d *Desk) FreeTimes(ctx context.Context, centre, service string, day time.Time) ([]int, error) {
+	cat := d.Catalog()
+	if !cat.Offers(centre, service) {
+		return nil, ErrNotBookable
+	}
+	usage, err := d.store.SlotUsage(ctx, centre, service, day)
+	if err != nil {
+		return nil, fmt.Errorf("slot usage %s/%s/%s: %w", centre, service, day.Format(time.DateOnly), err)
+	}
+	full := make(map[int]bool, len(usage))
+	for _, u := range usage {
+		if u.Booked >= u.Capacity {
+			full[u.Start] = true
+		}
+	}
+	earliest := d.earliestStart()
+	var free []int
+	for _, s := range d.cfg.Calendar.SlotStarts(cat, day) {
+		if !full[s] && !d.cfg.Calendar.Instant(day, s).Before(earliest) {
+			free = append(free, s)
+		}
+	}
+	return free, nil
+}
+
+// Booking is a citizen's request for a place.
+type Booking struct {
+	Phone          Phone
+	Centre         string
+	Service        string
+	Day            time.Time
+	Start          int
+	IdempotencyKey string
+}
+
+// Book checks the request against the catalogue and calendar and books it. The appointment
+// is committed when Book returns without error.
+func (d *Desk) Book(ctx context.Context, b Booking) (Appointment, error) {
+	if err := d.checkSlot(b.Centre, b.Service, b.Day, b.Start); err != nil {
+		return Appointment{}, err
+	}
+	// A reference collision is rare (1 in 10^8 per pair) but must not fail a booking.
+	for attempt := 0; ; attempt++ {
+		ref, err := NewReference()
+		if err != nil {
+			return Appointment{}, err
+		}
+		a, err := d.store.Book(ctx, NewAppointment{
+			Ref: ref, Phone: b.Phone, Centre: b.Centre, Service: b.Service,
+			Day: DateOf(b.Day), Start: b.Start, Capacity: d.cfg.SlotCapacity,
+			IdempotencyKey: b.IdempotencyKey, CreatedAt: d.cfg.Now().UTC(),
+		})
+		if errors.Is(err, ErrReferenceTaken) && attempt < 5 {
+			continue
+		}
+		if err != nil {
+			return Appointment{}, fmt.Errorf("book %s/%s: %w", b.Centre, b.Service, err)
+		}
+		return a, nil
+	}
+}
+
+// Reschedule moves an appointment to another slot at the same centre for the same service.
+func (d *Desk) Reschedule(ctx context.Context, phone Phone, ref Reference, centre, service string, day time.Time, start int) (Appointment, error) {
+	if err := d.checkSlot(centre, service, day, start); err != nil {
+		return Appointment{}, err
+	}
+	a, err := d.store.Reschedule(ctx, phone, ref, DateOf(day), start, d.cfg.SlotCapacity)
+	if err != nil {
+		return Appointment{}, fmt.Errorf("reschedule: %w", err)
+	}
+	return a, nil
+}
+
+func (d *Desk) checkSlot(centre, service string, day time.Time, start int) error {
+	cat := d.Catalog()
+	if !cat.Offers(centre, service) || !d.cfg.Calendar.IsSlot(cat, day, start) {
+		return ErrNotBookable
+	}
+	if d.cfg.Calendar.Instant(day, start).Before(d.earliestStart()) {
+		return ErrNotBookable
+	}
+	return nil
+}
+
+// Cancel cancels one of the phone's appointments and frees its place.
+func (d *Desk) Cancel(ctx context.Context, phone Phone, ref Reference) (Appointment, error) {
+	a, err := d.store.Cancel(ctx, phone, ref)
+	if err != nil {
+		return Appointment{}, fmt.Errorf("cancel: %w", err)
+	}
+	return a, nil
+}
+
+// Upcoming lists the phone's booked appointments from today on.
+func (d *Desk) Upcoming(ctx context.Context, phone Phone) ([]Appointment, error) {
+	list, err := d.store.Upcoming(ctx, phone, d.Today())
+	if err != nil {
+		return nil, fmt.Errorf("upcoming appointments: %w", err)
+	}
+	return list, nil
+}
+
+// Language is the phone's remembered language ("" before the first choice).
+func (d *Desk) Language(ctx context.Context, phone Phone) (Lang, error) {
+	l, err := d.store.Language(ctx, phone)
+	if err != nil {
+		return "", fmt.Errorf("language: %w", err)
+	}
+	return l, nil
+}
+
+// SetLanguage remembers the phone's language for every later session and channel.
+func (d *Desk) SetLanguage(ctx context.Context, phone Phone, l Lang) error {
+	if !l.Valid() {
+		return fmt.Errorf("language %q is not served", l)
+	}
+	if err := d.store.SetLanguage(ctx, phone, l); err != nil {
+		return fmt.Errorf("set language: %w", err)
+	}
+	return nil
+}

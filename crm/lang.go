@@ -1,0 +1,13 @@
+package crm
+
+// Lang is a language a citizen is served in. Huduma serves every citizen-facing text in English
+// and Kiswahili; a citizen's choice is remembered per phone number.
+type Lang string
+
+const (
+	English Lang = "en"
+	Swahili Lang = "sw"
+)
+
+// Valid reports whether l is a language we serve.
+func (l Lang) Valid() bool { return l == English || l == Swahili }

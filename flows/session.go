@@ -1,0 +1,112 @@
+package flows
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/huduma-connect/huduma/crm"
+)
+
+// ErrNoSession means the session store holds no (unexpired) session under that key.
+var ErrNoSession = errors.New("no such session")
+
+// SessionStore keeps sessions between hops. Sessions expire on their own (the store's TTL);
+// a session that ends mid-booking is also kept under the phone number for a short resume
+// window, so the citizen is offered to continue on the next dial.
+type SessionStore interface {
+	// Load returns the session saved under id, or ErrNoSession.
+	Load(ctx context.Context, id string) (*Session, error)
+	// Save writes the session. With keepForResume it also keeps a copy under the session's
+	// phone for the resume window; without, it removes any such copy. It is one round trip.
+	Save(ctx context.Context, s *Session, keepForResume bool) error
+	// LoadResumable returns the copy kept for the phone, or ErrNoSession.
+	LoadResumable(ctx context.Context, phone crm.Phone) (*Session, error)
+	// DropResumable forgets the copy kept for the phone.
+	DropResumable(ctx context.Context, phone crm.Phone) error
+}
+
+// Session is one citizen's conversation on one channel: where they are in the menus, what
+// they have chosen so far, and the last answer (so a repeated request is answered the same).
+type Session struct {
+	ID      string    `json:"id"`
+	Phone   crm.Phone `json:"phone"`
+	Lang    crm.Lang  `json:"lang,omitempty"`
+	Started time.Time `json:"started"`
+
+	State  string `json:"state"`
+	Page   int    `json:"page,omitempty"`
+	Screen Screen `json:"screen"`
+	// Error is the short error line shown above the screen after wrong input.
+	Error string `json:"error,omitempty"`
+
+	Draft Draft `json:"draft,omitempty"`
+
+	// LastRequest and LastReply let a channel answer a repeated request (same session, same
+	// input history) with the reply it already gave, without running anything again.
+	LastRequest string `json:"last_request"`
+	LastReply   string `json:"last_reply"`
+	Hops        int    `json:"hops"`
+}
+
+// Draft is what the citizen has chosen so far in the booking and appointment menus.
+type Draft struct {
+	County      string        `json:"county,omitempty"`
+	Centre      string        `json:"centre,omitempty"`
+	Service     string        `json:"service,omitempty"`
+	Day         string        `json:"day,omitempty"` // YYYY-MM-DD
+	Start       int           `json:"start,omitempty"`
+	Appointment crm.Reference `json:"appointment,omitempty"`
+}
+
+// MarshalBinary encodes the session for a session store. Every store uses this one encoding,
+// so the embedded and the Redis store hold exactly the same thing.
+func (s *Session) MarshalBinary() ([]byte, error) {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return nil, fmt.Errorf("encode session: %w", err)
+	}
+	return b, nil
+}
+
+// UnmarshalBinary decodes what MarshalBinary wrote.
+func (s *Session) UnmarshalBinary(b []byte) error {
+	if err := json.Unmarshal(b, s); err != nil {
+		return fmt.Errorf("decode session: %w", err)
+	}
+	return nil
+}
+
+// Option is one numbered choice on a screen. Numbers are positions (1-based) in Options.
+type Option struct {
+	Label string `json:"l"`
+	Value string `json:"v"`
+}
+
+// InputKind is what a screen expects the citizen to type.
+type InputKind string
+
+const (
+	InputChoice InputKind = "choice" // a number from the options
+	InputText   InputKind = "text"   // free text (a reference, a description)
+	InputNone   InputKind = ""       // a final screen
+)
+
+// Screen is what a flow shows: a prompt, numbered options, and what it expects back. It is
+// channel-neutral: USSD renders it as text, voice as speech, SMS as a message.
+type Screen struct {
+	// Key is the catalogue key of the prompt, so a channel can choose a recording for it.
+	Key     string    `json:"key"`
+	Text    string    `json:"text"`
+	Options []Option  `json:"options,omitempty"`
+	Input   InputKind `json:"input,omitempty"`
+	// End marks the last screen of a session.
+	End bool `json:"end,omitempty"`
+	// Pages are the indexes in Options where each page starts, so that every page fits a
+	// small screen; one page when empty.
+	Pages []int `json:"pages,omitempty"`
+	// Nav says the 0 (back) and 00 (main menu) conventions apply here.
+	Nav bool `json:"nav,omitempty"`
+}
