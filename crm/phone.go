@@ -38,21 +38,19 @@ func ParsePhone(s string) (Phone, error) {
 	return Phone("+254" + s), nil
 }
 
-// Masked keeps the country code, the operator prefix and the last two digits: enough for an
+// Masked keeps the country code, the first digit and the last two digits: enough for an
 // operator to tell numbers apart in a log, not enough to call anyone.
 func (p Phone) Masked() string { return MaskPhone(string(p)) }
 
 // LogValue makes slog print the masked number wherever a Phone is logged.
 func (p Phone) LogValue() slog.Value { return slog.StringValue(p.Masked()) }
 
-// MaskPhone masks any phone-like string, valid or not, for logging untrusted input.
+// MaskPhone masks any phone-like string, valid or not, for logging untrusted input: at most
+// the first third (five characters) and the last two characters stay.
 func MaskPhone(s string) string {
 	if len(s) <= 4 {
 		return strings.Repeat("*", len(s))
 	}
-	keep := 6
-	if len(s) < 10 {
-		keep = 2
-	}
+	keep := min(5, len(s)/3+1)
 	return s[:keep] + strings.Repeat("*", len(s)-keep-2) + s[len(s)-2:]
 }

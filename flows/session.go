@@ -59,6 +59,9 @@ type Draft struct {
 	Day         string        `json:"day,omitempty"` // YYYY-MM-DD
 	Start       int           `json:"start,omitempty"`
 	Appointment crm.Reference `json:"appointment,omitempty"`
+	// ResumeState is where a dropped session stood, while the citizen is asked whether to
+	// continue from there.
+	ResumeState string `json:"resume_state,omitempty"`
 }
 
 // MarshalBinary encodes the session for a session store. Every store uses this one encoding,

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/huduma-connect/huduma/crm"
+)
+
+// config is everything the gateway can be told. Each setting comes from a flag, else from
+// its environment variable (the form containers and systemd use), else its default: with
+// nothing set at all, the gateway runs on a laptop.
+type config struct {
+	Addr           string
+	DatabaseURL    string
+	RedisURL       string
+	USSDCode       string
+	Timezone       string
+	SaturdayHours  string
+	SlotCapacity   int
+	CallbackKey    string
+	LogLevel       string
+	CatalogRefresh time.Duration
+	HopDeadline    time.Duration
+}
+
+// defaultSQLitePath is where the embedded store lives when nothing else is configured.
+const defaultSQLitePath = "./data/huduma.db"
+
+// flags registers the settings a command uses on its flag set, defaults taken from the
+// environment. A malformed environment value is an error, not a silent default: an operator
+// who set HUDUMA_SLOT_CAPACITY=ten must hear about it.
+func (c *config) flags(fs *flag.FlagSet, server bool) error {
+	var errs []error
+	str := func(p *string, name, env, def, help string) {
+		fs.StringVar(p, name, envOr(env, def), help+" ("+env+")")
+	}
+	parsed := func(v flag.Value, name, env, def, help string) {
+		raw := envOr(env, def)
+		if err := v.Set(raw); err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: %w", env, raw, err))
+		}
+		fs.Var(v, name, help+" ("+env+")")
+	}
+	str(&c.DatabaseURL, "db", "HUDUMA_DATABASE_URL", "", "postgres://… selects Postgres; sqlite:PATH or empty selects SQLite at "+defaultSQLitePath)
+	str(&c.LogLevel, "log-level", "HUDUMA_LOG_LEVEL", "info", "debug, info, warn or error")
+	if !server {
+		return nil
+	}
+	str(&c.Addr, "addr", "HUDUMA_ADDR", "127.0.0.1:8080", "address to listen on")
+	str(&c.RedisURL, "redis", "HUDUMA_REDIS_URL", "", "redis://… for sessions; empty keeps them in memory (one process only)")
+	str(&c.USSDCode, "code", "HUDUMA_USSD_CODE", "*384*50#", "the USSD code citizens dial")
+	str(&c.Timezone, "tz", "HUDUMA_TIMEZONE", "Africa/Nairobi", "time zone of the opening hours")
+	str(&c.SaturdayHours, "saturday", "HUDUMA_SATURDAY_HOURS", "", "Saturday opening hours, e.g. 08:00-13:00; empty: closed")
+	str(&c.CallbackKey, "callback-key", "HUDUMA_CALLBACK_KEY", "", "if set, callbacks must carry ?key=<this>")
+	parsed((*intValue)(&c.SlotCapacity), "slot-capacity", "HUDUMA_SLOT_CAPACITY", "10", "citizens per half-hour slot per service")
+	parsed((*durationValue)(&c.CatalogRefresh), "catalog-refresh", "HUDUMA_CATALOG_REFRESH", "1m", "how often to reload centres, services and holidays")
+	parsed((*durationValue)(&c.HopDeadline), "hop-deadline", "HUDUMA_HOP_DEADLINE", "5s", "give up on a USSD hop after this long")
+	return errors.Join(errs...)
+}
+
+// calendar builds the opening timetable from the settings.
+func (c *config) calendar() (crm.Calendar, error) {
+	loc, err := time.LoadLocation(c.Timezone)
+	if err != nil {
+		return crm.Calendar{}, fmt.Errorf("timezone %q: %w", c.Timezone, err)
+	}
+	cal := crm.DefaultCalendar(loc)
+	if cal.Saturday, err = crm.ParseHours(c.SaturdayHours); err != nil {
+		return crm.Calendar{}, fmt.Errorf("saturday hours: %w", err)
+	}
+	return cal, nil
+}
+
+// logger logs JSON to stderr at the configured level.
+func (c *config) logger() (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return nil, fmt.Errorf("log level %q: %w", c.LogLevel, err)
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})), nil
+}
+
+func envOr(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return strings.TrimSpace(v)
+	}
+	return def
+}
+
+// intValue and durationValue are flag.Values, so that a value from the environment is parsed
+// (and refused) exactly as one from the command line.
+type intValue int
+
+func (v *intValue) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 {
+		return fmt.Errorf("want a positive whole number")
+	}
+	*v = intValue(n)
+	return nil
+}
+func (v *intValue) String() string { return strconv.Itoa(int(*v)) }
+
+type durationValue time.Duration
+
+func (v *durationValue) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return fmt.Errorf("want a positive duration such as 30s or 5m")
+	}
+	*v = durationValue(d)
+	return nil
+}
+func (v *durationValue) String() string { return time.Duration(*v).String() }

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/huduma-connect/huduma/crm"
+	"github.com/huduma-connect/huduma/flows"
+	"github.com/huduma-connect/huduma/ussd"
+)
+
+// bodyLimit caps a callback's body. Africa's Talking's forms are a few hundred bytes; the cap
+// is generous enough that an absurd but well-formed hop (a 10 KB text) still gets a polite
+// END from the handler rather than a bare 413.
+const bodyLimit = 64 << 10
+
+func serveCommand(ctx context.Context, args []string) error {
+	var cfg config
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	if err := cfg.flags(fs, true); err != nil {
+		return err
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log, err := cfg.logger()
+	if err != nil {
+		return err
+	}
+	gw, err := openGateway(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer gw.close()
+
+	go gw.refreshCatalog(ctx, cfg.CatalogRefresh)
+	errc := make(chan error, 1)
+	go func() { errc <- gw.app.Listen(cfg.Addr) }()
+	log.Info(fmt.Sprintf("Huduma Connect is listening on http://%s (%s, %s). Dial %s from another terminal with: go run ./cmd/huduma dial",
+		cfg.Addr, gw.storeName, gw.sessionsName, cfg.USSDCode))
+	select {
+	case err := <-errc:
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	case <-ctx.Done():
+		log.Info("shutting down: finishing hops in flight")
+		return gw.app.ShutdownWithTimeout(10 * time.Second)
+	}
+}
+
+// gateway is the assembled server: stores, domain, menus and routes.
+type gateway struct {
+	app          *fiber.App
+	store        sqlStore
+	desk         *crm.Desk
+	storeName    string
+	sessionsName string
+	closers      []func()
+	log          *slog.Logger
+}
+
+// openGateway opens the stores, brings the schema up to date, seeds reference data (never
+// overwriting an operator's edits) and mounts the routes.
+func openGateway(ctx context.Context, cfg config, log *slog.Logger) (*gateway, error) {
+	cal, err := cfg.calendar()
+	if err != nil {
+		return nil, err
+	}
+	gw := &gateway{log: log}
+	ok := false
+	defer func() {
+		if !ok {
+			gw.close()
+		}
+	}()
+	if gw.store, gw.storeName, err = openStore(ctx, cfg.DatabaseURL); err != nil {
+		return nil, err
+	}
+	gw.closers = append(gw.closers, gw.store.Close)
+	if err := migrateAndSeed(ctx, gw.store); err != nil {
+		return nil, err
+	}
+	sessions, name, closeSessions, err := openSessions(ctx, cfg.RedisURL)
+	if err != nil {
+		return nil, err
+	}
+	gw.sessionsName = name
+	gw.closers = append(gw.closers, closeSessions)
+
+	gw.desk, err = crm.NewDesk(ctx, gw.store, crm.DeskConfig{Calendar: cal, SlotCapacity: cfg.SlotCapacity, LeadTime: 30 * time.Minute})
+	if err != nil {
+		return nil, err
+	}
+	msgs, err := flows.LoadMessages()
+	if err != nil {
+		return nil, err
+	}
+	engine := flows.NewEngine(gw.desk, msgs)
+
+	gw.app = fiber.New(fiber.Config{
+		AppName:               "huduma",
+		BodyLimit:             bodyLimit,
+		ReadTimeout:           10 * time.Second,
+		WriteTimeout:          10 * time.Second,
+		IdleTimeout:           2 * time.Minute,
+		DisableStartupMessage: true,
+	})
+	gw.app.Get("/healthz", func(c *fiber.Ctx) error {
+		hctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+		defer cancel()
+		if _, err := gw.store.Language(hctx, "+254700000000"); err != nil {
+			log.Warn("health check: store not answering", "err", err)
+			return c.Status(fiber.StatusServiceUnavailable).SendString("store unavailable\n")
+		}
+		return c.SendString("ok\n")
+	})
+	ussd.New(engine, sessions, ussd.Config{CallbackKey: cfg.CallbackKey, Deadline: cfg.HopDeadline, Logger: log}).Mount(gw.app)
+	ok = true
+	return gw, nil
+}
+
+// refreshCatalog reloads reference data now and then, so that an operator's edit (a holiday
+// gazetted at short notice) reaches every replica without a restart.
+func (gw *gateway) refreshCatalog(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := gw.desk.Reload(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				gw.log.Warn("reload reference data; keeping the previous catalogue", "err", err)
+			}
+		}
+	}
+}
+
+func (gw *gateway) close() {
+	for i := len(gw.closers) - 1; i >= 0; i-- {
+		gw.closers[i]()
+	}
+}
+
+func migrateAndSeed(ctx context.Context, s sqlStore) error {
+	if err := s.Migrate(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	data, err := crm.DefaultRefData()
+	if err != nil {
+		return fmt.Errorf("reference data: %w", err)
+	}
+	if err := s.Seed(ctx, data); err != nil {
+		return fmt.Errorf("seed: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,107 @@
+package ussd
+
+import (
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/huduma-connect/huduma/flows"
+)
+
+// Screen sizes. Africa's Talking states no limit; 182 characters is what most gateways
+// enforce and some handsets show only 160, so a page aims at 160 and the hard cap (prefix
+// and error line included) is 182.
+const (
+	MaxReply   = 182
+	aimedReply = 160
+	prefixLen  = len("CON ")
+)
+
+// renderer turns a flow screen into the text of a USSD reply, one page at a time.
+type renderer struct {
+	msgs *flows.Messages
+	// budget is what a page's prompt, options and navigation line may take, leaving room for
+	// the longest error line so that a re-prompt still fits.
+	budget int
+}
+
+func newRenderer(msgs *flows.Messages) renderer {
+	budget := min(aimedReply-prefixLen, MaxReply-prefixLen-msgs.Longest("err.")-1)
+	return renderer{msgs: msgs, budget: budget}
+}
+
+// render writes the reply for the session's current screen and page.
+func (r renderer) render(s *flows.Session) string {
+	sc := &s.Screen
+	var b strings.Builder
+	b.Grow(MaxReply + 16)
+	if sc.End {
+		b.WriteString("END ")
+	} else {
+		b.WriteString("CON ")
+	}
+	if s.Error != "" {
+		b.WriteString(s.Error)
+		b.WriteByte('\n')
+	}
+	b.WriteString(sc.Text)
+	first, last := r.page(s)
+	for i := first; i < last; i++ {
+		b.WriteByte('\n')
+		b.WriteString(strconv.Itoa(i + 1))
+		b.WriteString(". ")
+		b.WriteString(sc.Options[i].Label)
+	}
+	if nav := r.nav(s, last < len(sc.Options)); nav != "" {
+		b.WriteByte('\n')
+		b.WriteString(nav)
+	}
+	return b.String()
+}
+
+// nav is the navigation line: "98.More 0.Back 00.Menu" as applicable.
+func (r renderer) nav(s *flows.Session, more bool) string {
+	var parts []string
+	if more {
+		parts = append(parts, r.msgs.Text(s.Lang, "nav.more"))
+	}
+	if s.Screen.Nav || s.Page > 0 {
+		parts = append(parts, r.msgs.Text(s.Lang, "nav.back"))
+	}
+	if s.Screen.Nav {
+		parts = append(parts, r.msgs.Text(s.Lang, "nav.home"))
+	}
+	return strings.Join(parts, " ")
+}
+
+// page gives the options [first, last) shown on the session's page. Pages are packed greedily
+// from the first option, so the same screen always splits the same way.
+func (r renderer) page(s *flows.Session) (first, last int) {
+	opts := s.Screen.Options
+	if len(opts) == 0 {
+		return 0, 0
+	}
+	fixed := utf8.RuneCountInString(s.Screen.Text) + 1 + utf8.RuneCountInString(r.nav(s, true))
+	for page := 0; ; page++ {
+		used := fixed
+		last = first
+		for last < len(opts) {
+			line := 1 + len(strconv.Itoa(last+1)) + 2 + utf8.RuneCountInString(opts[last].Label)
+			if used+line > r.budget && last > first {
+				break
+			}
+			used += line
+			last++
+		}
+		if page == s.Page || last == len(opts) {
+			return first, last
+		}
+		first = last
+	}
+}
+
+// morePages reports whether the session's screen has a page after the current one.
+func (r renderer) morePages(s *flows.Session) bool {
+	_, last := r.page(s)
+	return last < len(s.Screen.Options)
+}
