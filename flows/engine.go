@@ -102,9 +102,11 @@ func (e *Engine) Start(ctx context.Context, s *Session, resumable *Session) erro
 	switch {
 	case lang == "":
 		return e.enter(ctx, s, stateLanguage)
-	case resumable != nil && resumeTargets[resumable.State]:
+	case resumable != nil && e.Resumable(resumable):
 		s.Draft = resumable.Draft
-		s.Draft.ResumeState = resumable.State
+		if resumable.State != stateResume { // a drop on the "continue?" screen keeps its target
+			s.Draft.ResumeState = resumable.State
+		}
 		return e.enter(ctx, s, stateResume)
 	default:
 		return e.enter(ctx, s, stateMain)
@@ -182,8 +184,10 @@ func (e *Engine) enterHop(ctx context.Context, h *hop, name string) error {
 }
 
 // Resumable reports whether the session stands mid-booking, where losing it to a network
-// drop would cost the citizen their choices so far.
-func (e *Engine) Resumable(s *Session) bool { return !s.Screen.End && resumeTargets[s.State] }
+// drop would cost the citizen their choices so far, or on the offer to continue such a booking.
+func (e *Engine) Resumable(s *Session) bool {
+	return !s.Screen.End && (resumeTargets[s.State] || s.State == stateResume && resumeTargets[s.Draft.ResumeState])
+}
 
 // choice reads a numbered option. Numbers run across pages (page 2 may start at 8), so the
 // number the citizen reads is the number they type.

@@ -1,0 +1,152 @@
+// Package memory keeps USSD sessions in the process: the default when the gateway runs as a
+// single instance and has no Redis. It behaves like the Redis store in everything a flow can
+// observe, which store/sessiontest checks for both.
+package memory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/huduma-connect/huduma/crm"
+	"github.com/huduma-connect/huduma/flows"
+)
+
+var _ flows.SessionStore = (*Store)(nil)
+
+// Store is a flows.SessionStore in a map. It holds the encoded bytes (flows.Session's
+// MarshalBinary), not pointers: a caller that mutates a session it saved or loaded never
+// changes what is stored, exactly as with Redis, and the encoding is exercised in every test
+// that uses this store.
+type Store struct {
+	opts Options
+
+	mu        sync.Mutex
+	sessions  map[string]entry
+	resumable map[crm.Phone]entry
+
+	stop      chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
+}
+
+// entry is one stored value and the moment it stops existing.
+type entry struct {
+	data    []byte
+	expires time.Time
+}
+
+func (e entry) expired(now time.Time) bool { return !now.Before(e.expires) }
+
+// New returns a Store and starts its janitor, which sweeps expired entries so memory does
+// not grow with abandoned sessions. Call Close to stop it.
+func New(opts Options) *Store {
+	s := &Store{
+		opts:      opts.withDefaults(),
+		sessions:  make(map[string]entry),
+		resumable: make(map[crm.Phone]entry),
+		stop:      make(chan struct{}),
+		done:      make(chan struct{}),
+	}
+	go s.janitor(sweepInterval(s.opts))
+	return s
+}
+
+// Close stops the janitor and waits for it. The store still answers afterwards (expiry is
+// checked on every read) but nothing frees expired entries any more. Close may be called
+// more than once; it returns an error only to satisfy io.Closer.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() { close(s.stop) })
+	<-s.done
+	return nil
+}
+
+// Load returns the session saved under id, or flows.ErrNoSession.
+func (s *Store) Load(ctx context.Context, id string) (*flows.Session, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("memory: load session %q: %w", id, err)
+	}
+	sess, err := get(s, s.sessions, id)
+	if err != nil && !errors.Is(err, flows.ErrNoSession) {
+		return nil, fmt.Errorf("memory: load session %q: %w", id, err)
+	}
+	return sess, err
+}
+
+// Save writes the session and, with keepForResume, the resume copy under its phone; without,
+// it deletes that copy. Both change under one lock, so no reader sees one without the other.
+func (s *Store) Save(ctx context.Context, sess *flows.Session, keepForResume bool) error {
+	if sess == nil {
+		return errors.New("memory: save session: nil session")
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("memory: save session %q: %w", sess.ID, err)
+	}
+	if sess.ID == "" {
+		return errors.New("memory: save session: empty id")
+	}
+	if keepForResume && sess.Phone == "" {
+		return fmt.Errorf("memory: save session %q: keep for resume without a phone", sess.ID)
+	}
+	b, err := sess.MarshalBinary()
+	if err != nil {
+		return fmt.Errorf("memory: save session %q: %w", sess.ID, err)
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.opts.Now()
+	// One slice for both maps is safe: stored bytes are never written to, only decoded.
+	s.sessions[sess.ID] = entry{data: b, expires: now.Add(s.opts.TTL)}
+	if keepForResume {
+		s.resumable[sess.Phone] = entry{data: b, expires: now.Add(s.opts.ResumeWindow)}
+	} else {
+		delete(s.resumable, sess.Phone)
+	}
+	return nil
+}
+
+// LoadResumable returns the copy kept for phone, or flows.ErrNoSession.
+func (s *Store) LoadResumable(ctx context.Context, phone crm.Phone) (*flows.Session, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("memory: load resumable session: %w", err)
+	}
+	sess, err := get(s, s.resumable, phone)
+	if err != nil && !errors.Is(err, flows.ErrNoSession) {
+		return nil, fmt.Errorf("memory: load resumable session: %w", err)
+	}
+	return sess, err
+}
+
+// DropResumable forgets the copy kept for phone; forgetting a copy that is not there is not
+// an error.
+func (s *Store) DropResumable(ctx context.Context, phone crm.Phone) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("memory: drop resumable session: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.resumable, phone)
+	return nil
+}
+
+// get decodes the unexpired entry under key. A missing or expired entry is
+// flows.ErrNoSession itself, unwrapped, so callers comparing with == keep working. Expired
+// entries are left for the janitor, so a read only ever takes the lock briefly.
+func get[K comparable](s *Store, m map[K]entry, key K) (*flows.Session, error) {
+	s.mu.Lock()
+	e, ok := m[key]
+	now := s.opts.Now()
+	s.mu.Unlock()
+	if !ok || e.expired(now) {
+		return nil, flows.ErrNoSession
+	}
+	// Decoding outside the lock: e.data is never modified once stored.
+	sess := new(flows.Session)
+	if err := sess.UnmarshalBinary(e.data); err != nil {
+		return nil, err
+	}
+	return sess, nil
+}

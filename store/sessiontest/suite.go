@@ -1,0 +1,322 @@
+// Package sessiontest is the conformance suite for flows.SessionStore: every store (the
+// embedded one, Redis) runs the same cases, so a flow cannot tell which one it is on.
+package sessiontest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/huduma-connect/huduma/crm"
+	"github.com/huduma-connect/huduma/flows"
+	"github.com/huduma-connect/huduma/store/storetest"
+)
+
+// Lifetimes the cases open stores with. long outlives any case; the short ones are as short
+// as the timing checks allow, so the whole suite stays around a second (cases run in
+// parallel, Redis keeps millisecond expiry with PX).
+const (
+	long   = time.Minute
+	short  = 300 * time.Millisecond
+	medium = 900 * time.Millisecond
+	// slack is how far past an expiry a case waits before expecting the entry gone.
+	slack = 100 * time.Millisecond
+)
+
+// Run checks that the stores open returns behave as flows.SessionStore promises. open must
+// return a fresh, empty store whose sessions live ttl after each save and whose resume copies
+// live resume after each save; it registers its own cleanup on the t it is given. open is
+// called once per case, from parallel subtests.
+func Run(t *testing.T, open func(t *testing.T, ttl, resume time.Duration) flows.SessionStore) {
+	cases := []struct {
+		name string
+		run  func(t *testing.T, open func(t *testing.T, ttl, resume time.Duration) flows.SessionStore)
+	}{
+		{"UnknownIsNoSession", testUnknown},
+		{"RoundTrip", testRoundTrip},
+		{"CopiesAreIndependent", testCopiesIndependent},
+		{"Resume", testResume},
+		{"SamePhoneSessions", testSamePhone},
+		{"SaveRejectsIncompleteSession", testSaveRejects},
+		{"SessionExpiresBeforeResumeCopy", testExpirySessionFirst},
+		{"ResumeCopyExpiresBeforeSession", testExpiryResumeFirst},
+		{"SaveRefreshesExpiry", testSaveRefreshes},
+		{"Concurrent", testConcurrent},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			c.run(t, open)
+		})
+	}
+}
+
+const (
+	phoneA crm.Phone = "+254700000001"
+	phoneB crm.Phone = "+254700000002"
+)
+
+func testUnknown(t *testing.T, open func(*testing.T, time.Duration, time.Duration) flows.SessionStore) {
+	st, ctx := open(t, long, long), storetest.Context(t)
+	if _, err := st.Load(ctx, "ATUid_unknown"); !errors.Is(err, flows.ErrNoSession) {
+		t.Errorf("Load(unknown) error = %v, want ErrNoSession", err)
+	}
+	if _, err := st.LoadResumable(ctx, phoneA); !errors.Is(err, flows.ErrNoSession) {
+		t.Errorf("LoadResumable(unknown) error = %v, want ErrNoSession", err)
+	}
+	if err := st.DropResumable(ctx, phoneA); err != nil {
+		t.Errorf("DropResumable(unknown) = %v, want nil", err)
+	}
+}
+
+func testRoundTrip(t *testing.T, open func(*testing.T, time.Duration, time.Duration) flows.SessionStore) {
+	st, ctx := open(t, long, long), storetest.Context(t)
+	want := fullSession("ATUid_round", phoneA)
+	checkComplete(t, want)
+	mustSave(t, ctx, st, want, true)
+	sameSession(t, "Load", mustLoad(t, ctx, st, want.ID), want)
+	sameSession(t, "LoadResumable", mustLoadResumable(t, ctx, st, phoneA), want)
+}
+
+// testCopiesIndependent: a flow mutates the session it loaded before saving it again; until
+// it saves, the store must not see those changes, whatever the store keeps internally.
+func testCopiesIndependent(t *testing.T, open func(*testing.T, time.Duration, time.Duration) flows.SessionStore) {
+	st, ctx := open(t, long, long), storetest.Context(t)
+	want := fullSession("ATUid_copies", phoneA)
+	saved := fullSession("ATUid_copies", phoneA)
+	mustSave(t, ctx, st, saved, true)
+	mutate(saved)
+
+	loaded := mustLoad(t, ctx, st, want.ID)
+	mutate(loaded)
+	resumed := mustLoadResumable(t, ctx, st, phoneA)
+	mutate(resumed)
+
+	sameSession(t, "Load after mutating copies", mustLoad(t, ctx, st, want.ID), want)
+	sameSession(t, "LoadResumable after mutating copies", mustLoadResumable(t, ctx, st, phoneA), want)
+}
+
+// mutate changes every kind of field, including what sits behind the slices' pointers.
+func mutate(s *flows.Session) {
+	s.State = "mutated"
+	s.Hops++
+	s.Screen.Text = "mutated"
+	s.Screen.Options[0].Label = "mutated"
+	s.Screen.Options = append(s.Screen.Options, flows.Option{Label: "extra", Value: "x"})
+	s.Screen.Pages[0] = 99
+	s.Draft.Centre = "mutated"
+}
+
+func testResume(t *testing.T, open func(*testing.T, time.Duration, time.Duration) flows.SessionStore) {
+	st, ctx := open(t, long, long), storetest.Context(t)
+	s := fullSession("ATUid_resume", phoneA)
+
+	mustSave(t, ctx, st, s, true)
+	sameSession(t, "LoadResumable after keep", mustLoadResumable(t, ctx, st, phoneA), s)
+
+	mustSave(t, ctx, st, s, false)
+	if _, err := st.LoadResumable(ctx, phoneA); !errors.Is(err, flows.ErrNoSession) {
+		t.Errorf("LoadResumable after save without keep: error = %v, want ErrNoSession", err)
+	}
+	sameSession(t, "Load after save without keep", mustLoad(t, ctx, st, s.ID), s)
+
+	mustSave(t, ctx, st, s, true)
+	if err := st.DropResumable(ctx, phoneA); err != nil {
+		t.Fatalf("DropResumable: %v", err)
+	}
+	if _, err := st.LoadResumable(ctx, phoneA); !errors.Is(err, flows.ErrNoSession) {
+		t.Errorf("LoadResumable after DropResumable: error = %v, want ErrNoSession", err)
+	}
+	sameSession(t, "Load after DropResumable", mustLoad(t, ctx, st, s.ID), s)
+
+	// Another phone's copy is untouched by all of the above.
+	other := fullSession("ATUid_other", phoneB)
+	mustSave(t, ctx, st, other, true)
+	if err := st.DropResumable(ctx, phoneA); err != nil {
+		t.Fatalf("DropResumable: %v", err)
+	}
+	sameSession(t, "LoadResumable of another phone", mustLoadResumable(t, ctx, st, phoneB), other)
+}
+
+// testSamePhone: a citizen who dials again gets a new session id; the old session (still
+// answering late repeats) and the new one must both survive, and the resume copy is the one
+// saved last.
+func testSamePhone(t *testing.T, open func(*testing.T, time.Duration, time.Duration) flows.SessionStore) {
+	st, ctx := open(t, long, long), storetest.Context(t)
+	first := fullSession("ATUid_first", phoneA)
+	second := fullSession("ATUid_second", phoneA)
+	second.State, second.Draft.Centre, second.Hops = "main", "mombasa-huduma", 1
+
+	mustSave(t, ctx, st, first, true)
+	mustSave(t, ctx, st, second, true)
+	sameSession(t, "first", mustLoad(t, ctx, st, first.ID), first)
+	sameSession(t, "second", mustLoad(t, ctx, st, second.ID), second)
+	sameSession(t, "resume copy", mustLoadResumable(t, ctx, st, phoneA), second)
+}
+
+func testSaveRejects(t *testing.T, open func(*testing.T, time.Duration, time.Duration) flows.SessionStore) {
+	st, ctx := open(t, long, long), storetest.Context(t)
+	if err := st.Save(ctx, fullSession("", phoneA), false); err == nil {
+		t.Error("Save without id succeeded, want an error")
+	}
+	if err := st.Save(ctx, fullSession("ATUid_nophone", ""), true); err == nil {
+		t.Error("Save with keepForResume and no phone succeeded, want an error")
+	}
+}
+
+func testExpirySessionFirst(t *testing.T, open func(*testing.T, time.Duration, time.Duration) flows.SessionStore) {
+	testExpiry(t, open(t, short, medium), short, medium)
+}
+
+func testExpiryResumeFirst(t *testing.T, open func(*testing.T, time.Duration, time.Duration) flows.SessionStore) {
+	testExpiry(t, open(t, medium, short), medium, short)
+}
+
+// testExpiry checks that the session and its resume copy each expire after their own
+// lifetime, whichever is shorter.
+func testExpiry(t *testing.T, st flows.SessionStore, ttl, resume time.Duration) {
+	ctx := storetest.Context(t)
+	s := fullSession("ATUid_expiry", phoneA)
+	started := time.Now()
+	mustSave(t, ctx, st, s, true)
+	saved := time.Now()
+
+	load := func() error { _, err := st.Load(ctx, s.ID); return err }
+	loadResumable := func() error { _, err := st.LoadResumable(ctx, phoneA); return err }
+	present(t, "session", load, started.Add(ttl))
+	present(t, "resume copy", loadResumable, started.Add(resume))
+
+	sleepUntil(saved.Add(min(ttl, resume) + slack))
+	if ttl < resume {
+		absent(t, "session", load)
+		present(t, "resume copy", loadResumable, started.Add(resume))
+	} else {
+		absent(t, "resume copy", loadResumable)
+		present(t, "session", load, started.Add(ttl))
+	}
+
+	sleepUntil(saved.Add(max(ttl, resume) + slack))
+	absent(t, "session", load)
+	absent(t, "resume copy", loadResumable)
+}
+
+// testSaveRefreshes: a session lives ttl after its last save, not after its first, so a
+// long conversation does not expire under the citizen.
+func testSaveRefreshes(t *testing.T, open func(*testing.T, time.Duration, time.Duration) flows.SessionStore) {
+	const ttl = 500 * time.Millisecond
+	st, ctx := open(t, ttl, ttl), storetest.Context(t)
+	s := fullSession("ATUid_refresh", phoneA)
+	mustSave(t, ctx, st, s, true)
+	first := time.Now()
+
+	sleepUntil(first.Add(ttl * 3 / 5))
+	resaved := time.Now()
+	mustSave(t, ctx, st, s, true)
+
+	sleepUntil(first.Add(ttl + slack))
+	load := func() error { _, err := st.Load(ctx, s.ID); return err }
+	loadResumable := func() error { _, err := st.LoadResumable(ctx, phoneA); return err }
+	present(t, "re-saved session", load, resaved.Add(ttl))
+	present(t, "re-saved resume copy", loadResumable, resaved.Add(ttl))
+}
+
+// testConcurrent: the gateway serves many citizens at once; under -race this catches a store
+// that shares state between sessions without synchronisation, and a store that mixes them up.
+func testConcurrent(t *testing.T, open func(*testing.T, time.Duration, time.Duration) flows.SessionStore) {
+	const sessions, hops = 50, 5
+	st, ctx := open(t, long, long), storetest.Context(t)
+	id := func(i int) string { return fmt.Sprintf("ATUid_conc_%02d", i) }
+
+	var wg sync.WaitGroup
+	for i := range sessions {
+		wg.Go(func() {
+			s := fullSession(id(i), crm.Phone(fmt.Sprintf("+2547100000%02d", i)))
+			for hop := 1; hop <= hops; hop++ {
+				s.Hops = hop
+				if err := st.Save(ctx, s, hop%2 == 1); err != nil {
+					t.Errorf("Save %s hop %d: %v", s.ID, hop, err)
+					return
+				}
+				got, err := st.Load(ctx, s.ID)
+				if err != nil {
+					t.Errorf("Load %s hop %d: %v", s.ID, hop, err)
+					return
+				}
+				if got.ID != s.ID || got.Hops != hop {
+					t.Errorf("Load %s hop %d: got id %s hop %d", s.ID, hop, got.ID, got.Hops)
+				}
+				// Read a neighbour another goroutine is writing right now.
+				other := id((i + 1) % sessions)
+				switch got, err := st.Load(ctx, other); {
+				case errors.Is(err, flows.ErrNoSession):
+				case err != nil:
+					t.Errorf("Load %s: %v", other, err)
+				case got.ID != other:
+					t.Errorf("Load %s: got id %s", other, got.ID)
+				}
+			}
+			got, err := st.LoadResumable(ctx, s.Phone)
+			if err != nil {
+				t.Errorf("LoadResumable for %s: %v", s.ID, err)
+				return
+			}
+			if got.ID != s.ID || got.Hops != hops {
+				t.Errorf("LoadResumable for %s: got id %s hop %d, want hop %d", s.ID, got.ID, got.Hops, hops)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func mustSave(t *testing.T, ctx context.Context, st flows.SessionStore, s *flows.Session, keep bool) {
+	t.Helper()
+	if err := st.Save(ctx, s, keep); err != nil {
+		t.Fatalf("Save(%s, keep=%v): %v", s.ID, keep, err)
+	}
+}
+
+func mustLoad(t *testing.T, ctx context.Context, st flows.SessionStore, id string) *flows.Session {
+	t.Helper()
+	s, err := st.Load(ctx, id)
+	if err != nil {
+		t.Fatalf("Load(%s): %v", id, err)
+	}
+	return s
+}
+
+func mustLoadResumable(t *testing.T, ctx context.Context, st flows.SessionStore, phone crm.Phone) *flows.Session {
+	t.Helper()
+	s, err := st.LoadResumable(ctx, phone)
+	if err != nil {
+		// Masked: test logs end up in CI artefacts too.
+		t.Fatalf("LoadResumable(%s): %v", phone.Masked(), err)
+	}
+	return s
+}
+
+// present fails unless load finds the entry. An entry missing only after its deadline (the
+// earliest it may expire) has passed proves nothing, so the case is skipped rather than
+// failed: a stalled CI machine must not turn timing into a red build.
+func present(t *testing.T, what string, load func() error, deadline time.Time) {
+	t.Helper()
+	err := load()
+	switch {
+	case err == nil:
+	case errors.Is(err, flows.ErrNoSession) && !time.Now().Before(deadline):
+		t.Skipf("%s: checked %v after it could expire; machine too slow to test expiry", what, time.Since(deadline))
+	default:
+		t.Fatalf("%s: want present, got %v", what, err)
+	}
+}
+
+func absent(t *testing.T, what string, load func() error) {
+	t.Helper()
+	if err := load(); !errors.Is(err, flows.ErrNoSession) {
+		t.Errorf("%s: want expired (ErrNoSession), got %v", what, err)
+	}
+}
+
+func sleepUntil(at time.Time) { time.Sleep(time.Until(at)) }

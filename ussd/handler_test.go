@@ -1,0 +1,387 @@
+package ussd_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/huduma-connect/huduma/crm"
+	"github.com/huduma-connect/huduma/flows/flowstest"
+	"github.com/huduma-connect/huduma/store/memory"
+	"github.com/huduma-connect/huduma/ussd"
+)
+
+// gateway is the USSD callback over the real menus, a real SQLite store and the in-memory
+// session store, with its log captured so tests can check what reaches it.
+type gateway struct {
+	app      *fiber.App
+	handler  *ussd.Handler
+	world    *flowstest.World
+	sessions *memory.Store
+	logs     *syncBuffer
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+func newGateway(t testing.TB, capacity int, cfg ussd.Config) *gateway {
+	t.Helper()
+	w := flowstest.New(t, capacity)
+	sessions := memory.New(memory.Options{})
+	t.Cleanup(func() { sessions.Close() })
+	logs := &syncBuffer{}
+	cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	h := ussd.New(w.Engine, sessions, cfg)
+	app := fiber.New(fiber.Config{BodyLimit: 64 << 10, DisableStartupMessage: true})
+	h.Mount(app)
+	return &gateway{app: app, handler: h, world: w, sessions: sessions, logs: logs}
+}
+
+// post sends a raw request body as Africa's Talking would and returns status and body.
+func (g *gateway) post(t testing.TB, target, contentType, body string) (int, string) {
+	t.Helper()
+	req := httptest.NewRequest("POST", target, strings.NewReader(body))
+	req.Header.Set("Content-Type", contentType)
+	req.Header.Set("User-Agent", "at-ussd-api/1.0")
+	resp, err := g.app.Test(req, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// phone is one handset in one USSD session: it keeps the "*"-joined history as AT does.
+type phone struct {
+	t       testing.TB
+	g       *gateway
+	session string
+	number  string
+	history []string
+	reply   string
+}
+
+func (g *gateway) dial(t testing.TB, session, number string) *phone {
+	p := &phone{t: t, g: g, session: session, number: number}
+	p.send()
+	return p
+}
+
+func (p *phone) form() string {
+	return url.Values{"sessionId": {p.session}, "serviceCode": {"*384*50#"}, "phoneNumber": {p.number},
+		"networkCode": {"63902"}, "text": {strings.Join(p.history, "*")}}.Encode()
+}
+
+func (p *phone) send() *phone {
+	p.t.Helper()
+	status, body := p.g.post(p.t, "/at/ussd", fiber.MIMEApplicationForm, p.form())
+	if status != 200 {
+		p.t.Fatalf("status %d: %s", status, body)
+	}
+	p.reply = body
+	return p
+}
+
+func (p *phone) press(input string) *phone {
+	p.history = append(p.history, input)
+	return p.send()
+}
+
+// pick presses the number shown next to label on the current screen.
+func (p *phone) pick(label string) *phone {
+	p.t.Helper()
+	for _, line := range strings.Split(p.reply, "\n") {
+		if num, rest, ok := strings.Cut(line, ". "); ok && rest == label {
+			return p.press(strings.TrimPrefix(num, "CON "))
+		}
+	}
+	p.t.Fatalf("screen offers no %q:\n%s", label, p.reply)
+	return p
+}
+
+// pickPaged pages with 98 until label shows, then picks it.
+func (p *phone) pickPaged(label string) *phone {
+	p.t.Helper()
+	for i := 0; i < 30 && !strings.Contains(p.reply, ". "+label+"\n") && !strings.HasSuffix(p.reply, ". "+label); i++ {
+		p.press("98")
+	}
+	return p.pick(label)
+}
+
+func (p *phone) expect(prefix string) *phone {
+	p.t.Helper()
+	if !strings.HasPrefix(p.reply, prefix) {
+		p.t.Fatalf("reply\n%s\nwant prefix %q", p.reply, prefix)
+	}
+	return p
+}
+
+func TestBadRequests(t *testing.T) {
+	raw, err := os.ReadFile("testdata/bad_requests.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []struct {
+		Name, Body, ContentType, Reply string
+		Status                         int
+	}
+	if err := json.Unmarshal(raw, &cases); err != nil {
+		t.Fatal(err)
+	}
+	g := newGateway(t, 10, ussd.Config{})
+	for _, tc := range cases {
+		t.Run(tc.Name, func(t *testing.T) {
+			ct := tc.ContentType
+			if ct == "" {
+				ct = fiber.MIMEApplicationForm
+			}
+			status, body := g.post(t, "/at/ussd", ct, tc.Body)
+			if status != tc.Status || strings.TrimSuffix(body, "\n") != tc.Reply {
+				t.Fatalf("got %d %q\nwant %d %q", status, body, tc.Status, tc.Reply)
+			}
+		})
+	}
+	assertNoFullPhones(t, g)
+}
+
+// Input a citizen can type (letters, emoji, a huge paste) is answered politely, keeps their
+// place, and never books anything.
+func TestBadInputFromTheHandset(t *testing.T) {
+	g := newGateway(t, 10, ussd.Config{})
+	p := g.dial(t, "ATUid_input", "+254712345678").pick("English").pick("Book appointment")
+	screen := p.reply
+	for _, input := range []string{"abc", "😀", "١", "12345", "1 2"} {
+		p.press(input).expect("CON Invalid choice, try again.\n")
+		if !strings.HasSuffix(p.reply, strings.TrimPrefix(screen, "CON ")) {
+			t.Fatalf("input %q lost the screen:\n%s", input, p.reply)
+		}
+	}
+	p.press(strings.Repeat("1", 10<<10)).expect("END That input is too long.")
+	if list, _ := g.world.Desk.Upcoming(context.Background(), "+254712345678"); len(list) != 0 {
+		t.Fatalf("bad input left appointments: %v", list)
+	}
+	assertNoFullPhones(t, g)
+}
+
+func TestCallbackKey(t *testing.T) {
+	g := newGateway(t, 10, ussd.Config{CallbackKey: "s3cret-token"})
+	form := url.Values{"sessionId": {"k1"}, "phoneNumber": {"+254712345678"}, "text": {""}}.Encode()
+	for target, want := range map[string]int{"/at/ussd": 403, "/at/ussd?key=wrong": 403, "/at/ussd?key=s3cret-token": 200} {
+		if status, _ := g.post(t, target, fiber.MIMEApplicationForm, form); status != want {
+			t.Errorf("%s: status %d, want %d", target, status, want)
+		}
+	}
+	if strings.Contains(g.logs.String(), "s3cret") {
+		t.Fatal("the callback key reached the log")
+	}
+}
+
+// The walking-skeleton journey: book a birth certificate at Kisumu in Kiswahili, see it in
+// My appointments, cancel it.
+func TestBookListCancelInKiswahili(t *testing.T) {
+	g := newGateway(t, 10, ussd.Config{})
+	const number = "+254722000001"
+	p := g.dial(t, "ATUid_sw1", number).pick("Kiswahili").expect("CON Huduma Kenya. Unahitaji nini?")
+	p.pick("Weka miadi").pickPaged("Kisumu").pick("Kisumu").pick("Cheti cha kuzaliwa").press("1").press("1")
+	p.expect("CON Thibitisha miadi:").pick("Thibitisha").expect("END Miadi imewekwa! Nambari ")
+	ref := strings.Fields(strings.SplitN(p.reply, "\n", 2)[0])[4:] // END Miadi imewekwa! Nambari 123 456 789
+	grouped := strings.Join(ref, " ")
+
+	p = g.dial(t, "ATUid_sw2", number).pick("Miadi yangu").expect("CON Miadi yako:\n1. Jumanne 24 Nov 08:00 Cheti cha kuzaliwa")
+	p.press("1").expect("CON Nambari " + grouped).pick("Ghairi miadi hii").pick("Ndiyo, ghairi").expect("END Imeghairiwa. Nambari " + grouped)
+	g.dial(t, "ATUid_sw3", number).pick("Miadi yangu").expect("CON Huna miadi ijayo.")
+}
+
+// A repeated hop (same sessionId, same text) gets the same answer and does nothing twice,
+// whether the repeat comes after the answer or while the first is still being worked on.
+func TestRepeatedHopIsAnsweredIdentically(t *testing.T) {
+	g := newGateway(t, 10, ussd.Config{})
+	const number = "+254722000002"
+	p := g.dial(t, "ATUid_rep", number).pick("English").pick("Book appointment").pickPaged("Kisumu").
+		pick("Kisumu").pick("Birth certificate").press("1").press("1").expect("CON Confirm appointment:")
+	p.history = append(p.history, "1") // the confirming hop, sent by 8 aggregator retries at once
+	replies := make([]string, 8)
+	var wg sync.WaitGroup
+	for i := range replies {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, replies[i] = g.post(t, "/at/ussd", fiber.MIMEApplicationForm, p.form())
+		}()
+	}
+	wg.Wait()
+	_, later := g.post(t, "/at/ussd", fiber.MIMEApplicationForm, p.form())
+	for _, r := range append(replies, later) {
+		if r != replies[0] || !strings.HasPrefix(r, "END Booked! Ref ") {
+			t.Fatalf("replies differ:\n%s\n---\n%s", replies[0], r)
+		}
+	}
+	list, _ := g.world.Desk.Upcoming(context.Background(), crm.Phone(number))
+	if len(list) != 1 {
+		t.Fatalf("%d appointments from one confirmation", len(list))
+	}
+	usage, _ := g.world.Store.SlotUsage(context.Background(), "KSM", "BIRTH-CERT", list[0].Day)
+	if len(usage) != 1 || usage[0].Booked != 1 {
+		t.Fatalf("slot usage %+v after one confirmation", usage)
+	}
+}
+
+func TestPaging(t *testing.T) {
+	g := newGateway(t, 10, ussd.Config{})
+	p := g.dial(t, "ATUid_page", "+254722000003").pick("English").pick("Book appointment")
+	first := p.reply
+	if !strings.Contains(first, "\n1. Baringo") || !strings.HasSuffix(first, "98.More 0.Back 00.Menu") {
+		t.Fatalf("first page:\n%s", first)
+	}
+	p.press("98")
+	if strings.Contains(p.reply, "\n1. ") || !strings.Contains(p.reply, "Choose county:") {
+		t.Fatalf("second page repeats the first or lost the prompt:\n%s", p.reply)
+	}
+	// Numbers run on across pages: what is shown is what is typed.
+	num, label, _ := strings.Cut(strings.Split(p.reply, "\n")[1], ". ")
+	p.press("0")
+	if p.reply != first {
+		t.Fatalf("0 on page 2 should show page 1 again:\n%s", p.reply)
+	}
+	p.press("98").press(num).expect("CON Choose Huduma Centre:")
+	if label == "" {
+		t.Fatal("no county on page 2")
+	}
+	// On the last page 98 is a wrong choice, not a crash.
+	q := g.dial(t, "ATUid_page2", "+254722000004").pick("English").pick("Book appointment")
+	for strings.Contains(q.reply, "98.More") {
+		q.press("98")
+	}
+	q.press("98").expect("CON Invalid choice, try again.\nChoose county:")
+}
+
+func TestDroppedSessionIsOfferedBack(t *testing.T) {
+	g := newGateway(t, 10, ussd.Config{})
+	const number = "+254722000005"
+	g.dial(t, "ATUid_drop1", number).pick("English").pick("Book appointment").pickPaged("Kisumu").pick("Kisumu").
+		pick("Birth certificate").expect("CON Choose day:")
+	// The network drops the session; the citizen dials again.
+	p := g.dial(t, "ATUid_drop2", number).expect("CON Continue where you left off?\nBirth certificate, Kisumu\n1. Continue\n2. Start again")
+	p.pick("Continue").expect("CON Choose day:").press("1").press("1").pick("Confirm").expect("END Booked!")
+	// Once booked, nothing is left to resume.
+	g.dial(t, "ATUid_drop3", number).expect("CON Huduma Kenya. What do you need?")
+}
+
+// Every screen of every menu, on every page, in both languages, with the longest error line
+// above it, fits in 182 characters.
+func TestEveryScreenFits(t *testing.T) {
+	for _, lang := range []string{"English", "Kiswahili"} {
+		t.Run(lang, func(t *testing.T) {
+			g := newGateway(t, 10, ussd.Config{})
+			seen := map[string]bool{}
+			check := func(p *phone) {
+				t.Helper()
+				if n := utf8.RuneCountInString(p.reply); n > ussd.MaxReply {
+					t.Fatalf("%d characters:\n%s", n, p.reply)
+				}
+				seen[strings.SplitN(p.reply, "\n", 2)[0]] = true
+			}
+			// walk presses through a screen's pages, checking each, plus a re-prompt.
+			walk := func(p *phone) {
+				t.Helper()
+				check(p)
+				p.press("977")
+				check(p)
+				for i := 0; strings.Contains(p.reply, "98."); i++ {
+					p.press("98")
+					check(p)
+					p.press("977")
+					check(p)
+				}
+			}
+			n := 0
+			newPhone := func() *phone {
+				n++
+				num := "+2547330" + strings.Repeat("0", 5-len(itoa(n))) + itoa(n)
+				p := g.dial(t, "walk-"+lang+"-"+itoa(n), num)
+				if strings.Contains(p.reply, "Choose language") {
+					p.pick(lang)
+				}
+				return p
+			}
+			cat := g.world.Desk.Catalog()
+			// Every county's centre list, every centre's service list.
+			for _, county := range cat.Counties() {
+				for _, centre := range cat.CentresIn(county) {
+					p := newPhone()
+					walk(p)
+					p.press("1")
+					walk(p)
+					p = newPhone().press("1").pickPaged(county)
+					walk(p)
+					p.pick(strings.TrimPrefix(centre.Name, "Huduma Centre "))
+					walk(p)
+				}
+			}
+			// Day, time, confirm, booked, appointments, cancel, resume, language, end screens.
+			p := newPhone().press("1").pickPaged("Nairobi").pick("Nairobi GPO").press("98").press("98").press("10")
+			walk(p)
+			p.press("1")
+			walk(p)
+			p.press("1")
+			walk(p)
+			p.press("1")
+			check(p)
+			num := p.number
+			p = g.dial(t, "walk-appts-"+lang, num).press("2")
+			walk(p)
+			p.press("1")
+			walk(p)
+			p.press("1")
+			walk(p)
+			p.press("1")
+			check(p)
+			g.dial(t, "walk-empty-"+lang, num).press("2").press("977")
+			p = g.dial(t, "walk-lang-"+lang, num).press("3")
+			walk(p)
+			p = g.dial(t, "walk-resume1-"+lang, num).press("1").press("1").press("1")
+			walk(p)
+			p = g.dial(t, "walk-resume2-"+lang, num)
+			walk(p)
+			p.press("2")
+			p = newPhone().press("1").press("1").press("1").press("1").press("1").press("1").press("2")
+			check(p)
+			if len(seen) < 15 {
+				t.Fatalf("walk saw only %d distinct screens: %v", len(seen), seen)
+			}
+		})
+	}
+}
+
+func itoa(n int) string {
+	if n < 10 {
+		return string(rune('0' + n))
+	}
+	return itoa(n/10) + string(rune('0'+n%10))
+}
+
+// assertNoFullPhones fails when any Kenyan number used in these tests reached the log whole.
+func assertNoFullPhones(t *testing.T, g *gateway) {
+	t.Helper()
+	for _, n := range []string{"712345678", "722000", "733000", "255712345678", "202345678"} {
+		if strings.Contains(g.logs.String(), n) {
+			t.Fatalf("log shows a phone number (%s):\n%s", n, g.logs.String())
+		}
+	}
+}
