@@ -280,3 +280,26 @@ func TestStepAfterTheEnd(t *testing.T) {
 		t.Fatalf("step after END: %v", err)
 	}
 }
+
+// countingStore passes every call to the real store and counts reads of reference data.
+type countingStore struct {
+	crm.Store
+	refReads int
+}
+
+func (c *countingStore) ReferenceData(ctx context.Context) (crm.RefData, error) {
+	c.refReads++
+	return c.Store.ReferenceData(ctx)
+}
+
+// Static data (centres, services, holidays) comes from the in-memory catalogue on every hop:
+// a whole booking journey reads it from the store no more than the one time the desk loaded it.
+func TestHopsDoNotReadStaticDataFromTheStore(t *testing.T) {
+	var counter *countingStore
+	w := flowstest.NewObserved(t, 10, func(s crm.Store) crm.Store { counter = &countingStore{Store: s}; return counter })
+	dial(t, w, "+254712000015", nil).pick("en").toConfirm("Kisumu", "KSM", "BIRTH-CERT").pick("yes").at("book_done")
+	dial(t, w, "+254712000015", nil).pick("appointments").press("1").press("1").pick("yes").at("appointment_cancelled")
+	if counter.refReads != 1 {
+		t.Fatalf("reference data read %d times from the store; want once, at start-up", counter.refReads)
+	}
+}

@@ -31,7 +31,11 @@ type World struct {
 
 // New opens a migrated, seeded SQLite store in a temporary directory and the menus over it.
 // capacity is the places per slot (small values make full slots easy to reach).
-func New(t testing.TB, capacity int) *World {
+func New(t testing.TB, capacity int) *World { return NewObserved(t, capacity, nil) }
+
+// NewObserved is New with the desk's store wrapped by observe (when not nil), so a test can
+// watch what the menus ask of the store.
+func NewObserved(t testing.TB, capacity int, observe func(crm.Store) crm.Store) *World {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "huduma.db"))
@@ -49,7 +53,11 @@ func New(t testing.TB, capacity int) *World {
 	if err := st.Seed(ctx, data); err != nil {
 		t.Fatal(err)
 	}
-	desk, err := crm.NewDesk(ctx, st, crm.DeskConfig{
+	var ds crm.Store = st
+	if observe != nil {
+		ds = observe(st)
+	}
+	desk, err := crm.NewDesk(ctx, ds, crm.DeskConfig{
 		Calendar: crm.DefaultCalendar(Nairobi), SlotCapacity: capacity, LeadTime: 30 * time.Minute,
 		Now: func() time.Time { return Now },
 	})
