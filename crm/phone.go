@@ -13,10 +13,13 @@ type Phone string
 // ErrNotKenyanMobile means the number is not a Kenyan mobile number.
 var ErrNotKenyanMobile = errors.New("not a Kenyan mobile number")
 
+// phoneSeparators is built once: ParsePhone runs on every hop.
+var phoneSeparators = strings.NewReplacer(" ", "", "-", "")
+
 // ParsePhone accepts the forms a Kenyan number arrives in (+254712345678, 254712345678,
 // 0712345678, with spaces) and returns the E.164 form.
 func ParsePhone(s string) (Phone, error) {
-	s = strings.NewReplacer(" ", "", "-", "").Replace(strings.TrimSpace(s))
+	s = phoneSeparators.Replace(strings.TrimSpace(s))
 	switch {
 	case strings.HasPrefix(s, "+254"):
 		s = s[4:]

@@ -47,8 +47,11 @@ func (e *Engine) handleMain(_ context.Context, h *hop, input string) (string, er
 	if err != nil {
 		return "", err
 	}
-	return map[string]string{"book": eventBook, "appointments": eventAppts, "language": eventLanguage}[opt.Value], nil
+	return mainMenuEvents[opt.Value], nil
 }
+
+// mainMenuEvents maps the main menu's options to their events.
+var mainMenuEvents = map[string]string{"book": eventBook, "appointments": eventAppts, "language": eventLanguage}
 
 // The resume screen reminds the citizen what they had chosen, so "continue" is an informed
 // choice.

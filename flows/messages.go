@@ -113,7 +113,20 @@ func (m *Messages) Keys() []string {
 
 // Date renders a civil date the way the citizen reads it: "Tue 25 Nov", "Jumanne 25 Nov".
 func (m *Messages) Date(l crm.Lang, day time.Time) string {
-	return m.Text(l, "date",
-		m.Text(l, fmt.Sprintf("day.%d", day.Weekday())), day.Day(),
-		m.Text(l, fmt.Sprintf("month.%d", day.Month())))
+	return m.Text(l, "date", m.Text(l, dayKeys[day.Weekday()]), day.Day(), m.Text(l, monthKeys[day.Month()]))
+}
+
+// The catalogue keys of weekday and month names, made once rather than on every date.
+var (
+	dayKeys   [7]string
+	monthKeys [13]string
+)
+
+func init() {
+	for d := range dayKeys {
+		dayKeys[d] = fmt.Sprintf("day.%d", d)
+	}
+	for m := 1; m < len(monthKeys); m++ {
+		monthKeys[m] = fmt.Sprintf("month.%d", m)
+	}
 }
