@@ -76,12 +76,14 @@ func (h *Handler) serve(c *fiber.Ctx) error {
 	if !strings.HasPrefix(string(c.Request().Header.ContentType()), fiber.MIMEApplicationForm) {
 		return c.Status(fiber.StatusUnsupportedMediaType).SendString("expected " + fiber.MIMEApplicationForm + "\n")
 	}
+	// fiber's strings point into fasthttp's request buffer, which is reused after the handler
+	// returns; the session keeps some of these, so they are copied here, once.
 	req := Request{
-		SessionID:   c.FormValue("sessionId"),
-		ServiceCode: c.FormValue("serviceCode"),
-		PhoneNumber: c.FormValue("phoneNumber"),
-		NetworkCode: c.FormValue("networkCode"),
-		Text:        c.FormValue("text"),
+		SessionID:   strings.Clone(c.FormValue("sessionId")),
+		ServiceCode: strings.Clone(c.FormValue("serviceCode")),
+		PhoneNumber: strings.Clone(c.FormValue("phoneNumber")),
+		NetworkCode: strings.Clone(c.FormValue("networkCode")),
+		Text:        strings.Clone(c.FormValue("text")),
 	}
 	if problem := req.malformed(); problem != "" {
 		h.log.Warn("malformed ussd request", "problem", problem, "phone", crm.MaskPhone(req.PhoneNumber))

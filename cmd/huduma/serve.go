@@ -84,12 +84,12 @@ func openGateway(ctx context.Context, cfg config, log *slog.Logger) (*gateway, e
 	if err := migrateAndSeed(ctx, gw.store); err != nil {
 		return nil, err
 	}
-	sessions, name, closeSessions, err := openSessions(ctx, cfg.RedisURL)
+	sess, err := openSessions(ctx, cfg.RedisURL)
 	if err != nil {
 		return nil, err
 	}
-	gw.sessionsName = name
-	gw.closers = append(gw.closers, closeSessions)
+	gw.sessionsName = sess.name
+	gw.closers = append(gw.closers, sess.close)
 
 	gw.desk, err = crm.NewDesk(ctx, gw.store, crm.DeskConfig{Calendar: cal, SlotCapacity: cfg.SlotCapacity, LeadTime: 30 * time.Minute})
 	if err != nil {
@@ -109,16 +109,20 @@ func openGateway(ctx context.Context, cfg config, log *slog.Logger) (*gateway, e
 		IdleTimeout:           2 * time.Minute,
 		DisableStartupMessage: true,
 	})
+	// /healthz is for the load balancer: a replica that cannot reach its database or its
+	// sessions cannot answer a hop, so it says so and is taken out of rotation.
 	gw.app.Get("/healthz", func(c *fiber.Ctx) error {
 		hctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
 		defer cancel()
-		if _, err := gw.store.Language(hctx, "+254700000000"); err != nil {
-			log.Warn("health check: store not answering", "err", err)
-			return c.Status(fiber.StatusServiceUnavailable).SendString("store unavailable\n")
+		for what, ping := range map[string]func(context.Context) error{"database": gw.store.Ping, "sessions": sess.ping} {
+			if err := ping(hctx); err != nil {
+				log.Warn("health check failed", "what", what, "err", err)
+				return c.Status(fiber.StatusServiceUnavailable).SendString(what + " unavailable\n")
+			}
 		}
 		return c.SendString("ok\n")
 	})
-	ussd.New(engine, sessions, ussd.Config{CallbackKey: cfg.CallbackKey, Deadline: cfg.HopDeadline, Logger: log}).Mount(gw.app)
+	ussd.New(engine, sess.store, ussd.Config{CallbackKey: cfg.CallbackKey, Deadline: cfg.HopDeadline, Logger: log}).Mount(gw.app)
 	ok = true
 	return gw, nil
 }

@@ -23,6 +23,11 @@ import (
 // startGateway runs the gateway exactly as `huduma serve` assembles it, with the given flags,
 // on a free loopback port, and returns its base URL.
 func startGateway(t *testing.T, args ...string) string {
+	base, _ := startGatewayWith(t, args...)
+	return base
+}
+
+func startGatewayWith(t *testing.T, args ...string) (string, *gateway) {
 	t.Helper()
 	var cfg config
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
@@ -47,7 +52,7 @@ func startGateway(t *testing.T, args ...string) string {
 		gw.app.Shutdown()
 		gw.close()
 	})
-	return "http://" + ln.Addr().String()
+	return "http://" + ln.Addr().String(), gw
 }
 
 // randomPhone keeps runs apart on a shared Redis, where a phone's resume copy outlives a test.
@@ -170,7 +175,7 @@ func TestDialCommandSession(t *testing.T) {
 }
 
 func TestServerLimitsAndHealth(t *testing.T) {
-	base := startGateway(t, "-db", "sqlite:"+filepath.Join(t.TempDir(), "huduma.db"))
+	base, gw := startGatewayWith(t, "-db", "sqlite:"+filepath.Join(t.TempDir(), "huduma.db"))
 	client := &http.Client{Timeout: 10 * time.Second}
 
 	resp, err := client.Get(base + "/healthz")
@@ -190,6 +195,18 @@ func TestServerLimitsAndHealth(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusRequestEntityTooLarge {
 		t.Fatalf("a body over the limit got %d", resp.StatusCode)
+	}
+
+	// With its database gone, the replica reports itself unhealthy.
+	gw.store.Close()
+	resp, err = client.Get(base + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || string(body) != "database unavailable\n" {
+		t.Fatalf("healthz without a database: %d %q", resp.StatusCode, body)
 	}
 }
 

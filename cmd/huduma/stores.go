@@ -19,6 +19,7 @@ type sqlStore interface {
 	crm.Store
 	Migrate(ctx context.Context) error
 	Seed(ctx context.Context, data crm.RefData) error
+	Ping(ctx context.Context) error
 	Close()
 }
 
@@ -47,17 +48,30 @@ func openStore(ctx context.Context, url string) (sqlStore, string, error) {
 	return nil, "", fmt.Errorf("database URL must start with postgres://, postgresql:// or sqlite: (got %q)", redactURL(url))
 }
 
+// sessions is the chosen session store with what the gateway needs around it.
+type sessions struct {
+	store flows.SessionStore
+	name  string
+	ping  func(context.Context) error
+	close func()
+}
+
 // openSessions picks the session store: Redis when a URL is given, memory otherwise.
-func openSessions(ctx context.Context, url string) (flows.SessionStore, string, func(), error) {
+func openSessions(ctx context.Context, url string) (sessions, error) {
 	if url == "" {
 		m := memory.New(memory.Options{})
-		return m, "in-memory sessions", func() { m.Close() }, nil
+		return sessions{store: m, name: "in-memory sessions", ping: func(context.Context) error { return nil }, close: func() { m.Close() }}, nil
 	}
 	client, err := sessionredis.Connect(ctx, url)
 	if err != nil {
-		return nil, "", nil, fmt.Errorf("connect redis: %w", err)
+		return sessions{}, fmt.Errorf("connect redis: %w", err)
 	}
-	return sessionredis.New(client, sessionredis.Options{}), "redis sessions", func() { client.Close() }, nil
+	return sessions{
+		store: sessionredis.New(client, sessionredis.Options{}),
+		name:  "redis sessions",
+		ping:  func(ctx context.Context) error { return client.Ping(ctx).Err() },
+		close: func() { client.Close() },
+	}, nil
 }
 
 // redactURL keeps a URL's scheme only, so a mistyped URL with a password never reaches a log.

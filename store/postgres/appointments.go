@@ -46,22 +46,11 @@ func lockAppointment(ctx context.Context, tx pgx.Tx, phone crm.Phone, ref crm.Re
 
 // Upcoming lists the phone's booked appointments on or after from, soonest first.
 func (s *Store) Upcoming(ctx context.Context, phone crm.Phone, from time.Time) ([]crm.Appointment, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+appointmentColumns+` FROM appointments
+	rows, _ := s.pool.Query(ctx, `SELECT `+appointmentColumns+` FROM appointments
 		WHERE phone = $1 AND status = 'booked' AND day >= $2
 		ORDER BY day, start_min, ref`, phone, crm.DateOf(from))
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (crm.Appointment, error) { return scanAppointment(r) })
 	if err != nil {
-		return nil, fmt.Errorf("postgres: upcoming appointments: %w", err)
-	}
-	defer rows.Close()
-	var list []crm.Appointment
-	for rows.Next() {
-		a, err := scanAppointment(rows)
-		if err != nil {
-			return nil, fmt.Errorf("postgres: upcoming appointments: %w", err)
-		}
-		list = append(list, a)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("postgres: upcoming appointments: %w", err)
 	}
 	return list, nil

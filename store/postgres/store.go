@@ -47,6 +47,14 @@ func Open(ctx context.Context, url string) (*Store, error) {
 // Close closes every connection; the store must not be used afterwards.
 func (s *Store) Close() { s.pool.Close() }
 
+// Ping checks that the database answers, for the health check.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("postgres: ping: %w", err)
+	}
+	return nil
+}
+
 // querier is what both the pool and a transaction offer, so a read can run inside or
 // outside a transaction.
 type querier interface {

@@ -86,6 +86,14 @@ func dsn(path string) string {
 // checkpoint) loses nothing committed, and the next open recovers from the WAL.
 func (s *Store) Close() { _ = s.db.Close() }
 
+// Ping checks that the database file answers, for the health check.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("sqlite: ping: %w", err)
+	}
+	return nil
+}
+
 // rollback ends a transaction that did not commit. Its error is dropped on purpose: after a
 // commit it is sql.ErrTxDone, and after a failure the caller already has the error that
 // matters.
