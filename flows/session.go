@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/huduma-connect/huduma/crm"
 )
@@ -20,21 +19,19 @@ type SessionStore interface {
 	// Load returns the session saved under id, or ErrNoSession.
 	Load(ctx context.Context, id string) (*Session, error)
 	// Save writes the session. With keepForResume it also keeps a copy under the session's
-	// phone for the resume window; without, it removes any such copy. It is one round trip.
+	// phone for the resume window; without, it removes any such copy (a finished or
+	// abandoned booking is not offered back). It is one round trip.
 	Save(ctx context.Context, s *Session, keepForResume bool) error
 	// LoadResumable returns the copy kept for the phone, or ErrNoSession.
 	LoadResumable(ctx context.Context, phone crm.Phone) (*Session, error)
-	// DropResumable forgets the copy kept for the phone.
-	DropResumable(ctx context.Context, phone crm.Phone) error
 }
 
 // Session is one citizen's conversation on one channel: where they are in the menus, what
 // they have chosen so far, and the last answer (so a repeated request is answered the same).
 type Session struct {
-	ID      string    `json:"id"`
-	Phone   crm.Phone `json:"phone"`
-	Lang    crm.Lang  `json:"lang,omitempty"`
-	Started time.Time `json:"started"`
+	ID    string    `json:"id"`
+	Phone crm.Phone `json:"phone"`
+	Lang  crm.Lang  `json:"lang,omitempty"`
 
 	State  string `json:"state"`
 	Page   int    `json:"page,omitempty"`
@@ -107,9 +104,6 @@ type Screen struct {
 	Input   InputKind `json:"input,omitempty"`
 	// End marks the last screen of a session.
 	End bool `json:"end,omitempty"`
-	// Pages are the indexes in Options where each page starts, so that every page fits a
-	// small screen; one page when empty.
-	Pages []int `json:"pages,omitempty"`
 	// Nav says the 0 (back) and 00 (main menu) conventions apply here.
 	Nav bool `json:"nav,omitempty"`
 }

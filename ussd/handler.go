@@ -139,7 +139,7 @@ func (h *Handler) Answer(ctx context.Context, req Request) string {
 			h.log.Info("ussd hop for unknown session", "phone", phone, "session", req.SessionID)
 			return "END " + h.msgs.Both("notice.expired")
 		}
-		s = &flows.Session{ID: req.SessionID, Phone: phone, Started: began.UTC()}
+		s = &flows.Session{ID: req.SessionID, Phone: phone}
 		err = h.start(ctx, s)
 	case err != nil:
 		return h.fail(ctx, nil, err, "load session")

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -311,7 +313,7 @@ func TestEveryScreenFits(t *testing.T) {
 				check(p)
 				p.press("977")
 				check(p)
-				for i := 0; strings.Contains(p.reply, "98."); i++ {
+				for strings.Contains(p.reply, "98.") {
 					p.press("98")
 					check(p)
 					p.press("977")
@@ -321,59 +323,50 @@ func TestEveryScreenFits(t *testing.T) {
 			n := 0
 			newPhone := func() *phone {
 				n++
-				num := "+2547330" + strings.Repeat("0", 5-len(itoa(n))) + itoa(n)
-				p := g.dial(t, "walk-"+lang+"-"+itoa(n), num)
+				num := fmt.Sprintf("+2547330%05d", n)
+				p := g.dial(t, "walk-"+lang+"-"+strconv.Itoa(n), num)
 				if strings.Contains(p.reply, "Choose language") {
 					p.pick(lang)
 				}
 				return p
 			}
-			cat := g.world.Desk.Catalog()
-			// Every county's centre list, every centre's service list.
-			for _, county := range cat.Counties() {
-				for _, centre := range cat.CentresIn(county) {
-					p := newPhone()
-					walk(p)
-					p.press("1")
-					walk(p)
-					p = newPhone().press("1").pickPaged(county)
-					walk(p)
-					p.pick(strings.TrimPrefix(centre.Name, "Huduma Centre "))
+			// through presses each input in turn and walks the screen it leads to.
+			through := func(p *phone, inputs ...string) *phone {
+				t.Helper()
+				for _, in := range inputs {
+					p.press(in)
 					walk(p)
 				}
+				return p
 			}
-			// Day, time, confirm, booked, appointments, cancel, resume, language, end screens.
-			p := newPhone().press("1").pickPaged("Nairobi").pick("Nairobi GPO").press("98").press("98").press("10")
-			walk(p)
-			p.press("1")
-			walk(p)
-			p.press("1")
-			walk(p)
-			p.press("1")
-			check(p)
+			// The main menu and the county list once; each county's centres; each centre's
+			// services (the lists whose length varies with the data).
+			first := newPhone()
+			walk(first)
+			through(first, "1")
+			cat := g.world.Desk.Catalog()
+			for _, county := range cat.Counties() {
+				walk(newPhone().press("1").pickPaged(county))
+				for _, centre := range cat.CentresIn(county) {
+					walk(newPhone().press("1").pickPaged(county).pick(strings.TrimPrefix(centre.Name, "Huduma Centre ")))
+				}
+			}
+			// Day, time, confirm, then the booking's final screen (service 10 at Nairobi GPO).
+			p := newPhone().press("1").pickPaged("Nairobi").pick("Nairobi GPO")
+			through(p, "10", "1", "1")
+			check(p.press("1"))
 			num := p.number
 			// The same service on the same day again: refused.
-			p = g.dial(t, "walk-dup-"+lang, num).press("1").pickPaged("Nairobi").pick("Nairobi GPO").press("98").press("98").press("10")
-			p.press("1").press("2").press("1")
-			check(p)
-			p = g.dial(t, "walk-appts-"+lang, num).press("2")
-			walk(p)
-			p.press("1")
-			walk(p)
-			p.press("1")
-			walk(p)
-			p.press("1")
-			check(p)
-			g.dial(t, "walk-empty-"+lang, num).press("2").press("977")
-			p = g.dial(t, "walk-lang-"+lang, num).press("3")
-			walk(p)
-			p = g.dial(t, "walk-resume1-"+lang, num).press("1").press("1").press("1")
-			walk(p)
-			p = g.dial(t, "walk-resume2-"+lang, num)
-			walk(p)
-			p.press("2")
-			p = newPhone().press("1").press("1").press("1").press("1").press("1").press("1").press("2")
-			check(p)
+			check(g.dial(t, "walk-dup-"+lang, num).press("1").pickPaged("Nairobi").pick("Nairobi GPO").press("10").press("1").press("2").press("1"))
+			// My appointments, one of them, the cancel question, then the cancellation.
+			check(through(g.dial(t, "walk-appts-"+lang, num), "2", "1", "1").press("1"))
+			through(g.dial(t, "walk-empty-"+lang, num), "2")
+			through(g.dial(t, "walk-lang-"+lang, num), "3")
+			// A booking dropped after the county, offered back on the next dial.
+			through(g.dial(t, "walk-resume1-"+lang, num), "1", "1", "1")
+			walk(g.dial(t, "walk-resume2-"+lang, num))
+			// Abandoning at the confirmation.
+			check(newPhone().press("1").press("1").press("1").press("1").press("1").press("1").press("2"))
 			for _, st := range g.world.Engine.States() {
 				if !states[st] {
 					t.Errorf("the walk never reached state %s", st)
@@ -381,13 +374,6 @@ func TestEveryScreenFits(t *testing.T) {
 			}
 		})
 	}
-}
-
-func itoa(n int) string {
-	if n < 10 {
-		return string(rune('0' + n))
-	}
-	return itoa(n/10) + string(rune('0'+n%10))
 }
 
 // assertNoFullPhones fails when any Kenyan number used in these tests reached the log whole.

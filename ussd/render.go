@@ -5,6 +5,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/huduma-connect/huduma/crm"
 	"github.com/huduma-connect/huduma/flows"
 )
 
@@ -19,15 +20,48 @@ const (
 
 // renderer turns a flow screen into the text of a USSD reply, one page at a time.
 type renderer struct {
-	msgs *flows.Messages
 	// budget is what a page's prompt, options and navigation line may take, leaving room for
 	// the longest error line so that a re-prompt still fits.
 	budget int
+	// navLines holds every navigation line per language, built once: a hop only picks one.
+	navLines map[crm.Lang]*[8]string
 }
 
+// Bits of a navigation line's index in navLines.
+const (
+	navMore = 1 << iota
+	navBack
+	navHome
+)
+
 func newRenderer(msgs *flows.Messages) renderer {
-	budget := min(aimedReply-prefixLen, MaxReply-prefixLen-msgs.Longest("err.")-1)
-	return renderer{msgs: msgs, budget: budget}
+	r := renderer{
+		budget:   min(aimedReply-prefixLen, MaxReply-prefixLen-msgs.Longest("err.")-1),
+		navLines: map[crm.Lang]*[8]string{},
+	}
+	for _, l := range []crm.Lang{crm.English, crm.Swahili} {
+		lines := new([8]string)
+		for i := range lines {
+			lines[i] = buildNav(msgs, l, i)
+		}
+		r.navLines[l] = lines
+	}
+	return r
+}
+
+// buildNav writes the navigation line with the parts set in bits: "98.More 0.Back 00.Menu".
+func buildNav(msgs *flows.Messages, l crm.Lang, bits int) string {
+	var parts []string
+	if bits&navMore != 0 {
+		parts = append(parts, msgs.Text(l, "nav.more"))
+	}
+	if bits&navBack != 0 {
+		parts = append(parts, msgs.Text(l, "nav.back"))
+	}
+	if bits&navHome != 0 {
+		parts = append(parts, msgs.Text(l, "nav.home"))
+	}
+	return strings.Join(parts, " ")
 }
 
 // render writes the reply for the session's current screen and page.
@@ -61,17 +95,21 @@ func (r renderer) render(s *flows.Session) string {
 
 // nav is the navigation line: "98.More 0.Back 00.Menu" as applicable.
 func (r renderer) nav(s *flows.Session, more bool) string {
-	var parts []string
+	i := 0
 	if more {
-		parts = append(parts, r.msgs.Text(s.Lang, "nav.more"))
+		i |= navMore
 	}
 	if s.Screen.Nav || s.Page > 0 {
-		parts = append(parts, r.msgs.Text(s.Lang, "nav.back"))
+		i |= navBack
 	}
 	if s.Screen.Nav {
-		parts = append(parts, r.msgs.Text(s.Lang, "nav.home"))
+		i |= navHome
 	}
-	return strings.Join(parts, " ")
+	lines, ok := r.navLines[s.Lang]
+	if !ok { // no language chosen yet: English, as the catalogues fall back to
+		lines = r.navLines[crm.English]
+	}
+	return lines[i]
 }
 
 // page gives the options [first, last) shown on the session's page. Pages are packed greedily

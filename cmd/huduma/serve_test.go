@@ -235,3 +235,31 @@ func TestDatabaseURLSelection(t *testing.T) {
 	}
 	s.Close()
 }
+
+// huduma migrate and huduma seed prepare a database on their own; seeding twice keeps the
+// first seed's rows and adds nothing twice.
+func TestMigrateAndSeedCommands(t *testing.T) {
+	url := "sqlite:" + filepath.Join(t.TempDir(), "huduma.db")
+	ctx := context.Background()
+	if err := migrateCommand(ctx, []string{"-db", url}); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := seedCommand(ctx, []string{"-db", url}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, _, err := openStore(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	data, err := s.ReferenceData(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(data.Centres) != 52 || len(data.Services) != 67 || len(data.Offerings) == 0 || len(data.Holidays) == 0 {
+		t.Fatalf("after seeding twice: %d centres, %d services, %d offerings, %d holidays",
+			len(data.Centres), len(data.Services), len(data.Offerings), len(data.Holidays))
+	}
+}

@@ -6,6 +6,7 @@ package flowstest
 import (
 	"context"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -77,18 +78,11 @@ func Pick(t testing.TB, s *flows.Session, value string) string {
 	t.Helper()
 	for i, o := range s.Screen.Options {
 		if o.Value == value {
-			return itoa(i + 1)
+			return strconv.Itoa(i + 1)
 		}
 	}
 	t.Fatalf("screen %s does not offer %q (options %v)", s.State, value, s.Screen.Options)
 	return ""
-}
-
-func itoa(n int) string {
-	if n < 10 {
-		return string(rune('0' + n))
-	}
-	return itoa(n/10) + string(rune('0'+n%10))
 }
 
 func mustLocation(name string) *time.Location {

@@ -120,18 +120,6 @@ func (s *Store) LoadResumable(ctx context.Context, phone crm.Phone) (*flows.Sess
 	return sess, err
 }
 
-// DropResumable forgets the copy kept for phone; forgetting a copy that is not there is not
-// an error.
-func (s *Store) DropResumable(ctx context.Context, phone crm.Phone) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("memory: drop resumable session: %w", err)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.resumable, phone)
-	return nil
-}
-
 // get decodes the unexpired entry under key. A missing or expired entry is
 // flows.ErrNoSession itself, unwrapped, so callers comparing with == keep working. Expired
 // entries are left for the janitor, so a read only ever takes the lock briefly.

@@ -88,15 +88,6 @@ func (s *Store) LoadResumable(ctx context.Context, phone crm.Phone) (*flows.Sess
 	return sess, err
 }
 
-// DropResumable forgets the copy kept for phone; forgetting a copy that is not there is not
-// an error.
-func (s *Store) DropResumable(ctx context.Context, phone crm.Phone) error {
-	if err := s.client.Del(ctx, s.resumeKey(phone)).Err(); err != nil {
-		return fmt.Errorf("redis: drop resumable session: %w", err)
-	}
-	return nil
-}
-
 // get reads and decodes one key. A missing key is flows.ErrNoSession itself, unwrapped, so
 // callers comparing with == keep working.
 func (s *Store) get(ctx context.Context, key string) (*flows.Session, error) {
