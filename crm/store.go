@@ -63,7 +63,18 @@ type SlotUsage struct {
 
 // Store is what the domain needs from persistent storage. Every method is one transaction:
 // when it returns without error the change is committed, so a channel can tell the citizen.
+// Every notification a method is given is written as an outbox row in that same transaction.
 type Store interface {
+	BookingStore
+	RequestStore
+	CaseStore
+	UserStore
+	AgencyStore
+	OutboxStore
+}
+
+// BookingStore holds reference data, slots, appointments and what we remember per citizen.
+type BookingStore interface {
 	// ReferenceData reads centres, services, offerings and holidays for the catalogue.
 	ReferenceData(ctx context.Context) (RefData, error)
 
@@ -92,3 +103,98 @@ type Store interface {
 	Language(ctx context.Context, phone Phone) (Lang, error)
 	SetLanguage(ctx context.Context, phone Phone, lang Lang) error
 }
+
+// RequestStore holds tracked requests and their history.
+type RequestStore interface {
+	// CreateRequest registers a request (Version 1) with its first event. If a request with
+	// the same Ref exists with the same phone, service and centre, it is returned with
+	// created=false and nothing is written (an agency's retry); with different ones the
+	// answer is ErrReferenceTaken.
+	CreateRequest(ctx context.Context, r Request, first RequestEvent, n []Notification) (got Request, created bool, err error)
+
+	// RequestByRef reads a request with its events, oldest first.
+	RequestByRef(ctx context.Context, ref Reference) (Request, error)
+
+	// AddRequestEvent records a status change: r is the request's new state, r.Version the
+	// version it was read at. When e.IdempotencyKey names an event the request already has,
+	// the current request is returned with added=false and nothing is written. When the
+	// request changed since it was read the answer is ErrConflict and nothing is written.
+	// The returned request has the new version.
+	AddRequestEvent(ctx context.Context, r Request, e RequestEvent, n []Notification) (got Request, added bool, err error)
+}
+
+// CaseStore holds cases, their notes and audit trail, and assigns them.
+type CaseStore interface {
+	// CreateCase stores a new case (the store gives it its ID and Version 1) with its first
+	// audit entry. A non-empty IdempotencyKey that an existing case carries returns that case
+	// with created=false and writes nothing. A taken Number is ErrReferenceTaken.
+	CreateCase(ctx context.Context, c Case, a AuditEntry, n []Notification) (got Case, created bool, err error)
+
+	Case(ctx context.Context, id int64) (Case, error)
+	CaseByNumber(ctx context.Context, number Reference) (Case, error)
+
+	// Cases lists the cases the filter selects, soonest deadline first (cases without one
+	// last), then by ID.
+	Cases(ctx context.Context, f CaseFilter) ([]Case, error)
+
+	// UpdateCase writes c (read at c.Version) and the change's audit entries, notes and
+	// notifications, whose CaseID it fills in. If the case changed since it was read the
+	// answer is ErrConflict and nothing is written. It returns c at its new version. This
+	// conditional write is what makes an escalation happen once even with a scheduler in
+	// every replica.
+	UpdateCase(ctx context.Context, c Case, ch CaseChange) (Case, error)
+
+	// Timeline reads a case's audit trail and notes, oldest first.
+	Timeline(ctx context.Context, id int64) ([]AuditEntry, []Note, error)
+
+	// DueCases lists up to limit cases whose deadline has passed at now: open, not pending
+	// the citizen, DueAt set and not after now; oldest deadline first.
+	DueCases(ctx context.Context, now time.Time, limit int) ([]Case, error)
+
+	// UnassignedCases lists up to limit new cases without an assignee, oldest first.
+	UnassignedCases(ctx context.Context, limit int) ([]Case, error)
+
+	// AssignNext assigns c (read at c.Version) round-robin, in one transaction: among the
+	// available users of c's queue (role agent for QueueGeneral, integrity_officer for
+	// QueueIntegrity) who speak c.Lang and hold fewer than limit open cases, the one assigned
+	// longest ago (never first, then lowest ID). The user's LastAssignedAt becomes now, the
+	// case becomes assigned to them (status assigned if it was new) with an audit entry
+	// (actor "system", action "assigned", To the username). Two concurrent calls never hand
+	// one agent more than limit cases. ErrNoAgent when nobody qualifies; ErrConflict when c
+	// changed since it was read.
+	AssignNext(ctx context.Context, c Case, limit int, now time.Time) (Case, User, error)
+
+	// RatingSummary counts ratings by centre (by = "centre") or by assigned agent's
+	// username (by = "agent").
+	RatingSummary(ctx context.Context, by string) ([]RatingCount, error)
+}
+
+// UserStore holds console users and their session tokens.
+type UserStore interface {
+	CreateUser(ctx context.Context, u User) (User, error) // ErrUsernameTaken
+	User(ctx context.Context, id int64) (User, error)
+	UserByUsername(ctx context.Context, username string) (User, error)
+	Users(ctx context.Context, f UserFilter) ([]User, error) // by ID
+	UpdateUser(ctx context.Context, u User) error            // every field but ID, Username, CreatedAt
+
+	CreateToken(ctx context.Context, t Token) error
+	// TokenUser finds the token by hash and its user; ErrNotFound if there is none (expiry
+	// is the domain's to check, so it can say "expired" rather than "unknown").
+	TokenUser(ctx context.Context, hash string) (Token, User, error)
+	DeleteToken(ctx context.Context, hash string) error
+}
+
+// AgencyStore holds the agencies that push request statuses.
+type AgencyStore interface {
+	CreateAgency(ctx context.Context, a Agency) error // ErrExists for a taken code
+	Agency(ctx context.Context, code string) (Agency, error)
+	AgencyByKey(ctx context.Context, keyHash string) (Agency, error)
+}
+
+// OutboxStore reads the outbox (the SMS channel sends and updates it).
+type OutboxStore interface {
+	Notifications(ctx context.Context, f NotificationFilter) ([]Notification, error) // by ID
+}
+
+// ErrExists means a record with that key already exists.
+var ErrExists = errors.New("already exists")

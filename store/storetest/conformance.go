@@ -47,6 +47,8 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("ZeroCapacity", func(t *testing.T) { testZeroCapacity(t, open) })
 	t.Run("Upcoming", func(t *testing.T) { testUpcoming(t, open(t)) })
 	t.Run("Language", func(t *testing.T) { testLanguage(t, open(t)) })
+	runRequests(t, open) // requests.go: tracked requests, agencies, the outbox
+	runCases(t, open)    // cases.go: users, tokens, cases, assignment, escalation writes
 }
 
 // The suite books at a real centre and services so a seeded store would accept the same
