@@ -7,17 +7,29 @@ import "time"
 // channel decides how.
 type NotificationKind string
 
+// The kinds and the Params each carries. Case and request numbers are digits as stored
+// (the template groups them); times are RFC 3339 in UTC; dates are YYYY-MM-DD; statuses,
+// categories, centres and services are codes the template names in the recipient's language.
 const (
-	NotifyRequestStatus NotificationKind = "request_status"   // a tracked request changed status
-	NotifyComplaintAck  NotificationKind = "complaint_ack"    // to the citizen: case number
-	NotifyCallbackAck   NotificationKind = "callback_ack"     // to the citizen: when we will call
-	NotifyManagerAlert  NotificationKind = "manager_alert"    // to a centre manager: new complaint
-	NotifyEscalation    NotificationKind = "escalation_alert" // to the new level's people
-	NotifyCaseReply     NotificationKind = "case_reply"       // an agent's reply to the citizen
-	NotifyCaseStatus    NotificationKind = "case_status"      // a case changed status
-	NotifyCaseResolved  NotificationKind = "case_resolved"    // resolution message
-	NotifySatisfaction  NotificationKind = "satisfaction"     // "rate us 1-4"
-	NotifyAssigned      NotificationKind = "case_assigned"    // to an agent: a case is theirs
+	// To the citizen: a tracked request changed status.
+	// ref, status, service, centre, ready (date or ""), reason (or "").
+	NotifyRequestStatus NotificationKind = "request_status"
+	// To the citizen: we have their complaint. case, category.
+	NotifyComplaintAck NotificationKind = "complaint_ack"
+	// To the citizen: we will call them. case, from, to.
+	NotifyCallbackAck NotificationKind = "callback_ack"
+	// To a centre manager: a complaint about their centre. case, category, centre, service.
+	NotifyManagerAlert NotificationKind = "manager_alert"
+	// To the people of the level a case escalated to. case, level, category, centre.
+	NotifyEscalation NotificationKind = "escalation_alert"
+	// To the citizen: an agent's reply. case, body.
+	NotifyCaseReply NotificationKind = "case_reply"
+	// To the citizen: their case changed status. case, status.
+	NotifyCaseStatus NotificationKind = "case_status"
+	// To the citizen: their case is resolved. case, body (the resolution note, may be "").
+	NotifyCaseResolved NotificationKind = "case_resolved"
+	// To the citizen: how did we do? case. The reply 1–4 rates it.
+	NotifySatisfaction NotificationKind = "satisfaction"
 )
 
 // Priority orders the outbox: replies and alerts before bulk reminders.
