@@ -143,6 +143,7 @@ func (r Rating) Valid() bool {
 // CallbackWindow is when a citizen asked to be called.
 type CallbackWindow struct {
 	From, To time.Time
+	ASAP     bool // "as soon as possible" rather than a part of a day
 }
 
 // Case is a complaint or callback request being worked by the contact centre.

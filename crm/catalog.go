@@ -69,6 +69,7 @@ type Catalog struct {
 	centres         map[string]Centre
 	centresByCounty map[string][]Centre
 	services        map[string]Service
+	serviceList     []Service // in the published order
 	servicesAt      map[string][]Service
 	holidays        map[time.Time]string
 }
@@ -85,6 +86,7 @@ func NewCatalog(d RefData) *Catalog {
 	for _, s := range d.Services {
 		c.services[s.Code] = s
 	}
+	c.serviceList = d.Services
 	county := map[string]map[string]bool{}
 	for _, o := range d.Offerings {
 		if county[o.Centre] == nil {
@@ -127,6 +129,9 @@ func (c *Catalog) Centre(code string) (Centre, bool) { ct, ok := c.centres[code]
 
 // Service finds a service by code.
 func (c *Catalog) Service(code string) (Service, bool) { s, ok := c.services[code]; return s, ok }
+
+// Services lists every service in the published order (national services first, by agency).
+func (c *Catalog) Services() []Service { return c.serviceList }
 
 // ServicesAt lists what a centre offers: every national service and its county services.
 func (c *Catalog) ServicesAt(centre string) []Service { return c.servicesAt[centre] }

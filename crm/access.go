@@ -1,0 +1,86 @@
+package crm
+
+// The role matrix. Who may see a case:
+//
+//	agent, supervisor   cases of the general queue
+//	centre_manager      general-queue cases about their own centre
+//	integrity_officer   integrity-queue cases (corruption and bribery) only
+//	admin               cases of the general queue
+//
+// Corruption reports are seen by integrity officers and no one else: the centre's staff and
+// manager are never alerted and never see the reporter's phone number, and neither does an
+// admin. Who may act on a visible case:
+//
+//	action              agent        supervisor  centre_manager  integrity_officer  admin
+//	claim               yes          yes         no              yes                no
+//	assign to another   no           yes         no              yes                yes
+//	note, reply,        own cases    yes         yes             yes                yes
+//	status, resolve
+//	escalate by hand    no           yes         no              yes                yes
+
+// Action is something a user does to a case.
+type Action string
+
+const (
+	ActView     Action = "view"
+	ActClaim    Action = "claim"
+	ActAssign   Action = "assign"
+	ActWork     Action = "work" // note, reply, change status, resolve, reopen
+	ActEscalate Action = "escalate"
+)
+
+// CanSee reports whether u may see c at all.
+func CanSee(u User, c Case) bool {
+	switch u.Role {
+	case RoleIntegrityOfficer:
+		return c.Queue == QueueIntegrity
+	case RoleCentreManager:
+		return c.Queue == QueueGeneral && u.Centre != "" && c.Centre == u.Centre
+	case RoleAgent, RoleSupervisor, RoleAdmin:
+		return c.Queue == QueueGeneral
+	}
+	return false
+}
+
+// Can reports whether u may do a to c.
+func Can(u User, a Action, c Case) bool {
+	if !CanSee(u, c) {
+		return false
+	}
+	switch a {
+	case ActView:
+		return true
+	case ActClaim:
+		return u.Role == RoleAgent || u.Role == RoleSupervisor || u.Role == RoleIntegrityOfficer
+	case ActAssign, ActEscalate:
+		return u.Role == RoleSupervisor || u.Role == RoleIntegrityOfficer || u.Role == RoleAdmin
+	case ActWork:
+		if u.Role == RoleAgent {
+			return c.AssigneeID == u.ID
+		}
+		return true
+	}
+	return false
+}
+
+// Scope narrows a case filter to what u may see, so a list never carries a case the user
+// could not open. ok is false when the user may see no cases at all.
+func Scope(u User, f CaseFilter) (CaseFilter, bool) {
+	switch u.Role {
+	case RoleIntegrityOfficer:
+		f.Queue = QueueIntegrity
+	case RoleCentreManager:
+		if u.Centre == "" || (f.Centre != "" && f.Centre != u.Centre) {
+			return f, false
+		}
+		f.Queue, f.Centre = QueueGeneral, u.Centre
+	case RoleAgent, RoleSupervisor, RoleAdmin:
+		if f.Queue == QueueIntegrity {
+			return f, false
+		}
+		f.Queue = QueueGeneral
+	default:
+		return f, false
+	}
+	return f, true
+}

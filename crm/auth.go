@@ -1,0 +1,229 @@
+package crm
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+// NewUser is what creating a console user takes.
+type NewUser struct {
+	Username string
+	Name     string
+	Role     Role
+	Password string
+	Phone    Phone
+	Centre   string
+	Queue    Queue
+	Langs    []Lang
+}
+
+// MinPassword is the shortest password accepted: NIST SP 800-63B's floor for a memorised
+// secret chosen by the user.
+const MinPassword = 8
+
+// AddUser creates a console user with a bcrypt-hashed password.
+func (o *Office) AddUser(ctx context.Context, in NewUser) (User, error) {
+	in.Username = strings.ToLower(strings.TrimSpace(in.Username))
+	switch {
+	case in.Username == "" || strings.ContainsAny(in.Username, " \t\n/"):
+		return User{}, fmt.Errorf("%w: a username is one word", ErrBadInput)
+	case !in.Role.Valid():
+		return User{}, fmt.Errorf("%w: unknown role %q (one of agent, supervisor, centre_manager, integrity_officer, admin)", ErrBadInput, in.Role)
+	case len(in.Password) < MinPassword:
+		return User{}, fmt.Errorf("%w: a password has at least %d characters", ErrBadInput, MinPassword)
+	case len(in.Password) > 72:
+		return User{}, fmt.Errorf("%w: a password has at most 72 bytes", ErrBadInput)
+	}
+	if in.Role == RoleCentreManager {
+		if _, ok := o.desk.Catalog().Centre(in.Centre); !ok {
+			return User{}, fmt.Errorf("%w: a centre manager needs a centre code, %q is none", ErrBadInput, in.Centre)
+		}
+	}
+	if in.Queue == "" {
+		in.Queue = QueueGeneral
+	}
+	if in.Role == RoleIntegrityOfficer {
+		in.Queue = QueueIntegrity
+	}
+	if in.Queue != QueueGeneral && in.Queue != QueueIntegrity {
+		return User{}, fmt.Errorf("%w: unknown queue %q", ErrBadInput, in.Queue)
+	}
+	if len(in.Langs) == 0 {
+		in.Langs = []Lang{English, Swahili}
+	}
+	for _, l := range in.Langs {
+		if !l.Valid() {
+			return User{}, fmt.Errorf("%w: unknown language %q", ErrBadInput, l)
+		}
+	}
+	cost := o.cfg.PasswordCost
+	if cost == 0 {
+		cost = bcrypt.DefaultCost
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(in.Password), cost)
+	if err != nil {
+		return User{}, fmt.Errorf("hash password: %w", err)
+	}
+	u, err := o.store.CreateUser(ctx, User{
+		Username: in.Username, Name: in.Name, Role: in.Role, Phone: in.Phone, Centre: in.Centre,
+		Queue: in.Queue, Langs: in.Langs, Available: true, PasswordHash: string(hash), CreatedAt: o.now(),
+	})
+	if err != nil {
+		return User{}, fmt.Errorf("add user %s: %w", in.Username, err)
+	}
+	return u, nil
+}
+
+// dummyHash is compared against when the username is unknown, so a login takes as long for
+// a wrong username as for a wrong password and does not tell which usernames exist.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a real password"), bcrypt.DefaultCost)
+
+// Login checks a username and password and opens a session: the token is returned once
+// and only its hash is stored.
+func (o *Office) Login(ctx context.Context, username, password string) (string, User, error) {
+	u, err := o.store.UserByUsername(ctx, strings.ToLower(strings.TrimSpace(username)))
+	if errors.Is(err, ErrNotFound) {
+		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		return "", User{}, ErrBadCredentials
+	}
+	if err != nil {
+		return "", User{}, fmt.Errorf("login: %w", err)
+	}
+	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
+		return "", User{}, ErrBadCredentials
+	}
+	token, err := secret("hct_")
+	if err != nil {
+		return "", User{}, err
+	}
+	if err := o.store.CreateToken(ctx, Token{Hash: HashSecret(token), UserID: u.ID, Expires: o.now().Add(o.cfg.TokenTTL)}); err != nil {
+		return "", User{}, fmt.Errorf("login: %w", err)
+	}
+	return token, u, nil
+}
+
+// Authenticate finds the user a bearer token belongs to. An expired token is deleted and
+// answered with ErrTokenExpired, an unknown one with ErrUnauthenticated.
+func (o *Office) Authenticate(ctx context.Context, token string) (User, error) {
+	if token == "" {
+		return User{}, ErrUnauthenticated
+	}
+	hash := HashSecret(token)
+	t, u, err := o.store.TokenUser(ctx, hash)
+	if errors.Is(err, ErrNotFound) {
+		return User{}, ErrUnauthenticated
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("authenticate: %w", err)
+	}
+	if !o.now().Before(t.Expires) {
+		_ = o.store.DeleteToken(ctx, hash)
+		return User{}, ErrTokenExpired
+	}
+	return u, nil
+}
+
+// Logout ends the session of a token.
+func (o *Office) Logout(ctx context.Context, token string) error {
+	if err := o.store.DeleteToken(ctx, HashSecret(token)); err != nil {
+		return fmt.Errorf("logout: %w", err)
+	}
+	return nil
+}
+
+// SetAvailable says whether the user takes new cases (an agent signing in or going home).
+func (o *Office) SetAvailable(ctx context.Context, u User, available bool) (User, error) {
+	u.Available = available
+	if err := o.store.UpdateUser(ctx, u); err != nil {
+		return User{}, fmt.Errorf("set availability: %w", err)
+	}
+	return u, nil
+}
+
+// Users lists console users (for a supervisor choosing whom to assign).
+func (o *Office) Users(ctx context.Context, f UserFilter) ([]User, error) {
+	list, err := o.store.Users(ctx, f)
+	if err != nil {
+		return nil, fmt.Errorf("users: %w", err)
+	}
+	return list, nil
+}
+
+// AddAgency registers an agency for the services it processes and returns its API key,
+// which is shown this once: only its hash is kept.
+func (o *Office) AddAgency(ctx context.Context, code, name string, services []string) (Agency, string, error) {
+	code = strings.ToUpper(strings.TrimSpace(code))
+	if code == "" || strings.ContainsAny(code, " \t\n/") {
+		return Agency{}, "", fmt.Errorf("%w: an agency code is one word", ErrBadInput)
+	}
+	if len(services) == 0 {
+		return Agency{}, "", fmt.Errorf("%w: an agency needs at least one service", ErrBadInput)
+	}
+	cat := o.desk.Catalog()
+	for _, s := range services {
+		if _, ok := cat.Service(s); !ok {
+			return Agency{}, "", fmt.Errorf("%w: unknown service %q", ErrBadInput, s)
+		}
+	}
+	key, err := secret("hak_")
+	if err != nil {
+		return Agency{}, "", err
+	}
+	ag := Agency{Code: code, Name: name, Services: services, KeyHash: HashSecret(key), CreatedAt: o.now()}
+	if err := o.store.CreateAgency(ctx, ag); err != nil {
+		return Agency{}, "", fmt.Errorf("add agency %s: %w", code, err)
+	}
+	return ag, key, nil
+}
+
+// AgencyByKey authenticates an agency's API key.
+func (o *Office) AgencyByKey(ctx context.Context, key string) (Agency, error) {
+	if key == "" {
+		return Agency{}, ErrUnauthenticated
+	}
+	ag, err := o.store.AgencyByKey(ctx, HashSecret(key))
+	if errors.Is(err, ErrNotFound) {
+		return Agency{}, ErrUnauthenticated
+	}
+	if err != nil {
+		return Agency{}, fmt.Errorf("agency key: %w", err)
+	}
+	return ag, nil
+}
+
+// ServicesOf lists the codes of the services an institution delivers, for registering an
+// agency by its institution's name.
+func (o *Office) ServicesOf(institution string) []string {
+	var codes []string
+	for _, s := range o.desk.Catalog().Services() {
+		if strings.EqualFold(s.Institution, institution) {
+			codes = append(codes, s.Code)
+		}
+	}
+	return codes
+}
+
+// secret draws a 256-bit random token with a prefix saying what it is (so a leaked one is
+// recognisable in a scan).
+func secret(prefix string) (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("draw a secret: %w", err)
+	}
+	return prefix + base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// HashSecret is how tokens and API keys are stored: they are 256-bit random, so a plain
+// SHA-256 is enough (a slow hash protects guessable passwords, not random keys).
+func HashSecret(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}

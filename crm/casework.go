@@ -1,0 +1,267 @@
+package crm
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// CaseDetail is a case with its timeline, as a user may see it.
+type CaseDetail struct {
+	Case  Case
+	Audit []AuditEntry
+	Notes []Note
+}
+
+// ListCases lists the cases f selects, within what u may see.
+func (o *Office) ListCases(ctx context.Context, u User, f CaseFilter) ([]Case, error) {
+	f, ok := Scope(u, f)
+	if !ok {
+		return nil, nil
+	}
+	list, err := o.store.Cases(ctx, f)
+	if err != nil {
+		return nil, fmt.Errorf("list cases: %w", err)
+	}
+	return list, nil
+}
+
+// BreachingSoon is the filter's DueBefore for "breaching soon": deadlines within the next
+// business hour.
+func (o *Office) BreachingSoon() time.Time { return o.clock.Add(o.now(), time.Hour) }
+
+// CaseDetail reads a case and its timeline. A case u may not see is ErrNotFound, not
+// ErrForbidden: its existence is not theirs to know either.
+func (o *Office) CaseDetail(ctx context.Context, u User, id int64) (CaseDetail, error) {
+	c, err := o.visibleCase(ctx, u, id)
+	if err != nil {
+		return CaseDetail{}, err
+	}
+	audit, notes, err := o.store.Timeline(ctx, id)
+	if err != nil {
+		return CaseDetail{}, fmt.Errorf("case %d timeline: %w", id, err)
+	}
+	return CaseDetail{Case: c, Audit: audit, Notes: notes}, nil
+}
+
+func (o *Office) visibleCase(ctx context.Context, u User, id int64) (Case, error) {
+	c, err := o.store.Case(ctx, id)
+	if err != nil {
+		return Case{}, fmt.Errorf("case %d: %w", id, err)
+	}
+	if !CanSee(u, c) {
+		return Case{}, fmt.Errorf("case %d: %w", id, ErrNotFound)
+	}
+	return c, nil
+}
+
+// change is one read-check-write of a case on behalf of u: read, check u may do act, let
+// apply decide the new state, write it conditionally; on a concurrent change, start over.
+func (o *Office) change(ctx context.Context, u User, id int64, act Action, apply func(c *Case, ch *CaseChange, now time.Time) error) (Case, error) {
+	return retry(ctx, func() (Case, error) {
+		c, err := o.visibleCase(ctx, u, id)
+		if err != nil {
+			return Case{}, err
+		}
+		if !Can(u, act, c) {
+			return Case{}, fmt.Errorf("case %s: %w", c.Number, ErrForbidden)
+		}
+		now := o.now()
+		var ch CaseChange
+		if err := apply(&c, &ch, now); err != nil {
+			return Case{}, fmt.Errorf("case %s: %w", c.Number, err)
+		}
+		c.UpdatedAt = now
+		for i := range ch.Audit {
+			ch.Audit[i].At, ch.Audit[i].ActorID, ch.Audit[i].Actor = now, u.ID, u.Username
+		}
+		for i := range ch.Notifications {
+			ch.Notifications[i].Subject = "case:" + string(c.Number)
+			ch.Notifications[i].CreatedAt = now
+			ch.Notifications[i].Params["case"] = string(c.Number)
+		}
+		return o.store.UpdateCase(ctx, c, ch)
+	})
+}
+
+// Claim assigns the case to u.
+func (o *Office) Claim(ctx context.Context, u User, id int64) (Case, error) {
+	return o.change(ctx, u, id, ActClaim, func(c *Case, ch *CaseChange, now time.Time) error {
+		return o.assign(c, ch, u, now)
+	})
+}
+
+// Assign gives the case to another user, who must be able to work it.
+func (o *Office) Assign(ctx context.Context, u User, id, assigneeID int64) (Case, error) {
+	to, err := o.store.User(ctx, assigneeID)
+	if err != nil {
+		return Case{}, fmt.Errorf("assign to user %d: %w", assigneeID, err)
+	}
+	return o.change(ctx, u, id, ActAssign, func(c *Case, ch *CaseChange, now time.Time) error {
+		if !Can(to, ActClaim, *c) {
+			return fmt.Errorf("%w: %s cannot work this case", ErrBadInput, to.Username)
+		}
+		return o.assign(c, ch, to, now)
+	})
+}
+
+func (o *Office) assign(c *Case, ch *CaseChange, to User, now time.Time) error {
+	if !c.Status.Open() {
+		return fmt.Errorf("%w: the case is %s", ErrBadTransition, c.Status)
+	}
+	if c.AssigneeID == to.ID {
+		return nil
+	}
+	from := c.Status
+	c.AssigneeID = to.ID
+	if c.Status == CaseNew {
+		c.Status = CaseAssigned
+	}
+	ch.Audit = append(ch.Audit, AuditEntry{Action: "assigned", To: to.Username, Detail: string(from)})
+	return nil
+}
+
+// AddNote adds an internal note, or a reply that is sent to the citizen. A reply is a first
+// response.
+func (o *Office) AddNote(ctx context.Context, u User, id int64, body string, reply bool) (Case, error) {
+	body, err := CleanDescription(body)
+	if err != nil {
+		return Case{}, err
+	}
+	return o.change(ctx, u, id, ActWork, func(c *Case, ch *CaseChange, now time.Time) error {
+		ch.Notes = append(ch.Notes, Note{AuthorID: u.ID, Author: u.Username, Body: body, Reply: reply, At: now})
+		action := "note"
+		if reply {
+			action = "reply"
+			o.responded(c, now)
+			ch.Notifications = append(ch.Notifications, Notification{
+				Phone: c.Phone, Lang: c.Lang, Kind: NotifyCaseReply, Priority: PriorityUrgent, Essential: true,
+				Params: map[string]string{"body": body},
+			})
+		}
+		ch.Audit = append(ch.Audit, AuditEntry{Action: action})
+		return nil
+	})
+}
+
+// SetStatus moves the case along its lifecycle. Entering pending_citizen pauses the SLA
+// clock and leaving it resumes the clock with the paused business time added to every
+// deadline. Resolving tells the citizen and asks them to rate the service; reopening is
+// allowed within ReopenWindow of resolution.
+func (o *Office) SetStatus(ctx context.Context, u User, id int64, to CaseStatus, note string) (Case, error) {
+	if !to.Valid() {
+		return Case{}, fmt.Errorf("%w: unknown status %q", ErrBadInput, to)
+	}
+	if note != "" {
+		var err error
+		if note, err = CleanDescription(note); err != nil {
+			return Case{}, err
+		}
+	}
+	return o.change(ctx, u, id, ActWork, func(c *Case, ch *CaseChange, now time.Time) error {
+		return o.move(c, ch, to, note, now)
+	})
+}
+
+// Resolve is SetStatus(resolved) with the resolution note the citizen is sent.
+func (o *Office) Resolve(ctx context.Context, u User, id int64, note string) (Case, error) {
+	return o.SetStatus(ctx, u, id, CaseResolved, note)
+}
+
+func (o *Office) move(c *Case, ch *CaseChange, to CaseStatus, note string, now time.Time) error {
+	from := c.Status
+	if from == to || !from.CanMoveTo(to) {
+		return fmt.Errorf("%w: %s → %s", ErrBadTransition, from, to)
+	}
+	if (from == CaseResolved || from == CaseClosed) && to == CaseInProgress {
+		if now.Sub(c.ResolvedAt) > ReopenWindow {
+			return ErrReopenExpired
+		}
+		// A reopened case is a new promise: the next level down the line must answer in
+		// first-response time.
+		pol := o.cfg.Policies.For(c.Category)
+		c.ResolvedAt, c.DueAt = time.Time{}, o.clock.Add(now, pol.FirstResponse).UTC()
+		c.ResolutionDue = o.clock.Add(now, pol.Resolution).UTC()
+	}
+	if from == CasePendingCitizen && !c.PausedAt.IsZero() {
+		paused := o.clock.Between(c.PausedAt, now)
+		if !c.DueAt.IsZero() {
+			c.DueAt = o.clock.Add(c.DueAt, paused).UTC()
+		}
+		c.ResolutionDue = o.clock.Add(c.ResolutionDue, paused).UTC()
+		c.PausedAt = time.Time{}
+	}
+	switch to {
+	case CasePendingCitizen:
+		c.PausedAt = now
+		o.responded(c, now)
+	case CaseInProgress:
+		o.responded(c, now)
+	case CaseResolved:
+		o.responded(c, now)
+		c.ResolvedAt, c.DueAt = now, time.Time{}
+		ch.Notifications = append(ch.Notifications,
+			Notification{Phone: c.Phone, Lang: c.Lang, Kind: NotifyCaseResolved, Priority: PriorityNormal, Essential: true,
+				Params: map[string]string{"body": note}},
+			Notification{Phone: c.Phone, Lang: c.Lang, Kind: NotifySatisfaction, Priority: PriorityBulk,
+				Params: map[string]string{}},
+		)
+	case CaseClosed:
+		c.DueAt = time.Time{}
+	case CaseNew:
+		c.AssigneeID = 0
+	}
+	if to != CaseResolved && to != CaseAssigned && to != CaseNew {
+		ch.Notifications = append(ch.Notifications, Notification{
+			Phone: c.Phone, Lang: c.Lang, Kind: NotifyCaseStatus, Priority: PriorityNormal, Essential: true,
+			Params: map[string]string{"status": string(to)},
+		})
+	}
+	c.Status = to
+	ch.Audit = append(ch.Audit, AuditEntry{Action: "status", From: string(from), To: string(to), Detail: note})
+	if note != "" {
+		ch.Notes = append(ch.Notes, Note{Body: note, At: now})
+	}
+	return nil
+}
+
+// responded records the first response: from then on the case's deadline is its resolution
+// target (which may already be past, in which case the next sweep escalates it).
+func (o *Office) responded(c *Case, now time.Time) {
+	if !c.FirstResponseAt.IsZero() {
+		return
+	}
+	c.FirstResponseAt = now
+	if c.Level == LevelAgent && !c.DueAt.IsZero() {
+		c.DueAt = c.ResolutionDue
+	}
+}
+
+// Escalate moves a case up one level by hand (a supervisor's call).
+func (o *Office) Escalate(ctx context.Context, u User, id int64, reason string) (Case, error) {
+	if reason != "" {
+		var err error
+		if reason, err = CleanDescription(reason); err != nil {
+			return Case{}, err
+		}
+	}
+	recipients := map[Level][]User{}
+	return o.change(ctx, u, id, ActEscalate, func(c *Case, ch *CaseChange, now time.Time) error {
+		if c.Level >= LevelDirector {
+			return fmt.Errorf("%w: the case is at the top level", ErrBadTransition)
+		}
+		if !c.Status.Open() {
+			return fmt.Errorf("%w: the case is %s", ErrBadTransition, c.Status)
+		}
+		next := c.Level + 1
+		if _, ok := recipients[next]; !ok {
+			users, err := o.levelPeople(ctx, *c, next)
+			if err != nil {
+				return err
+			}
+			recipients[next] = users
+		}
+		o.climb(c, ch, now, "by hand: "+reason, recipients[next])
+		return nil
+	})
+}

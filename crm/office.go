@@ -1,0 +1,103 @@
+package crm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// OfficeConfig tunes the back office.
+type OfficeConfig struct {
+	Policies SLAPolicies
+	// AgentCap is how many open cases round-robin assignment gives one agent at most.
+	AgentCap int
+	// TokenTTL is how long a console login lasts.
+	TokenTTL time.Duration
+	// DefaultLang is the language of messages to a citizen who never chose one.
+	DefaultLang Lang
+	// PasswordCost is bcrypt's cost; tests lower it.
+	PasswordCost int
+	Logger       *slog.Logger
+}
+
+// Office is the back office of the domain: tracked requests pushed by agencies, complaints
+// and callback requests lodged by citizens, and the cases agents work, escalate and resolve.
+// It shares the Desk's store, catalogue and clock.
+type Office struct {
+	desk  *Desk
+	store Store
+	clock BusinessClock
+	cfg   OfficeConfig
+	log   *slog.Logger
+}
+
+// NewOffice builds the back office on the desk's store, catalogue and clock. The business
+// clock is the contact centre's: 08:00–17:00 on weekdays, closed on public holidays.
+func NewOffice(desk *Desk, cfg OfficeConfig) *Office {
+	if cfg.Policies.ByCategory == nil {
+		cfg.Policies = DefaultSLAPolicies()
+	}
+	if cfg.AgentCap <= 0 {
+		cfg.AgentCap = 15
+	}
+	if cfg.TokenTTL <= 0 {
+		cfg.TokenTTL = 12 * time.Hour
+	}
+	if !cfg.DefaultLang.Valid() {
+		cfg.DefaultLang = English
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &Office{
+		desk:  desk,
+		store: desk.store,
+		clock: BusinessClock{Location: desk.cfg.Calendar.Location, Hours: Hours{Open: 8 * 60, Close: 17 * 60}, Catalog: desk.Catalog},
+		cfg:   cfg,
+		log:   cfg.Logger,
+	}
+}
+
+// Clock is the business clock SLA deadlines are measured on.
+func (o *Office) Clock() BusinessClock { return o.clock }
+
+// Policies are the SLA targets.
+func (o *Office) Policies() SLAPolicies { return o.cfg.Policies }
+
+func (o *Office) now() time.Time { return o.desk.cfg.Now().UTC().Truncate(time.Microsecond) }
+
+// citizenLang is the language to write to phone in: the one they chose, else the default.
+func (o *Office) citizenLang(ctx context.Context, phone Phone, given Lang) Lang {
+	if given.Valid() {
+		return given
+	}
+	if l, err := o.store.Language(ctx, phone); err == nil && l.Valid() {
+		return l
+	}
+	return o.cfg.DefaultLang
+}
+
+// retry runs a read-modify-write until it does not meet a concurrent change: a conflict
+// means someone else wrote first, so the operation reads again and re-decides.
+func retry[T any](ctx context.Context, f func() (T, error)) (T, error) {
+	for attempt := 0; ; attempt++ {
+		v, err := f()
+		if !errors.Is(err, ErrConflict) || attempt == 4 {
+			return v, err
+		}
+		if err := ctx.Err(); err != nil {
+			return v, err
+		}
+	}
+}
+
+// newNumber draws case and ticket numbers; collisions are retried by the callers.
+func newNumber() (Reference, error) {
+	r, err := NewReference()
+	if err != nil {
+		return "", fmt.Errorf("draw a number: %w", err)
+	}
+	return r, nil
+}
