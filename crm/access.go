@@ -12,7 +12,7 @@ package crm
 // admin. Who may act on a visible case:
 //
 //	action              agent        supervisor  centre_manager  integrity_officer  admin
-//	claim               yes          yes         no              yes                no
+//	claim               unassigned   yes         no              yes                no
 //	assign to another   no           yes         no              yes                yes
 //	note, reply,        own cases    yes         yes             yes                yes
 //	status, resolve
@@ -51,7 +51,12 @@ func Can(u User, a Action, c Case) bool {
 	case ActView:
 		return true
 	case ActClaim:
-		return u.Role == RoleAgent || u.Role == RoleSupervisor || u.Role == RoleIntegrityOfficer
+		if u.Role == RoleAgent {
+			// An agent takes waiting cases, not a colleague's: moving work between agents
+			// is a supervisor's call.
+			return c.AssigneeID == 0 || c.AssigneeID == u.ID
+		}
+		return u.Role == RoleSupervisor || u.Role == RoleIntegrityOfficer
 	case ActAssign, ActEscalate:
 		return u.Role == RoleSupervisor || u.Role == RoleIntegrityOfficer || u.Role == RoleAdmin
 	case ActWork:

@@ -75,6 +75,9 @@ func (o *Office) change(ctx context.Context, u User, id int64, act Action, apply
 		for i := range ch.Audit {
 			ch.Audit[i].At, ch.Audit[i].ActorID, ch.Audit[i].Actor = now, u.ID, u.Username
 		}
+		for i := range ch.Notes {
+			ch.Notes[i].At, ch.Notes[i].AuthorID, ch.Notes[i].Author = now, u.ID, u.Username
+		}
 		for i := range ch.Notifications {
 			ch.Notifications[i].Subject = "case:" + string(c.Number)
 			ch.Notifications[i].CreatedAt = now
@@ -129,7 +132,7 @@ func (o *Office) AddNote(ctx context.Context, u User, id int64, body string, rep
 		return Case{}, err
 	}
 	return o.change(ctx, u, id, ActWork, func(c *Case, ch *CaseChange, now time.Time) error {
-		ch.Notes = append(ch.Notes, Note{AuthorID: u.ID, Author: u.Username, Body: body, Reply: reply, At: now})
+		ch.Notes = append(ch.Notes, Note{Body: body, Reply: reply})
 		action := "note"
 		if reply {
 			action = "reply"

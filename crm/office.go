@@ -63,6 +63,9 @@ func NewOffice(desk *Desk, cfg OfficeConfig) *Office {
 // Clock is the business clock SLA deadlines are measured on.
 func (o *Office) Clock() BusinessClock { return o.clock }
 
+// LoginTTL is how long a console login lasts.
+func (o *Office) LoginTTL() time.Duration { return o.cfg.TokenTTL }
+
 // Policies are the SLA targets.
 func (o *Office) Policies() SLAPolicies { return o.cfg.Policies }
 

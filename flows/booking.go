@@ -14,12 +14,27 @@ import (
 const BookingDays = 10
 
 func (e *Engine) buildCounty(_ context.Context, h *hop) (Screen, error) {
+	return e.listScreen(h.s.Lang, "book.county", e.countyOptions()), nil
+}
+
+// countyOptions lists the counties that have a centre (booking and complaints).
+func (e *Engine) countyOptions() []Option {
 	counties := e.desk.Catalog().Counties()
 	opts := make([]Option, len(counties))
 	for i, c := range counties {
 		opts[i] = Option{Label: c, Value: c}
 	}
-	return e.listScreen(h.s.Lang, "book.county", opts), nil
+	return opts
+}
+
+// centreOptions lists a county's centres (booking and complaints).
+func (e *Engine) centreOptions(county string) []Option {
+	centres := e.desk.Catalog().CentresIn(county)
+	opts := make([]Option, len(centres))
+	for i, c := range centres {
+		opts[i] = Option{Label: centreLabel(c), Value: c.Code}
+	}
+	return opts
 }
 
 func (e *Engine) handleCounty(_ context.Context, h *hop, input string) (string, error) {
@@ -32,12 +47,7 @@ func (e *Engine) handleCounty(_ context.Context, h *hop, input string) (string, 
 }
 
 func (e *Engine) buildCentre(_ context.Context, h *hop) (Screen, error) {
-	centres := e.desk.Catalog().CentresIn(h.s.Draft.County)
-	opts := make([]Option, len(centres))
-	for i, c := range centres {
-		opts[i] = Option{Label: centreLabel(c), Value: c.Code}
-	}
-	return e.listScreen(h.s.Lang, "book.centre", opts), nil
+	return e.listScreen(h.s.Lang, "book.centre", e.centreOptions(h.s.Draft.County)), nil
 }
 
 func (e *Engine) handleCentre(_ context.Context, h *hop, input string) (string, error) {

@@ -24,6 +24,18 @@ type Desk interface {
 	Upcoming(ctx context.Context, phone crm.Phone) ([]crm.Appointment, error)
 	Language(ctx context.Context, phone crm.Phone) (crm.Lang, error)
 	SetLanguage(ctx context.Context, phone crm.Phone, l crm.Lang) error
+	// Calendar gives the centres' time zone, in which callback windows are shown.
+	Calendar() crm.Calendar
+}
+
+// Cases is what the status, complaint and callback menus need from the back office
+// (crm.Office provides it).
+type Cases interface {
+	LookupStatus(ctx context.Context, phone crm.Phone, ref crm.Reference) (crm.StatusAnswer, error)
+	LodgeComplaint(ctx context.Context, in crm.Complaint) (crm.Case, error)
+	RequestCallback(ctx context.Context, in crm.CallbackRequest) (crm.Case, error)
+	CallbackWindows() []crm.CallbackWindow
+	Rate(ctx context.Context, phone crm.Phone, number crm.Reference, r crm.Rating) (crm.Case, error)
 }
 
 // ErrEnded means input arrived for a session whose last screen was final.
@@ -34,6 +46,7 @@ var ErrEnded = errors.New("session has ended")
 // sessions carry all per-citizen state.
 type Engine struct {
 	desk  Desk
+	cases Cases
 	msgs  *Messages
 	menu  map[string]state
 	table fsm.Events
@@ -56,17 +69,24 @@ type hop struct {
 	// times carries the free times a day's input handler looked up to the time screen's
 	// builder, so one hop asks the store once.
 	times []int
+	// answer carries what the status input handler looked up to the result screen's
+	// builder, for the same reason.
+	answer *crm.StatusAnswer
 }
 
 // userError is wrong input: the citizen sees the catalogue text under key above the same
-// screen and tries again; nothing else changes.
+// screen and tries again; nothing else changes. Error lines that can stand above a list of
+// options live under "err." (channels keep room for the longest of them on every page);
+// those of a text-input screen, which has no list to page, live under that screen's key
+// (e.g. "status.err.unknown") and may be longer.
 type userError struct{ key string }
 
 func (e userError) Error() string { return "wrong input: " + e.key }
 
-// NewEngine wires the menus to the domain.
-func NewEngine(desk Desk, msgs *Messages) *Engine {
-	e := &Engine{desk: desk, msgs: msgs}
+// NewEngine wires the menus to the domain: the desk (appointments) and the back office
+// (status checks, complaints, callbacks).
+func NewEngine(desk Desk, cases Cases, msgs *Messages) *Engine {
+	e := &Engine{desk: desk, cases: cases, msgs: msgs}
 	e.menu, e.table = e.defineMenu()
 	callbacks := fsm.Callbacks{
 		"enter_state": func(ctx context.Context, ev *fsm.Event) {
@@ -128,6 +148,9 @@ func (e *Engine) Step(ctx context.Context, s *Session, input string) error {
 		event = eventHome
 	case s.Screen.Nav && input == "0":
 		event = eventBack
+		if back, ok := backEvents[s.State]; ok {
+			event = back(s)
+		}
 	default:
 		st, ok := e.menu[s.State]
 		if !ok {

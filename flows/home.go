@@ -38,7 +38,7 @@ func (e *Engine) buildMain(_ context.Context, h *hop) (Screen, error) {
 	h.s.Draft = Draft{}
 	return Screen{
 		Key: "main.title", Text: e.msgs.Text(h.s.Lang, "main.title"), Input: InputChoice,
-		Options: e.options(h.s.Lang, "main.book", "main.appointments", "main.language"),
+		Options: e.options(h.s.Lang, "main.book", "main.appointments", "main.status", "main.complaint", "main.agent", "main.language"),
 	}, nil
 }
 
@@ -51,7 +51,10 @@ func (e *Engine) handleMain(_ context.Context, h *hop, input string) (string, er
 }
 
 // mainMenuEvents maps the main menu's options to their events.
-var mainMenuEvents = map[string]string{"book": eventBook, "appointments": eventAppts, "language": eventLanguage}
+var mainMenuEvents = map[string]string{
+	"book": eventBook, "appointments": eventAppts, "status": eventStatus, "complaint": eventComplaint,
+	"agent": eventAgent, "language": eventLanguage,
+}
 
 // The resume screen reminds the citizen what they had chosen, so "continue" is an informed
 // choice.

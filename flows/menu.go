@@ -20,6 +20,25 @@ const (
 	stateAppt        = "appointment"
 	stateApptCancel  = "appointment_cancel"
 	stateApptDropped = "appointment_cancelled"
+
+	stateStatusRef     = "status_ref"
+	stateStatusRequest = "status_request"
+	stateStatusCase    = "status_case"
+	stateStatusRate    = "status_rate"
+	stateStatusRated   = "status_rated"
+
+	stateComplaintAbout     = "complaint_about"
+	stateComplaintCounty    = "complaint_county"
+	stateComplaintCentre    = "complaint_centre"
+	stateComplaintCategory  = "complaint_category"
+	stateComplaintService   = "complaint_service"
+	stateComplaintDescribe  = "complaint_describe"
+	stateComplaintConfirm   = "complaint_confirm"
+	stateComplaintDone      = "complaint_done"
+	stateComplaintCancelled = "complaint_cancelled"
+
+	stateCallbackWindow = "callback_window"
+	stateCallbackDone   = "callback_done"
 )
 
 // Events: what an input means.
@@ -38,12 +57,34 @@ const (
 	eventDuplicate = "duplicate"
 	eventCancel    = "cancel"
 	eventResume    = "resume_to_" // + the state resumed
+
+	eventStatus     = "status"
+	eventComplaint  = "complaint"
+	eventAgent      = "agent"
+	eventRequest    = "request"
+	eventCase       = "case"
+	eventRate       = "rate"
+	eventRetype     = "retype"
+	eventBackCentre = "back_to_centre"
 )
 
 // resumeTargets are the booking states a dropped session can be continued from: once a
 // county is chosen there is something to lose.
 var resumeTargets = map[string]bool{
 	stateCentre: true, stateService: true, stateDay: true, stateTime: true, stateConfirm: true,
+}
+
+// backEvents names the event 0 fires on a screen whose way back depends on what was chosen
+// before it (every other screen with the conventions fires eventBack).
+var backEvents = map[string]func(*Session) string{
+	// The complaint's category follows the centre list, or the "about a centre?" question
+	// when the complaint is not about a centre.
+	stateComplaintCategory: func(s *Session) string {
+		if s.Draft.Centre != "" {
+			return eventBackCentre
+		}
+		return eventBack
+	},
 }
 
 // defineMenu is the whole menu in one table: every screen and every way out of it. The 0
@@ -67,6 +108,25 @@ func (e *Engine) defineMenu() (map[string]state, fsm.Events) {
 		stateAppt:        {e.buildAppt, e.handleAppt},
 		stateApptCancel:  {e.buildApptCancel, e.handleApptCancel},
 		stateApptDropped: {e.buildApptCancelled, nil},
+
+		stateStatusRef:     {e.buildStatusRef, e.handleStatusRef},
+		stateStatusRequest: {e.buildStatusRequest, nil},
+		stateStatusCase:    {e.buildStatusCase, e.handleStatusCase},
+		stateStatusRate:    {e.buildStatusRate, e.handleStatusRate},
+		stateStatusRated:   {e.final("status.rated"), nil},
+
+		stateComplaintAbout:     {e.buildComplaintAbout, e.handleComplaintAbout},
+		stateComplaintCounty:    {e.buildComplaintCounty, e.handleComplaintCounty},
+		stateComplaintCentre:    {e.buildComplaintCentre, e.handleComplaintCentre},
+		stateComplaintCategory:  {e.buildComplaintCategory, e.handleComplaintCategory},
+		stateComplaintService:   {e.buildComplaintService, e.handleComplaintService},
+		stateComplaintDescribe:  {e.buildComplaintDescribe, e.handleComplaintDescribe},
+		stateComplaintConfirm:   {e.buildComplaintConfirm, e.handleComplaintConfirm},
+		stateComplaintDone:      {e.buildComplaintDone, nil},
+		stateComplaintCancelled: {e.final("complaint.cancelled"), nil},
+
+		stateCallbackWindow: {e.buildCallbackWindow, e.handleCallbackWindow},
+		stateCallbackDone:   {e.buildCallbackDone, nil},
 	}
 	events := fsm.Events{
 		{Name: eventChosen, Src: []string{stateLanguage}, Dst: stateMain},
@@ -74,6 +134,9 @@ func (e *Engine) defineMenu() (map[string]state, fsm.Events) {
 
 		{Name: eventBook, Src: []string{stateMain, stateAppts}, Dst: stateCounty},
 		{Name: eventAppts, Src: []string{stateMain}, Dst: stateAppts},
+		{Name: eventStatus, Src: []string{stateMain}, Dst: stateStatusRef},
+		{Name: eventComplaint, Src: []string{stateMain}, Dst: stateComplaintAbout},
+		{Name: eventAgent, Src: []string{stateMain}, Dst: stateCallbackWindow},
 		{Name: eventLanguage, Src: []string{stateMain}, Dst: stateLanguage},
 
 		{Name: eventRestart, Src: []string{stateResume}, Dst: stateMain},
@@ -103,9 +166,49 @@ func (e *Engine) defineMenu() (map[string]state, fsm.Events) {
 		{Name: eventBack, Src: []string{stateAppt}, Dst: stateAppts},
 		{Name: eventBack, Src: []string{stateApptCancel}, Dst: stateAppt},
 
+		// Status check: a ticket (tracked request) ends on its status; a case may go on to
+		// be rated.
+		{Name: eventRequest, Src: []string{stateStatusRef}, Dst: stateStatusRequest},
+		{Name: eventCase, Src: []string{stateStatusRef}, Dst: stateStatusCase},
+		{Name: eventRate, Src: []string{stateStatusCase}, Dst: stateStatusRate},
+		{Name: eventYes, Src: []string{stateStatusRate}, Dst: stateStatusRated},
+		{Name: eventTaken, Src: []string{stateStatusRate}, Dst: stateStatusCase},
+		{Name: eventBack, Src: []string{stateStatusRef}, Dst: stateMain},
+		{Name: eventBack, Src: []string{stateStatusCase}, Dst: stateStatusRef},
+		{Name: eventBack, Src: []string{stateStatusRate}, Dst: stateStatusCase},
+
+		// Complaint: about a centre (county, centre) or not, category, optional service,
+		// description, confirmation.
+		{Name: eventYes, Src: []string{stateComplaintAbout}, Dst: stateComplaintCounty},
+		{Name: eventNo, Src: []string{stateComplaintAbout}, Dst: stateComplaintCategory},
+		{Name: eventNext, Src: []string{stateComplaintCounty}, Dst: stateComplaintCentre},
+		{Name: eventNext, Src: []string{stateComplaintCentre}, Dst: stateComplaintCategory},
+		{Name: eventNext, Src: []string{stateComplaintCategory}, Dst: stateComplaintService},
+		{Name: eventNext, Src: []string{stateComplaintService}, Dst: stateComplaintDescribe},
+		{Name: eventNext, Src: []string{stateComplaintDescribe}, Dst: stateComplaintConfirm},
+		{Name: eventYes, Src: []string{stateComplaintConfirm}, Dst: stateComplaintDone},
+		{Name: eventNo, Src: []string{stateComplaintConfirm}, Dst: stateComplaintCancelled},
+		{Name: eventRetype, Src: []string{stateComplaintConfirm}, Dst: stateComplaintDescribe},
+		{Name: eventBack, Src: []string{stateComplaintAbout}, Dst: stateMain},
+		{Name: eventBack, Src: []string{stateComplaintCounty}, Dst: stateComplaintAbout},
+		{Name: eventBack, Src: []string{stateComplaintCentre}, Dst: stateComplaintCounty},
+		{Name: eventBack, Src: []string{stateComplaintCategory}, Dst: stateComplaintAbout},
+		{Name: eventBackCentre, Src: []string{stateComplaintCategory}, Dst: stateComplaintCentre},
+		{Name: eventBack, Src: []string{stateComplaintService}, Dst: stateComplaintCategory},
+		{Name: eventBack, Src: []string{stateComplaintDescribe}, Dst: stateComplaintService},
+		{Name: eventBack, Src: []string{stateComplaintConfirm}, Dst: stateComplaintDescribe},
+
+		// Talk to an agent: a callback window, then the case.
+		{Name: eventNext, Src: []string{stateCallbackWindow}, Dst: stateCallbackDone},
+		{Name: eventBack, Src: []string{stateCallbackWindow}, Dst: stateMain},
+
 		{Name: eventHome, Src: []string{
 			stateLanguage, stateCounty, stateCentre, stateService, stateDay, stateTime, stateConfirm,
 			stateAppts, stateAppt, stateApptCancel,
+			stateStatusRef, stateStatusCase, stateStatusRate,
+			stateComplaintAbout, stateComplaintCounty, stateComplaintCentre, stateComplaintCategory,
+			stateComplaintService, stateComplaintDescribe, stateComplaintConfirm,
+			stateCallbackWindow,
 		}, Dst: stateMain},
 	}
 	for target := range resumeTargets {

@@ -17,7 +17,7 @@ func TestCataloguesAreComplete(t *testing.T) {
 	// Keys whose text is the same in both languages on purpose: the bilingual language
 	// screen, names, and formats.
 	same := map[string]bool{"language.title": true, "language.en": true, "language.sw": true,
-		"date": true, "appts.item": true}
+		"date": true, "appts.item": true, "callback.window": true}
 	for _, k := range m.Keys() {
 		en, sw := m.Text(crm.English, k), m.Text(crm.Swahili, k)
 		if en == "" || sw == "" {

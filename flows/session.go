@@ -48,7 +48,8 @@ type Session struct {
 	Hops        int    `json:"hops"`
 }
 
-// Draft is what the citizen has chosen so far in the booking and appointment menus.
+// Draft is what the citizen has chosen so far in the booking, appointment, status,
+// complaint and callback menus. County, Centre and Service serve complaints too.
 type Draft struct {
 	County      string        `json:"county,omitempty"`
 	Centre      string        `json:"centre,omitempty"`
@@ -56,6 +57,18 @@ type Draft struct {
 	Day         string        `json:"day,omitempty"` // YYYY-MM-DD
 	Start       int           `json:"start,omitempty"`
 	Appointment crm.Reference `json:"appointment,omitempty"`
+	// Ref is the ticket or case number the citizen looked up.
+	Ref crm.Reference `json:"ref,omitempty"`
+	// Category and Description are the complaint being written.
+	Category    crm.Category `json:"category,omitempty"`
+	Description string       `json:"description,omitempty"`
+	// WindowFrom and WindowTo (Unix seconds) are the callback window chosen; ASAP marks the
+	// "as soon as possible" one.
+	WindowFrom int64 `json:"window_from,omitempty"`
+	WindowTo   int64 `json:"window_to,omitempty"`
+	ASAP       bool  `json:"asap,omitempty"`
+	// Case is the number of the complaint or callback case just opened.
+	Case crm.Reference `json:"case,omitempty"`
 	// ResumeState is where a dropped session stood, while the citizen is asked whether to
 	// continue from there.
 	ResumeState string `json:"resume_state,omitempty"`

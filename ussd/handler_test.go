@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
@@ -361,12 +362,14 @@ func TestEveryScreenFits(t *testing.T) {
 			// My appointments, one of them, the cancel question, then the cancellation.
 			check(through(g.dial(t, "walk-appts-"+lang, num), "2", "1", "1").press("1"))
 			through(g.dial(t, "walk-empty-"+lang, num), "2")
-			through(g.dial(t, "walk-lang-"+lang, num), "3")
+			through(g.dial(t, "walk-lang-"+lang, num), "6")
 			// A booking dropped after the county, offered back on the next dial.
 			through(g.dial(t, "walk-resume1-"+lang, num), "1", "1", "1")
 			walk(g.dial(t, "walk-resume2-"+lang, num))
 			// Abandoning at the confirmation.
 			check(newPhone().press("1").press("1").press("1").press("1").press("1").press("1").press("2"))
+
+			walkCases(t, g, lang, newPhone, check, walk, through)
 			for _, st := range g.world.Engine.States() {
 				if !states[st] {
 					t.Errorf("the walk never reached state %s", st)
@@ -374,6 +377,133 @@ func TestEveryScreenFits(t *testing.T) {
 			}
 		})
 	}
+}
+
+// walkCases walks the status, complaint and callback menus for TestEveryScreenFits, with the
+// longest texts the data allows: the longest service name at the centre with the longest
+// name, the longest reason an agency may write, every ticket and case status.
+func walkCases(t *testing.T, g *gateway, lang string, newPhone func() *phone, check, walk func(*phone), through func(*phone, ...string) *phone) {
+	t.Helper()
+	ctx := context.Background()
+	w := g.world
+	cat := w.Desk.Catalog()
+	l := crm.English
+	if lang == "Kiswahili" {
+		l = crm.Swahili
+	}
+	position := func(n int) string { return strconv.Itoa(n + 1) }
+	countyNum := func(county string) string {
+		for i, c := range cat.Counties() {
+			if c == county {
+				return position(i)
+			}
+		}
+		t.Fatalf("no county %s", county)
+		return ""
+	}
+	centreNum := func(county, code string) string {
+		for i, c := range cat.CentresIn(county) {
+			if c.Code == code {
+				return position(i)
+			}
+		}
+		t.Fatalf("no centre %s in %s", code, county)
+		return ""
+	}
+	// The centre with the longest name, and its service with the longest name.
+	var centre crm.Centre
+	for _, county := range cat.Counties() {
+		for _, c := range cat.CentresIn(county) {
+			if utf8.RuneCountInString(c.Name) > utf8.RuneCountInString(centre.Name) {
+				centre = c
+			}
+		}
+	}
+	var service crm.Service
+	serviceNum := ""
+	for i, s := range cat.ServicesAt(centre.Code) {
+		if utf8.RuneCountInString(s.Label(l)) > utf8.RuneCountInString(service.Label(l)) {
+			service, serviceNum = s, position(i+1) // after "Skip"
+		}
+	}
+	var codes []string
+	for _, s := range cat.Services() {
+		codes = append(codes, s.Code)
+	}
+	agency, _, err := w.Office.AddAgency(ctx, "NRB", "National Registration Bureau", codes)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The number screen, a wrong number, a number nobody holds.
+	p := through(newPhone(), "3")
+	unknown, err := crm.NewReference()
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(p.press(unknown.Grouped()))
+	check(p.press(strings.Repeat("8", 40)))
+
+	// A ticket in every status, for its owner and for a stranger.
+	owner := newPhone()
+	reason := strings.TrimSpace(strings.Repeat("Wasilisha nakala halisi za vyeti vyote ", 6)[:crm.MaxReason])
+	ready := time.Date(2026, 12, 30, 0, 0, 0, 0, time.UTC) // a Wednesday: the longest Kiswahili day
+	for _, st := range []crm.RequestStatus{crm.RequestReceived, crm.RequestProcessing, crm.RequestNeedsAction,
+		crm.RequestReady, crm.RequestCollected, crm.RequestRejected} {
+		r, _, err := w.Office.RegisterRequest(ctx, agency, crm.NewRequest{
+			Phone: crm.Phone(owner.number), Service: service.Code, Centre: centre.Code, Status: st, Reason: reason, Ready: ready,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(g.dial(t, "walk-ticket-"+string(st)+"-"+lang, owner.number).press("3").press(r.Ref.Grouped()))
+		check(newPhone().press("3").press(string(r.Ref)))
+	}
+
+	// A complaint about that centre and service, with a description refused twice.
+	p = newPhone()
+	through(p, "4", "1", countyNum(centre.County), centreNum(centre.County, centre.Code), "1")
+	check(p.press(serviceNum))
+	check(p.press(strings.Repeat("x", 1000)))
+	check(p.press(""))
+	p.press("Tulisubiri saa nne bila kuhudumiwa")
+	walk(p)
+	check(p.press("1"))
+	s, err := g.sessions.Load(ctx, p.session)
+	if err != nil {
+		t.Fatal(err)
+	}
+	number, complainant := s.Draft.Case, p.number
+	// A corruption report about no centre, every service offered; a complaint cancelled.
+	p = newPhone()
+	through(p, "4", "2", "3")
+	check(p.press("1"))
+	check(p.press("Nililazimishwa kulipa hongo"))
+	check(p.press("1"))
+	check(newPhone().press("4").press("2").press("6").press("1").press("Hakuna").press("2"))
+
+	// The case: open, then resolved and rated by its owner; as a stranger sees it.
+	check(g.dial(t, "walk-case-open-"+lang, complainant).press("3").press(number.Grouped()))
+	c, err := w.Store.CaseByNumber(ctx, number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sup, err := w.Office.AddUser(ctx, crm.NewUser{Username: "walk-supervisor", Role: crm.RoleSupervisor, Password: "correct horse"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Office.Resolve(ctx, sup, c.ID, "Foleni imepangwa upya"); err != nil {
+		t.Fatal(err)
+	}
+	rate := g.dial(t, "walk-rate-"+lang, complainant).press("3")
+	through(rate, number.Grouped(), "1")
+	check(rate.press("2"))
+	check(g.dial(t, "walk-rated-"+lang, complainant).press("3").press(number.Grouped()))
+	check(newPhone().press("3").press(number.Grouped()))
+
+	// Talk to an agent: the windows, then the case.
+	p = through(newPhone(), "5")
+	check(p.press("2"))
 }
 
 // assertNoFullPhones fails when any Kenyan number used in these tests reached the log whole.

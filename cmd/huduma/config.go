@@ -28,6 +28,10 @@ type config struct {
 	LogLevel       string
 	CatalogRefresh time.Duration
 	HopDeadline    time.Duration
+	SLAPolicies    string
+	AgentCap       int
+	LoginTTL       time.Duration
+	SweepInterval  time.Duration
 }
 
 // defaultSQLitePath is where the embedded store lives when nothing else is configured.
@@ -50,18 +54,22 @@ func (c *config) flags(fs *flag.FlagSet, server bool) error {
 	}
 	str(&c.DatabaseURL, "db", "HUDUMA_DATABASE_URL", "", "postgres://… selects Postgres; sqlite:PATH or empty selects SQLite at "+defaultSQLitePath)
 	str(&c.LogLevel, "log-level", "HUDUMA_LOG_LEVEL", "info", "debug, info, warn or error")
+	str(&c.Timezone, "tz", "HUDUMA_TIMEZONE", "Africa/Nairobi", "time zone of the opening hours and SLA business hours")
+	str(&c.SLAPolicies, "sla", "HUDUMA_SLA_POLICIES", "", "SLA overrides, e.g. corruption=1h/45h/1h (first response/resolution/step, business time)")
+	parsed((*intValue)(&c.AgentCap), "agent-cap", "HUDUMA_AGENT_CAP", "15", "open cases one agent is given at most by round-robin")
+	parsed((*durationValue)(&c.LoginTTL), "login-ttl", "HUDUMA_LOGIN_TTL", "12h", "how long a console login lasts")
 	if !server {
-		return nil
+		return errors.Join(errs...)
 	}
 	str(&c.Addr, "addr", "HUDUMA_ADDR", "127.0.0.1:8080", "address to listen on")
 	str(&c.RedisURL, "redis", "HUDUMA_REDIS_URL", "", "redis://… for sessions; empty keeps them in memory (one process only)")
 	str(&c.USSDCode, "code", "HUDUMA_USSD_CODE", "*384*50#", "the USSD code citizens dial")
-	str(&c.Timezone, "tz", "HUDUMA_TIMEZONE", "Africa/Nairobi", "time zone of the opening hours")
 	str(&c.SaturdayHours, "saturday", "HUDUMA_SATURDAY_HOURS", "", "Saturday opening hours, e.g. 08:00-13:00; empty: closed")
 	str(&c.CallbackKey, "callback-key", "HUDUMA_CALLBACK_KEY", "", "if set, callbacks must carry ?key=<this>")
 	parsed((*intValue)(&c.SlotCapacity), "slot-capacity", "HUDUMA_SLOT_CAPACITY", "10", "citizens per half-hour slot per service")
 	parsed((*durationValue)(&c.CatalogRefresh), "catalog-refresh", "HUDUMA_CATALOG_REFRESH", "1m", "how often to reload centres, services and holidays")
 	parsed((*durationValue)(&c.HopDeadline), "hop-deadline", "HUDUMA_HOP_DEADLINE", "5s", "give up on a USSD hop after this long")
+	parsed((*durationValue)(&c.SweepInterval), "sweep-interval", "HUDUMA_SWEEP_INTERVAL", "30s", "how often each replica looks for SLA breaches and unassigned cases")
 	return errors.Join(errs...)
 }
 
@@ -76,6 +84,15 @@ func (c *config) calendar() (crm.Calendar, error) {
 		return crm.Calendar{}, fmt.Errorf("saturday hours: %w", err)
 	}
 	return cal, nil
+}
+
+// officeConfig builds the back office's settings.
+func (c *config) officeConfig(log *slog.Logger) (crm.OfficeConfig, error) {
+	pol, err := crm.ParseSLAPolicies(c.SLAPolicies)
+	if err != nil {
+		return crm.OfficeConfig{}, fmt.Errorf("HUDUMA_SLA_POLICIES: %w", err)
+	}
+	return crm.OfficeConfig{Policies: pol, AgentCap: c.AgentCap, TokenTTL: c.LoginTTL, Logger: log}, nil
 }
 
 // logger logs JSON to stderr at the configured level.

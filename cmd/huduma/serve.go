@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/huduma-connect/huduma/console"
 	"github.com/huduma-connect/huduma/crm"
 	"github.com/huduma-connect/huduma/flows"
 	"github.com/huduma-connect/huduma/ussd"
@@ -39,6 +40,9 @@ func serveCommand(ctx context.Context, args []string) error {
 	defer gw.close()
 
 	go gw.refreshCatalog(ctx, cfg.CatalogRefresh)
+	// Every replica sweeps: escalation is a conditional write, so a breach met by two
+	// schedulers is escalated by one of them.
+	go gw.office.RunScheduler(ctx, cfg.SweepInterval)
 	errc := make(chan error, 1)
 	go func() { errc <- gw.app.Listen(cfg.Addr) }()
 	log.Info(fmt.Sprintf("Huduma Connect is listening on http://%s (%s, %s). Dial %s from another terminal with: go run ./cmd/huduma dial",
@@ -57,6 +61,7 @@ type gateway struct {
 	app          *fiber.App
 	store        sqlStore
 	desk         *crm.Desk
+	office       *crm.Office
 	storeName    string
 	sessionsName string
 	closers      []func()
@@ -99,7 +104,12 @@ func openGateway(ctx context.Context, cfg config, log *slog.Logger) (*gateway, e
 	if err != nil {
 		return nil, err
 	}
-	engine := flows.NewEngine(gw.desk, msgs)
+	oc, err := cfg.officeConfig(log)
+	if err != nil {
+		return nil, err
+	}
+	gw.office = crm.NewOffice(gw.desk, oc)
+	engine := flows.NewEngine(gw.desk, gw.office, msgs)
 
 	gw.app = fiber.New(fiber.Config{
 		AppName:               "huduma",
@@ -108,6 +118,9 @@ func openGateway(ctx context.Context, cfg config, log *slog.Logger) (*gateway, e
 		WriteTimeout:          10 * time.Second,
 		IdleTimeout:           2 * time.Minute,
 		DisableStartupMessage: true,
+		// Errors fiber raises itself (a body over the limit) answer in JSON on the API, as
+		// its own errors do.
+		ErrorHandler: console.ErrorHandler,
 	})
 	// /healthz is for the load balancer: a replica that cannot reach its database or its
 	// sessions cannot answer a hop, so it says so and is taken out of rotation.
@@ -123,6 +136,7 @@ func openGateway(ctx context.Context, cfg config, log *slog.Logger) (*gateway, e
 		return c.SendString("ok\n")
 	})
 	ussd.New(engine, sess.store, ussd.Config{CallbackKey: cfg.CallbackKey, Deadline: cfg.HopDeadline, Logger: log}).Mount(gw.app)
+	console.New(gw.office, console.Config{Logger: log, Ratings: gw.store, TokenTTL: oc.TokenTTL}).Mount(gw.app)
 	ok = true
 	return gw, nil
 }

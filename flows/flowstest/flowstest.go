@@ -22,10 +22,12 @@ var Nairobi = mustLocation("Africa/Nairobi")
 // centres open, with Jamhuri Day and Christmas within the booking window's reach.
 var Now = time.Date(2026, 11, 24, 7, 0, 0, 0, Nairobi)
 
-// World is everything behind a channel.
+// World is everything behind a channel: the desk (appointments) and the office (tickets,
+// complaints, callbacks) over one store.
 type World struct {
 	Store  *sqlite.Store
 	Desk   *crm.Desk
+	Office *crm.Office
 	Engine *flows.Engine
 	Msgs   *flows.Messages
 }
@@ -69,7 +71,8 @@ func NewObserved(t testing.TB, capacity int, observe func(crm.Store) crm.Store) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &World{Store: st, Desk: desk, Engine: flows.NewEngine(desk, msgs), Msgs: msgs}
+	office := crm.NewOffice(desk, crm.OfficeConfig{PasswordCost: 4 /* bcrypt.MinCost */})
+	return &World{Store: st, Desk: desk, Office: office, Engine: flows.NewEngine(desk, office, msgs), Msgs: msgs}
 }
 
 // Pick returns the number a citizen types to choose the option with that value on the

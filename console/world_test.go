@@ -1,0 +1,356 @@
+package console_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/huduma-connect/huduma/console"
+	"github.com/huduma-connect/huduma/crm"
+	"github.com/huduma-connect/huduma/store/postgres"
+	"github.com/huduma-connect/huduma/store/sqlite"
+	"github.com/huduma-connect/huduma/store/storetest"
+)
+
+// The tests run the API over real, seeded stores (SQLite and Postgres), the real domain and a
+// fake clock: no mocks.
+
+var nairobi = func() *time.Location {
+	loc, err := time.LoadLocation("Africa/Nairobi")
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}()
+
+// start is Tuesday 24 November 2026, 09:00 in Nairobi: a working morning.
+var start = time.Date(2026, 11, 24, 9, 0, 0, 0, nairobi)
+
+// fakeClock is the desk's and office's clock; tests move it on.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// store is what both real stores offer.
+type store interface {
+	crm.Store
+	Seed(ctx context.Context, d crm.RefData) error
+}
+
+// lockedBuffer collects the API's logs for checks that nothing secret reaches them.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// Staff of every world, by username. Every one has a phone, for alerts.
+var staff = []crm.NewUser{
+	{Username: "agent", Name: "Akinyi Otieno", Role: crm.RoleAgent, Phone: "+254720000001"},
+	{Username: "agent2", Name: "Baraka Mwangi", Role: crm.RoleAgent, Phone: "+254720000002"},
+	{Username: "supervisor", Name: "Chebet Kiprop", Role: crm.RoleSupervisor, Phone: "+254720000003"},
+	{Username: "manager_ksm", Name: "Dalmas Ouma", Role: crm.RoleCentreManager, Centre: "KSM", Phone: "+254720000004"},
+	{Username: "manager_msa", Name: "Esha Salim", Role: crm.RoleCentreManager, Centre: "MSA", Phone: "+254720000005"},
+	{Username: "integrity", Name: "Faith Njeri", Role: crm.RoleIntegrityOfficer, Phone: "+254720000006"},
+	{Username: "integrity2", Name: "Gitau Kamau", Role: crm.RoleIntegrityOfficer, Phone: "+254720000007"},
+	{Username: "admin", Name: "Halima Abdi", Role: crm.RoleAdmin, Phone: "+254720000008"},
+}
+
+// password is every test user's.
+const password = "correct horse battery"
+
+// world is the API over one store.
+type world struct {
+	store  store
+	office *crm.Office
+	app    *fiber.App
+	clock  *fakeClock
+	logs   *lockedBuffer
+	users  map[string]crm.User // by username
+	tokens map[string]string   // by username
+	// API keys: NRB registers ID cards, KRA PINs.
+	nrbKey, kraKey string
+}
+
+// eachStore runs the test against SQLite and against Postgres, in parallel.
+func eachStore(t *testing.T, run func(t *testing.T, w *world)) {
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		run(t, newWorld(t, openSQLite(t)))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		run(t, newWorld(t, openPostgres(t)))
+	})
+}
+
+func openSQLite(t *testing.T) store {
+	t.Helper()
+	ctx := storetest.Context(t)
+	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "h.db"))
+	if err != nil {
+		t.Fatalf("open sqlite: %v", err)
+	}
+	t.Cleanup(s.Close)
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatalf("migrate sqlite: %v", err)
+	}
+	return s
+}
+
+func openPostgres(t *testing.T) store {
+	t.Helper()
+	url := storetest.PostgresSchema(t)
+	ctx := storetest.Context(t)
+	s, err := postgres.Open(ctx, url)
+	if err != nil {
+		t.Fatalf("open postgres: %v", err)
+	}
+	t.Cleanup(s.Close)
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatalf("migrate postgres: %v", err)
+	}
+	return s
+}
+
+// newWorld seeds the store, builds the domain and the API, adds the staff (unavailable, so
+// that round-robin leaves new cases alone until a test says otherwise), logs every one of
+// them in through the API and registers two agencies.
+func newWorld(t *testing.T, st store) *world {
+	t.Helper()
+	ctx := storetest.Context(t)
+	data, err := crm.DefaultRefData()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Seed(ctx, data); err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+	clock := &fakeClock{now: start}
+	logs := &lockedBuffer{}
+	logger := slog.New(slog.NewJSONHandler(io.MultiWriter(logs, testLogSink()), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	desk, err := crm.NewDesk(ctx, st, crm.DeskConfig{
+		Calendar: crm.DefaultCalendar(nairobi), SlotCapacity: 10, LeadTime: 30 * time.Minute, Now: clock.Now,
+	})
+	if err != nil {
+		t.Fatalf("desk: %v", err)
+	}
+	office := crm.NewOffice(desk, crm.OfficeConfig{PasswordCost: 4, Logger: logger})
+	app := fiber.New(fiber.Config{BodyLimit: 64 << 10, ErrorHandler: console.ErrorHandler, DisableStartupMessage: true})
+	console.New(office, console.Config{Logger: logger, Ratings: st}).Mount(app)
+
+	w := &world{store: st, office: office, app: app, clock: clock, logs: logs, users: map[string]crm.User{}, tokens: map[string]string{}}
+	for _, nu := range staff {
+		nu.Password = password
+		u, err := office.AddUser(ctx, nu)
+		if err != nil {
+			t.Fatalf("add user %s: %v", nu.Username, err)
+		}
+		if u, err = office.SetAvailable(ctx, u, false); err != nil {
+			t.Fatalf("set %s unavailable: %v", nu.Username, err)
+		}
+		w.users[u.Username] = u
+		status, body := w.call(t, http.MethodPost, "/api/v1/login", map[string]string{"username": nu.Username, "password": password}, nil)
+		if status != http.StatusOK {
+			t.Fatalf("login %s: %d %s", nu.Username, status, body)
+		}
+		var login struct{ Token string }
+		decodeInto(t, body, &login)
+		w.tokens[u.Username] = login.Token
+	}
+	if _, w.nrbKey, err = office.AddAgency(ctx, "NRB", "National Registration Bureau", office.ServicesOf("National Registration Bureau")); err != nil {
+		t.Fatalf("add agency: %v", err)
+	}
+	if _, w.kraKey, err = office.AddAgency(ctx, "KRA", "Kenya Revenue Authority", office.ServicesOf("Kenya Revenue Authority")); err != nil {
+		t.Fatalf("add agency: %v", err)
+	}
+	return w
+}
+
+// testLogSink shows the API's logs with -v when HUDUMA_TEST_LOGS is set.
+func testLogSink() io.Writer {
+	if os.Getenv("HUDUMA_TEST_LOGS") != "" {
+		return os.Stderr
+	}
+	return io.Discard
+}
+
+// call sends one request through the app. body is JSON-encoded unless it is already bytes
+// (sent as is) or nil (no body).
+func (w *world) call(t *testing.T, method, path string, body any, header map[string]string) (int, []byte) {
+	t.Helper()
+	var r io.Reader
+	switch b := body.(type) {
+	case nil:
+	case []byte:
+		r = bytes.NewReader(b)
+	case string:
+		r = strings.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = bytes.NewReader(raw)
+	}
+	req := httptest.NewRequest(method, path, r)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := w.app.Test(req, -1)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ct := resp.Header.Get("Content-Type"); len(out) > 0 && !strings.HasPrefix(ct, "application/json") {
+		t.Errorf("%s %s: Content-Type %q, want JSON (body %s)", method, path, ct, out)
+	}
+	if resp.StatusCode >= 400 {
+		var e struct{ Error string }
+		if err := json.Unmarshal(out, &e); err != nil || e.Error == "" {
+			t.Errorf("%s %s: error %d is not {\"error\": …}: %s", method, path, resp.StatusCode, out)
+		}
+	}
+	return resp.StatusCode, out
+}
+
+// as calls as a logged-in member of staff.
+func (w *world) as(t *testing.T, username, method, path string, body any) (int, []byte) {
+	t.Helper()
+	tok, ok := w.tokens[username]
+	if !ok {
+		t.Fatalf("no token for %s", username)
+	}
+	return w.call(t, method, path, body, map[string]string{"Authorization": "Bearer " + tok})
+}
+
+// agency calls with an agency's API key in X-API-Key.
+func (w *world) agency(t *testing.T, key, method, path string, body any, header ...string) (int, []byte) {
+	t.Helper()
+	h := map[string]string{"X-API-Key": key}
+	for i := 0; i+1 < len(header); i += 2 {
+		h[header[i]] = header[i+1]
+	}
+	return w.call(t, method, path, body, h)
+}
+
+// complaint lodges a complaint as a citizen would through a channel.
+func (w *world) complaint(t *testing.T, phone crm.Phone, centre string, cat crm.Category) crm.Case {
+	t.Helper()
+	c, err := w.office.LodgeComplaint(storetest.Context(t), crm.Complaint{
+		Phone: phone, Lang: crm.English, Centre: centre, Category: cat, Service: "ID-NEW",
+		Description: "Waited four hours at the " + centre + " centre",
+	})
+	if err != nil {
+		t.Fatalf("lodge complaint: %v", err)
+	}
+	return c
+}
+
+// outbox lists the outbox rows about a subject.
+func (w *world) outbox(t *testing.T, subject string) []crm.Notification {
+	t.Helper()
+	n, err := w.store.Notifications(storetest.Context(t), crm.NotificationFilter{Subject: subject})
+	if err != nil {
+		t.Fatalf("notifications: %v", err)
+	}
+	return n
+}
+
+func testdata(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func decodeInto(t *testing.T, body []byte, v any) {
+	t.Helper()
+	if err := json.Unmarshal(body, v); err != nil {
+		t.Fatalf("decode %s: %v", body, err)
+	}
+}
+
+func errorOf(t *testing.T, body []byte) string {
+	t.Helper()
+	var e struct{ Error string }
+	decodeInto(t, body, &e)
+	return e.Error
+}
+
+// apiCase is the part of a case answer the tests read.
+type apiCase struct {
+	ID            int64
+	Number        string
+	NumberGrouped string `json:"number_grouped"`
+	Phone         string
+	Status        string
+	Level         int
+	AssigneeID    *int64  `json:"assignee_id"`
+	PausedAt      *string `json:"paused_at"`
+	ResolvedAt    *string `json:"resolved_at"`
+	CreatedAt     *string `json:"created_at"`
+}
+
+// apiRequest is the part of a tracked request answer the tests read.
+type apiRequest struct {
+	Ref           string
+	RefGrouped    string `json:"ref_grouped"`
+	Phone         string
+	Service       string
+	Centre        string
+	Agency        string
+	Status        string
+	ExpectedReady *string `json:"expected_ready"`
+	Events        []struct {
+		Status         string
+		Note           string
+		Reason         string
+		By             string
+		IdempotencyKey string `json:"idempotency_key"`
+	}
+}

@@ -1,0 +1,416 @@
+package crm_test
+
+import (
+	"context"
+	"log/slog"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/huduma-connect/huduma/crm"
+	"github.com/huduma-connect/huduma/store/postgres"
+	"github.com/huduma-connect/huduma/store/sqlite"
+	"github.com/huduma-connect/huduma/store/storetest"
+)
+
+var nairobi = mustLoad("Africa/Nairobi")
+
+func mustLoad(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
+// clock is a fake clock the tests move by hand.
+type clock struct{ ns atomic.Int64 }
+
+func (c *clock) Now() time.Time          { return time.Unix(0, c.ns.Load()) }
+func (c *clock) Set(t time.Time)         { c.ns.Store(t.UnixNano()) }
+func (c *clock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
+
+// office is a back office over a real, seeded store and a fake clock.
+type office struct {
+	*crm.Office
+	store crm.Store
+	clock *clock
+	desk  *crm.Desk
+}
+
+type seedable interface {
+	crm.Store
+	Migrate(ctx context.Context) error
+	Seed(ctx context.Context, d crm.RefData) error
+}
+
+// stores opens each real store kind for a test: SQLite in a temporary file, Postgres in a
+// schema of its own.
+var stores = []struct {
+	name string
+	open func(t *testing.T) seedable
+}{
+	{"sqlite", func(t *testing.T) seedable {
+		s, err := sqlite.Open(storetest.Context(t), filepath.Join(t.TempDir(), "huduma.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(s.Close)
+		return s
+	}},
+	{"postgres", func(t *testing.T) seedable {
+		s, err := postgres.Open(storetest.Context(t), storetest.PostgresSchema(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(s.Close)
+		return s
+	}},
+}
+
+// eachStore runs f against every store kind.
+func eachStore(t *testing.T, f func(t *testing.T, open func(t *testing.T) crm.Store)) {
+	for _, st := range stores {
+		t.Run(st.name, func(t *testing.T) {
+			f(t, func(t *testing.T) crm.Store {
+				s := st.open(t)
+				ctx := storetest.Context(t)
+				if err := s.Migrate(ctx); err != nil {
+					t.Fatal(err)
+				}
+				data, err := crm.DefaultRefData()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := s.Seed(ctx, data); err != nil {
+					t.Fatal(err)
+				}
+				return s
+			})
+		})
+	}
+}
+
+func newOffice(t *testing.T, s crm.Store, now time.Time) *office {
+	t.Helper()
+	c := &clock{}
+	c.Set(now)
+	desk, err := crm.NewDesk(storetest.Context(t), s, crm.DeskConfig{
+		Calendar: crm.DefaultCalendar(nairobi), SlotCapacity: 10, Now: c.Now,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &office{Office: crm.NewOffice(desk, crm.OfficeConfig{PasswordCost: 4, AgentCap: 3, Logger: slog.New(slog.DiscardHandler)}), store: s, clock: c, desk: desk}
+}
+
+func at(s string) time.Time {
+	v, err := time.ParseInLocation("2006-01-02 15:04", s, nairobi)
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+func (o *office) addUser(t *testing.T, name string, role crm.Role, centre string, phone int, langs ...crm.Lang) crm.User {
+	t.Helper()
+	u, err := o.AddUser(storetest.Context(t), crm.NewUser{
+		Username: name, Role: role, Centre: centre, Password: "correct horse battery",
+		Phone: crm.Phone("+2547220000" + strconv.Itoa(10+phone)), Langs: langs,
+	})
+	if err != nil {
+		t.Fatalf("add %s: %v", name, err)
+	}
+	return u
+}
+
+func (o *office) complain(t *testing.T, phone string, cat crm.Category, centre string) crm.Case {
+	t.Helper()
+	c, err := o.LodgeComplaint(storetest.Context(t), crm.Complaint{
+		Phone: crm.Phone(phone), Lang: crm.English, Centre: centre, Category: cat, Description: "waited six hours",
+	})
+	if err != nil {
+		t.Fatalf("lodge: %v", err)
+	}
+	return c
+}
+
+func notifications(t *testing.T, s crm.Store, f crm.NotificationFilter) []crm.Notification {
+	t.Helper()
+	n, err := s.Notifications(storetest.Context(t), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestComplaintQueuesAcknowledgementAndManagerAlert(t *testing.T) {
+	eachStore(t, func(t *testing.T, open func(t *testing.T) crm.Store) {
+		o := newOffice(t, open(t), at("2026-11-24 09:00"))
+		ksm := o.addUser(t, "otieno", crm.RoleCentreManager, "KSM", 1)
+		o.addUser(t, "wanjiru", crm.RoleCentreManager, "MSA", 2)
+
+		c := o.complain(t, "+254712000001", crm.CategoryLongWait, "KSM")
+		subject := crm.NotificationFilter{Subject: "case:" + string(c.Number)}
+		got := notifications(t, o.store, subject)
+		if len(got) != 2 {
+			t.Fatalf("outbox rows for the case = %d, want the acknowledgement and one manager alert: %+v", len(got), got)
+		}
+		if got[0].Kind != crm.NotifyComplaintAck || got[0].Phone != "+254712000001" {
+			t.Errorf("first row = %+v, want the acknowledgement to the citizen", got[0])
+		}
+		if got[1].Kind != crm.NotifyManagerAlert || got[1].Phone != ksm.Phone {
+			t.Errorf("second row = %+v, want an alert to the KSM manager", got[1])
+		}
+		if got[1].Params["case"] != string(c.Number) {
+			t.Errorf("alert names case %q, want %q", got[1].Params["case"], c.Number)
+		}
+
+		// Bad input leaves nothing behind.
+		_, err := o.LodgeComplaint(storetest.Context(t), crm.Complaint{
+			Phone: "+254712000002", Category: crm.CategoryLongWait, Centre: "KSM", Description: string(make([]rune, 1000)),
+		})
+		if err == nil {
+			t.Fatal("a 1,000-character description was accepted")
+		}
+		if n := notifications(t, o.store, crm.NotificationFilter{Phone: "+254712000002"}); len(n) != 0 {
+			t.Errorf("a refused complaint queued %d messages", len(n))
+		}
+	})
+}
+
+func TestCorruptionReportGoesToIntegrityOnly(t *testing.T) {
+	eachStore(t, func(t *testing.T, open func(t *testing.T) crm.Store) {
+		o := newOffice(t, open(t), at("2026-11-24 09:00"))
+		manager := o.addUser(t, "otieno", crm.RoleCentreManager, "KSM", 1)
+		supervisor := o.addUser(t, "akinyi", crm.RoleSupervisor, "", 2)
+		officer := o.addUser(t, "kamau", crm.RoleIntegrityOfficer, "", 3)
+
+		c := o.complain(t, "+254712000001", crm.CategoryCorruption, "KSM")
+		if c.Queue != crm.QueueIntegrity {
+			t.Fatalf("queue = %s, want integrity", c.Queue)
+		}
+		if c.AssigneeID != officer.ID {
+			t.Errorf("assigned to %d, want the integrity officer %d", c.AssigneeID, officer.ID)
+		}
+		if n := notifications(t, o.store, crm.NotificationFilter{Phone: manager.Phone}); len(n) != 0 {
+			t.Errorf("the centre manager was alerted about a corruption report: %+v", n)
+		}
+		ctx := storetest.Context(t)
+		for _, u := range []crm.User{manager, supervisor} {
+			if _, err := o.CaseDetail(ctx, u, c.ID); err == nil {
+				t.Errorf("%s can open the corruption report", u.Role)
+			}
+			list, _ := o.ListCases(ctx, u, crm.CaseFilter{})
+			if len(list) != 0 {
+				t.Errorf("%s lists %d cases, want none", u.Role, len(list))
+			}
+		}
+		if _, err := o.CaseDetail(ctx, officer, c.ID); err != nil {
+			t.Errorf("the integrity officer cannot open it: %v", err)
+		}
+		// Its one-hour first-response target.
+		if want := at("2026-11-24 10:00"); !c.DueAt.Equal(want) {
+			t.Errorf("due %s, want %s", c.DueAt.In(nairobi), want)
+		}
+	})
+}
+
+func TestEscalationClimbsAllFourLevelsOnBusinessTime(t *testing.T) {
+	eachStore(t, func(t *testing.T, open func(t *testing.T) crm.Store) {
+		// Lodged on Christmas Eve (a Thursday) at 15:00: Christmas Day is a public holiday,
+		// then a weekend. First response is due after 4 business hours: Monday 28th 10:00.
+		o := newOffice(t, open(t), at("2026-12-24 15:00"))
+		ctx := storetest.Context(t)
+		o.addUser(t, "akinyi", crm.RoleSupervisor, "", 1)
+		manager := o.addUser(t, "otieno", crm.RoleCentreManager, "KSM", 2)
+		admin := o.addUser(t, "njeri", crm.RoleAdmin, "", 3)
+		c := o.complain(t, "+254712000001", crm.CategoryStaffConduct, "KSM")
+
+		steps := []struct {
+			now       string
+			wantLevel crm.Level
+			alerted   crm.Phone
+		}{
+			{"2026-12-25 12:00", 1, ""},              // Christmas: no business time passes
+			{"2026-12-28 09:59", 1, ""},              // a minute before the deadline
+			{"2026-12-28 10:00", 2, "+254722000011"}, // breach: the supervisor
+			{"2026-12-28 13:59", 2, ""},              // L2 has 4 business hours
+			{"2026-12-28 14:00", 3, manager.Phone},   // the centre manager
+			{"2026-12-29 09:00", 4, admin.Phone},     // 14:00 + 4h = Tue 09:00: the secretariat
+			{"2027-01-15 09:00", 4, ""},              // the top: recorded once, then stops
+		}
+		for _, st := range steps {
+			o.clock.Set(at(st.now))
+			if _, err := o.Sweep(ctx); err != nil {
+				t.Fatalf("%s: sweep: %v", st.now, err)
+			}
+			got, err := o.store.Case(ctx, c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Level != st.wantLevel {
+				t.Fatalf("%s: level %d, want %d", st.now, got.Level, st.wantLevel)
+			}
+			if st.alerted != "" {
+				n := notifications(t, o.store, crm.NotificationFilter{Phone: st.alerted, Kind: crm.NotifyEscalation})
+				if len(n) != 1 || n[0].Params["level"] != strconv.Itoa(int(st.wantLevel)) {
+					t.Errorf("%s: escalation alerts to %s = %+v, want one for level %d", st.now, crm.MaskPhone(string(st.alerted)), n, st.wantLevel)
+				}
+			}
+		}
+		audit, _, err := o.store.Timeline(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var escalated, breached int
+		for _, a := range audit {
+			switch a.Action {
+			case "escalated":
+				escalated++
+				if a.Actor != "system" {
+					t.Errorf("escalation by %q, want system", a.Actor)
+				}
+			case "breached":
+				breached++
+			}
+		}
+		if escalated != 3 || breached != 1 {
+			t.Errorf("audit: %d escalations and %d top-level breaches, want 3 and 1", escalated, breached)
+		}
+	})
+}
+
+func TestPendingCitizenPausesTheClock(t *testing.T) {
+	eachStore(t, func(t *testing.T, open func(t *testing.T) crm.Store) {
+		o := newOffice(t, open(t), at("2026-11-24 09:00"))
+		ctx := storetest.Context(t)
+		sup := o.addUser(t, "akinyi", crm.RoleSupervisor, "", 1)
+		c := o.complain(t, "+254712000001", crm.CategoryLongWait, "")
+		c, err := o.SetStatus(ctx, sup, c.ID, crm.CaseInProgress, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resolutionDue := c.ResolutionDue
+		if _, err := o.SetStatus(ctx, sup, c.ID, crm.CasePendingCitizen, "please send your ticket number"); err != nil {
+			t.Fatal(err)
+		}
+		o.clock.Set(at("2026-12-07 09:00")) // past the resolution target, while paused
+		if res, _ := o.Sweep(ctx); res.Escalated != 0 {
+			t.Fatalf("a paused case escalated")
+		}
+		o.clock.Set(at("2026-12-08 09:00")) // one business day later the citizen answers
+		c, err = o.SetStatus(ctx, sup, c.ID, crm.CaseInProgress, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		paused := o.Clock().Between(at("2026-11-24 09:00"), at("2026-12-08 09:00"))
+		if want := o.Clock().Add(resolutionDue, paused); !c.ResolutionDue.Equal(want) {
+			t.Errorf("resolution due %s after the pause, want %s", c.ResolutionDue.In(nairobi), want.In(nairobi))
+		}
+	})
+}
+
+func TestTwoSchedulersEscalateEachBreachOnce(t *testing.T) {
+	eachStore(t, func(t *testing.T, open func(t *testing.T) crm.Store) {
+		s := open(t)
+		start := at("2026-11-24 09:00")
+		a, b := newOffice(t, s, start), newOffice(t, s, start)
+		ctx := storetest.Context(t)
+		a.addUser(t, "akinyi", crm.RoleSupervisor, "", 1)
+		const cases = 40
+		for i := range cases {
+			a.complain(t, "+2547120001"+strconv.Itoa(10+i), crm.CategoryOther, "")
+		}
+		later := at("2026-11-24 13:00") // the 4-hour first response has passed for all
+		a.clock.Set(later)
+		b.clock.Set(later)
+		var wg sync.WaitGroup
+		results := make([]crm.SweepResult, 2)
+		for i, o := range []*office{a, b} {
+			wg.Go(func() {
+				var err error
+				if results[i], err = o.Sweep(ctx); err != nil {
+					t.Errorf("scheduler %d: %v", i, err)
+				}
+			})
+		}
+		wg.Wait()
+		if got := results[0].Escalated + results[1].Escalated; got != cases {
+			t.Errorf("escalations written = %d (%d + %d), want %d", got, results[0].Escalated, results[1].Escalated, cases)
+		}
+		list, err := s.Cases(ctx, crm.CaseFilter{Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range list {
+			if c.Level != crm.LevelSupervisor {
+				t.Errorf("case %s at level %d, want 2", c.Number, c.Level)
+			}
+			audit, _, _ := s.Timeline(ctx, c.ID)
+			n := 0
+			for _, e := range audit {
+				if e.Action == "escalated" {
+					n++
+				}
+			}
+			if n != 1 {
+				t.Errorf("case %s has %d escalation entries, want 1", c.Number, n)
+			}
+		}
+		if n := notifications(t, s, crm.NotificationFilter{Phone: "+254722000011", Kind: crm.NotifyEscalation}); len(n) != cases {
+			t.Errorf("supervisor alerts = %d, want %d (one per breach)", len(n), cases)
+		}
+	})
+}
+
+func TestRoundRobinAssignmentBySpokenLanguageWithCap(t *testing.T) {
+	eachStore(t, func(t *testing.T, open func(t *testing.T) crm.Store) {
+		o := newOffice(t, open(t), at("2026-11-24 09:00")) // cap 3
+		ctx := storetest.Context(t)
+		a := o.addUser(t, "achieng", crm.RoleAgent, "", 1, crm.English, crm.Swahili)
+		b := o.addUser(t, "baraka", crm.RoleAgent, "", 2, crm.Swahili)
+		c := o.addUser(t, "chebet", crm.RoleAgent, "", 3, crm.English)
+
+		lodge := func(i int, lang crm.Lang) crm.Case {
+			o.clock.Advance(time.Minute) // round-robin orders by when each agent was last given a case
+			cs, err := o.LodgeComplaint(ctx, crm.Complaint{
+				Phone: crm.Phone("+2547120002" + strconv.Itoa(10+i)), Lang: lang, Category: crm.CategoryOther, Description: "help",
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return cs
+		}
+		want := []int64{a.ID, b.ID, a.ID, b.ID, a.ID, b.ID} // Kiswahili: achieng and baraka in turn
+		for i, w := range want {
+			if got := lodge(i, crm.Swahili).AssigneeID; got != w {
+				t.Errorf("Kiswahili case %d went to %d, want %d", i, got, w)
+			}
+		}
+		// achieng and baraka are full (cap 3): English goes to chebet until she is full too.
+		for i := range 3 {
+			if got := lodge(10+i, crm.English).AssigneeID; got != c.ID {
+				t.Errorf("English case %d went to %d, want chebet %d", i, got, c.ID)
+			}
+		}
+		waiting := lodge(20, crm.English)
+		if waiting.AssigneeID != 0 || waiting.Status != crm.CaseNew {
+			t.Errorf("with every agent at the cap, the case went to %d (%s), want it waiting", waiting.AssigneeID, waiting.Status)
+		}
+		// chebet resolves one: the sweep hands her the waiting case.
+		done, _ := o.ListCases(ctx, c, crm.CaseFilter{AssigneeID: c.ID})
+		if _, err := o.Resolve(ctx, c, done[0].ID, "sorted"); err != nil {
+			t.Fatal(err)
+		}
+		if res, err := o.Sweep(ctx); err != nil || res.Assigned != 1 {
+			t.Fatalf("sweep assigned %d (%v), want 1", res.Assigned, err)
+		}
+		if got, _ := o.store.Case(ctx, waiting.ID); got.AssigneeID != c.ID {
+			t.Errorf("the waiting case went to %d, want chebet", got.AssigneeID)
+		}
+	})
+}

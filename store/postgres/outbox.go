@@ -1,0 +1,58 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/huduma-connect/huduma/crm"
+)
+
+// notificationColumns is the select list scanNotification reads.
+const notificationColumns = `id, phone, lang, kind, params, priority, essential, subject, status, created_at`
+
+func scanNotification(row pgx.Row) (crm.Notification, error) {
+	var n crm.Notification
+	err := row.Scan(&n.ID, &n.Phone, &n.Lang, &n.Kind, &n.Params, &n.Priority, &n.Essential,
+		&n.Subject, &n.Status, &n.CreatedAt)
+	n.CreatedAt = n.CreatedAt.UTC() // pgx hands timestamptz back in the local zone
+	return n, err
+}
+
+// insertNotifications queues n as outbox rows in the caller's transaction, so a change is
+// committed with its messages or not at all. now is the created_at of a notification that
+// has none.
+func insertNotifications(ctx context.Context, tx pgx.Tx, now time.Time, n []crm.Notification) error {
+	for _, m := range n {
+		created := m.CreatedAt
+		if created.IsZero() {
+			created = now
+		}
+		params := m.Params
+		if params == nil {
+			params = map[string]string{} // the column holds an object, never JSON null
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO outbox
+			(phone, lang, kind, params, priority, essential, subject, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			m.Phone, m.Lang, m.Kind, params, m.Priority, m.Essential, m.Subject, created); err != nil {
+			return fmt.Errorf("queue %s notification: %w", m.Kind, err)
+		}
+	}
+	return nil
+}
+
+// Notifications lists the outbox rows the filter selects, by ID. A zero field does not
+// filter.
+func (s *Store) Notifications(ctx context.Context, f crm.NotificationFilter) ([]crm.Notification, error) {
+	rows, _ := s.pool.Query(ctx, `SELECT `+notificationColumns+` FROM outbox
+		WHERE ($1 = '' OR phone = $1) AND ($2 = '' OR kind = $2) AND ($3 = '' OR subject = $3)
+		ORDER BY id`, string(f.Phone), string(f.Kind), f.Subject)
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (crm.Notification, error) { return scanNotification(r) })
+	if err != nil {
+		return nil, fmt.Errorf("postgres: notifications: %w", err)
+	}
+	return list, nil
+}
