@@ -12,11 +12,9 @@
 package console
 
 import (
-	"context"
 	"errors"
 	"log/slog"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/huduma-connect/huduma/crm"
@@ -25,20 +23,9 @@ import (
 // Prefix is where the API is mounted.
 const Prefix = "/api/v1"
 
-// RatingSource reads the satisfaction summary (the crm.Store does). The Office has no
-// role-scoped reader for it yet, so the API scopes the rows itself.
-type RatingSource interface {
-	RatingSummary(ctx context.Context, by string) ([]crm.RatingCount, error)
-}
-
 // Config tunes the API.
 type Config struct {
 	Logger *slog.Logger
-	// Ratings answers GET /api/v1/ratings; without it the route answers 501.
-	Ratings RatingSource
-	// TokenTTL is what a login reports as expires_in. It must be the office's TokenTTL
-	// (crm.OfficeConfig); zero means the office's default of 12 hours.
-	TokenTTL time.Duration
 }
 
 // API is the console's and the agencies' JSON API.
@@ -52,9 +39,6 @@ type API struct {
 func New(office *crm.Office, cfg Config) *API {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
-	}
-	if cfg.TokenTTL <= 0 {
-		cfg.TokenTTL = 12 * time.Hour
 	}
 	return &API{office: office, cfg: cfg, log: cfg.Logger.With("channel", "api")}
 }
@@ -88,7 +72,7 @@ func (a *API) Mount(app *fiber.App) {
 
 	// Staff: people and ratings.
 	r.Get("/users", a.staff(a.only(a.users, crm.RoleSupervisor, crm.RoleIntegrityOfficer, crm.RoleAdmin)))
-	r.Get("/ratings", a.staff(a.only(a.ratings, crm.RoleSupervisor, crm.RoleCentreManager, crm.RoleAdmin)))
+	r.Get("/ratings", a.staff(a.only(a.ratings, crm.RoleSupervisor, crm.RoleCentreManager, crm.RoleIntegrityOfficer, crm.RoleAdmin)))
 
 	// Registered last, so it runs only when no route above matched.
 	app.Use(Prefix, func(c *fiber.Ctx) error {

@@ -151,7 +151,8 @@ func TestCaseJourney(t *testing.T) {
 				agentNotes++
 			}
 		}
-		if replies != 1 || agentNotes != 2 || len(detail.Notes) < 3 {
+		// Every note names who wrote it, the status notes too.
+		if replies != 1 || agentNotes != len(detail.Notes) || len(detail.Notes) != 4 {
 			t.Errorf("notes: %+v", detail.Notes)
 		}
 

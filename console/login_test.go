@@ -185,9 +185,15 @@ func TestRatings(t *testing.T) {
 		if len(got.Ratings) != 2 || got.Ratings[0].Key != "agent" {
 			t.Errorf("ratings by agent: %s", body)
 		}
-		for _, who := range []string{"agent", "integrity"} {
-			status, body = w.as(t, who, http.MethodGet, "/api/v1/ratings", nil)
-			wantStatus(t, who+"'s ratings", status, body, http.StatusForbidden)
+		status, body = w.as(t, "agent", http.MethodGet, "/api/v1/ratings", nil)
+		wantStatus(t, "agent's ratings", status, body, http.StatusForbidden)
+		// The integrity officer sees the integrity queue's figures, which hold no rating
+		// yet: the general cases rated above must not show.
+		status, body = w.as(t, "integrity", http.MethodGet, "/api/v1/ratings", nil)
+		wantStatus(t, "integrity's ratings", status, body, http.StatusOK)
+		decodeInto(t, body, &got)
+		if len(got.Ratings) != 0 {
+			t.Errorf("integrity officer's ratings show general cases: %s", body)
 		}
 		status, body = w.as(t, "admin", http.MethodGet, "/api/v1/ratings?by=county", nil)
 		wantStatus(t, "ratings by county", status, body, http.StatusBadRequest)

@@ -39,7 +39,7 @@ func (a *API) login(c *fiber.Ctx) error {
 	}
 	a.log.Info("console login", "user", u.Username, "role", u.Role)
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.JSON(loginJSON{Token: token, ExpiresIn: int64(a.cfg.TokenTTL.Seconds()), User: userOut(u)})
+	return c.JSON(loginJSON{Token: token, ExpiresIn: int64(a.office.LoginTTL().Seconds()), User: userOut(u)})
 }
 
 // logout is POST /logout: the token stops working. Logging out with a token that has already
@@ -118,21 +118,12 @@ func (a *API) ratings(c *fiber.Ctx, u crm.User) error {
 	if by != "centre" && by != "agent" {
 		return a.fail(c, fmt.Errorf("%w: by must be centre or agent, not %q", crm.ErrBadInput, by))
 	}
-	if u.Role == crm.RoleCentreManager && by != "centre" {
-		return a.fail(c, fmt.Errorf("%w: a centre manager sees the ratings of their own centre (by=centre)", crm.ErrForbidden))
-	}
-	if a.cfg.Ratings == nil {
-		return c.Status(fiber.StatusNotImplemented).JSON(errorBody{Error: "ratings are not available on this server"})
-	}
-	rows, err := a.cfg.Ratings.RatingSummary(c.UserContext(), by)
+	rows, err := a.office.Ratings(c.UserContext(), u, by)
 	if err != nil {
-		return a.fail(c, fmt.Errorf("ratings by %s: %w", by, err))
+		return a.fail(c, err)
 	}
 	out := ratingsJSON{By: by, Ratings: make([]ratingJSON, 0, len(rows))}
 	for _, r := range rows {
-		if u.Role == crm.RoleCentreManager && r.Key != u.Centre {
-			continue
-		}
 		out.Ratings = append(out.Ratings, ratingJSON{Key: r.Key, Rating: string(r.Rating), Count: r.Count})
 	}
 	return c.JSON(out)

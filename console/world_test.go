@@ -172,7 +172,7 @@ func newWorld(t *testing.T, st store) *world {
 	}
 	office := crm.NewOffice(desk, crm.OfficeConfig{PasswordCost: 4, Logger: logger})
 	app := fiber.New(fiber.Config{BodyLimit: 64 << 10, ErrorHandler: console.ErrorHandler, DisableStartupMessage: true})
-	console.New(office, console.Config{Logger: logger, Ratings: st}).Mount(app)
+	console.New(office, console.Config{Logger: logger}).Mount(app)
 
 	w := &world{store: st, office: office, app: app, clock: clock, logs: logs, users: map[string]crm.User{}, tokens: map[string]string{}}
 	for _, nu := range staff {

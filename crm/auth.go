@@ -141,6 +141,12 @@ func (o *Office) Logout(ctx context.Context, token string) error {
 
 // SetAvailable says whether the user takes new cases (an agent signing in or going home).
 func (o *Office) SetAvailable(ctx context.Context, u User, available bool) (User, error) {
+	// Read the user again rather than write back the copy from login: round-robin moves
+	// LastAssignedAt meanwhile, and a stale copy would put the agent back at the head.
+	u, err := o.store.User(ctx, u.ID)
+	if err != nil {
+		return User{}, fmt.Errorf("set availability: %w", err)
+	}
 	u.Available = available
 	if err := o.store.UpdateUser(ctx, u); err != nil {
 		return User{}, fmt.Errorf("set availability: %w", err)

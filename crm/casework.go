@@ -268,3 +268,21 @@ func (o *Office) Escalate(ctx context.Context, u User, id int64, reason string) 
 		return nil
 	})
 }
+
+// Ratings summarises satisfaction by centre or by agent over what u may see: a centre manager
+// their own centre (by centre only), an integrity officer the integrity queue, supervisors
+// and admins the general queue. Agents see no summary.
+func (o *Office) Ratings(ctx context.Context, u User, by string) ([]RatingCount, error) {
+	if u.Role == RoleAgent || (u.Role == RoleCentreManager && by != "centre") {
+		return nil, fmt.Errorf("ratings by %s: %w", by, ErrForbidden)
+	}
+	f, ok := Scope(u, CaseFilter{})
+	if !ok {
+		return nil, fmt.Errorf("ratings: %w", ErrForbidden)
+	}
+	list, err := o.store.RatingSummary(ctx, by, CaseFilter{Queue: f.Queue, Centre: f.Centre})
+	if err != nil {
+		return nil, fmt.Errorf("ratings by %s: %w", by, err)
+	}
+	return list, nil
+}

@@ -165,8 +165,10 @@ type CaseStore interface {
 	AssignNext(ctx context.Context, c Case, limit int, now time.Time) (Case, User, error)
 
 	// RatingSummary counts ratings by centre (by = "centre") or by assigned agent's
-	// username (by = "agent").
-	RatingSummary(ctx context.Context, by string) ([]RatingCount, error)
+	// username (by = "agent"), over the cases of f.Queue (and of f.Centre when set; the
+	// filter's other fields are ignored), so a corruption report never counts in a centre's
+	// or the general queue's figures.
+	RatingSummary(ctx context.Context, by string, f CaseFilter) ([]RatingCount, error)
 }
 
 // UserStore holds console users and their session tokens.

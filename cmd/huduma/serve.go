@@ -136,7 +136,7 @@ func openGateway(ctx context.Context, cfg config, log *slog.Logger) (*gateway, e
 		return c.SendString("ok\n")
 	})
 	ussd.New(engine, sess.store, ussd.Config{CallbackKey: cfg.CallbackKey, Deadline: cfg.HopDeadline, Logger: log}).Mount(gw.app)
-	console.New(gw.office, console.Config{Logger: log, Ratings: gw.store, TokenTTL: oc.TokenTTL}).Mount(gw.app)
+	console.New(gw.office, console.Config{Logger: log}).Mount(gw.app)
 	ok = true
 	return gw, nil
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -16,10 +17,12 @@ import (
 
 var _ flows.SessionStore = (*Store)(nil)
 
-// Store is a flows.SessionStore in a map. It holds the encoded bytes (flows.Session's
-// MarshalBinary), not pointers: a caller that mutates a session it saved or loaded never
-// changes what is stored, exactly as with Redis, and the encoding is exercised in every test
-// that uses this store.
+// Store is a flows.SessionStore in a map. It holds private copies, never the caller's
+// session: a caller that mutates a session it saved or loaded never changes what is stored,
+// exactly as with Redis. It copies rather than encodes: decoding the JSON encoding
+// (flows.Session.UnmarshalBinary) was the largest single cost of a hop on the embedded
+// default, and a copy is a few hundred bytes of memmove. The Redis store and the conformance
+// suite keep the encoding exercised.
 type Store struct {
 	opts Options
 
@@ -32,10 +35,20 @@ type Store struct {
 	closeOnce sync.Once
 }
 
-// entry is one stored value and the moment it stops existing.
+// entry is one stored session and the moment it stops existing. sess is never written to
+// once stored, and never handed out: readers get a copy.
 type entry struct {
-	data    []byte
+	sess    *flows.Session
 	expires time.Time
+}
+
+// clone copies a session so that the copy shares nothing mutable with the original: strings
+// are immutable, and the only reference in a Session is its screen's options (a test fails
+// when flows adds another, so that this function is extended with it).
+func clone(s *flows.Session) *flows.Session {
+	c := *s
+	c.Screen.Options = slices.Clone(s.Screen.Options)
+	return &c
 }
 
 func (e entry) expired(now time.Time) bool { return !now.Before(e.expires) }
@@ -90,18 +103,15 @@ func (s *Store) Save(ctx context.Context, sess *flows.Session, keepForResume boo
 	if keepForResume && sess.Phone == "" {
 		return fmt.Errorf("memory: save session %q: keep for resume without a phone", sess.ID)
 	}
-	b, err := sess.MarshalBinary()
-	if err != nil {
-		return fmt.Errorf("memory: save session %q: %w", sess.ID, err)
-	}
+	c := clone(sess)
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.opts.Now()
-	// One slice for both maps is safe: stored bytes are never written to, only decoded.
-	s.sessions[sess.ID] = entry{data: b, expires: now.Add(s.opts.TTL)}
+	// One copy for both maps is safe: stored copies are never written to, only copied again.
+	s.sessions[sess.ID] = entry{sess: c, expires: now.Add(s.opts.TTL)}
 	if keepForResume {
-		s.resumable[sess.Phone] = entry{data: b, expires: now.Add(s.opts.ResumeWindow)}
+		s.resumable[sess.Phone] = entry{sess: c, expires: now.Add(s.opts.ResumeWindow)}
 	} else {
 		delete(s.resumable, sess.Phone)
 	}
@@ -120,7 +130,7 @@ func (s *Store) LoadResumable(ctx context.Context, phone crm.Phone) (*flows.Sess
 	return sess, err
 }
 
-// get decodes the unexpired entry under key. A missing or expired entry is
+// get copies the unexpired entry under key. A missing or expired entry is
 // flows.ErrNoSession itself, unwrapped, so callers comparing with == keep working. Expired
 // entries are left for the janitor, so a read only ever takes the lock briefly.
 func get[K comparable](s *Store, m map[K]entry, key K) (*flows.Session, error) {
@@ -131,10 +141,6 @@ func get[K comparable](s *Store, m map[K]entry, key K) (*flows.Session, error) {
 	if !ok || e.expired(now) {
 		return nil, flows.ErrNoSession
 	}
-	// Decoding outside the lock: e.data is never modified once stored.
-	sess := new(flows.Session)
-	if err := sess.UnmarshalBinary(e.data); err != nil {
-		return nil, err
-	}
-	return sess, nil
+	// Copying outside the lock: e.sess is never modified once stored.
+	return clone(e.sess), nil
 }

@@ -24,12 +24,13 @@ var _ flows.SessionStore = (*Store)(nil)
 type Store struct {
 	client goredis.UniversalClient
 	opts   Options
+	recent *recent
 }
 
 // New returns a Store on client. The caller owns the client: Store never closes it, so one
 // client can be shared with other users of the same Redis.
 func New(client goredis.UniversalClient, opts Options) *Store {
-	return &Store{client: client, opts: opts.withDefaults()}
+	return &Store{client: client, opts: opts.withDefaults(), recent: newRecent(maxRecent)}
 }
 
 func (s *Store) sessionKey(id string) string      { return s.opts.Prefix + "s:" + id }
@@ -37,11 +38,20 @@ func (s *Store) resumeKey(phone crm.Phone) string { return s.opts.Prefix + "r:" 
 
 // Load returns the session saved under id, or flows.ErrNoSession.
 func (s *Store) Load(ctx context.Context, id string) (*flows.Session, error) {
-	sess, err := s.get(ctx, s.sessionKey(id))
-	if err != nil && !errors.Is(err, flows.ErrNoSession) {
-		return nil, fmt.Errorf("redis: load session %q: %w", id, err)
+	b, err := s.read(ctx, s.sessionKey(id))
+	if err == nil {
+		if sess, ok := s.recent.load(id, b); ok {
+			return sess, nil
+		}
+		sess := new(flows.Session)
+		if err = sess.UnmarshalBinary(b); err == nil {
+			return sess, nil
+		}
 	}
-	return sess, err
+	if errors.Is(err, flows.ErrNoSession) {
+		return nil, err
+	}
+	return nil, fmt.Errorf("redis: load session %q: %w", id, err)
 }
 
 // Save writes the session and, with keepForResume, the resume copy under its phone; without,
@@ -74,8 +84,10 @@ func (s *Store) Save(ctx context.Context, sess *flows.Session, keepForResume boo
 		return nil
 	})
 	if err != nil {
+		s.recent.forget(sess.ID)
 		return fmt.Errorf("redis: save session %q: %w", sess.ID, err)
 	}
+	s.recent.saved(sess, b)
 	return nil
 }
 
@@ -88,13 +100,19 @@ func (s *Store) LoadResumable(ctx context.Context, phone crm.Phone) (*flows.Sess
 	return sess, err
 }
 
-// get reads and decodes one key. A missing key is flows.ErrNoSession itself, unwrapped, so
-// callers comparing with == keep working.
-func (s *Store) get(ctx context.Context, key string) (*flows.Session, error) {
+// read reads one key. A missing key is flows.ErrNoSession itself, unwrapped, so callers
+// comparing with == keep working.
+func (s *Store) read(ctx context.Context, key string) ([]byte, error) {
 	b, err := s.client.Get(ctx, key).Bytes()
 	if errors.Is(err, goredis.Nil) {
 		return nil, flows.ErrNoSession
 	}
+	return b, err
+}
+
+// get reads and decodes one key.
+func (s *Store) get(ctx context.Context, key string) (*flows.Session, error) {
+	b, err := s.read(ctx, key)
 	if err != nil {
 		return nil, err
 	}
