@@ -204,7 +204,7 @@ func TestCallbackKey(t *testing.T) {
 func TestBookListCancelInKiswahili(t *testing.T) {
 	g := newGateway(t, 10, ussd.Config{})
 	const number = "+254722000001"
-	p := g.dial(t, "ATUid_sw1", number).pick("Kiswahili").expect("CON Huduma Kenya. Unahitaji nini?")
+	p := g.dial(t, "ATUid_sw1", number).pick("Kiswahili").expect("CON Karibu Huduma Kenya\n1. Weka miadi\n2. Miadi yangu\n3. Angalia hali ya ombi\n4. Toa malalamiko\n5. Ongea na wakala\n6. Lugha / Language")
 	p.pick("Weka miadi").pickPaged("Kisumu").pick("Kisumu").pick("Cheti cha kuzaliwa").press("1").press("1")
 	p.expect("CON Thibitisha miadi:").pick("Thibitisha").expect("END Miadi imewekwa! Nambari ")
 	ref := strings.Fields(strings.SplitN(p.reply, "\n", 2)[0])[4:] // END Miadi imewekwa! Nambari 123 456 789
@@ -287,7 +287,7 @@ func TestDroppedSessionIsOfferedBack(t *testing.T) {
 	p := g.dial(t, "ATUid_drop2", number).expect("CON Continue where you left off?\nBirth certificate, Kisumu\n1. Continue\n2. Start again")
 	p.pick("Continue").expect("CON Choose day:").press("1").press("1").pick("Confirm").expect("END Booked!")
 	// Once booked, nothing is left to resume.
-	g.dial(t, "ATUid_drop3", number).expect("CON Huduma Kenya. What do you need?")
+	g.dial(t, "ATUid_drop3", number).expect("CON Huduma Kenya\n1. Book appointment\n2. My appointments\n3. Check status\n4. Make a complaint\n5. Talk to an agent\n6. Language / Lugha")
 }
 
 // Every screen of every menu, on every page, in both languages, with the longest error line

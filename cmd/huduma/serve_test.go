@@ -148,7 +148,7 @@ func TestCitizenJourney(t *testing.T) {
 			h.pick("Thibitisha").expect("Miadi imewekwa! Nambari ", true)
 			ref := strings.TrimPrefix(strings.SplitN(h.screen, "\n", 2)[0], "Miadi imewekwa! Nambari ")
 
-			h = dialGateway(t, base, phone).expect("Huduma Kenya. Unahitaji nini?", false).pick("Miadi yangu")
+			h = dialGateway(t, base, phone).expect("Karibu Huduma Kenya\n1. Weka miadi", false).pick("Miadi yangu")
 			if !strings.Contains(h.screen, "Cheti cha kuzaliwa") {
 				t.Fatalf("My appointments:\n%s", h.screen)
 			}
@@ -167,7 +167,7 @@ func TestDialCommandSession(t *testing.T) {
 	if err := sim.Run(context.Background(), strings.NewReader("1\n2\n0\n"), &out); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"Choose language", "Huduma Kenya. What do you need?", "You have no upcoming appointments."} {
+	for _, want := range []string{"Choose language", "Huduma Kenya\n1. Book appointment", "You have no upcoming appointments."} {
 		if !strings.Contains(out.String(), want) {
 			t.Fatalf("dial output lacks %q:\n%s", want, out.String())
 		}

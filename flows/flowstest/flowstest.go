@@ -5,6 +5,7 @@ package flowstest
 
 import (
 	"context"
+	"log/slog"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -71,7 +72,7 @@ func NewObserved(t testing.TB, capacity int, observe func(crm.Store) crm.Store) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	office := crm.NewOffice(desk, crm.OfficeConfig{PasswordCost: 4 /* bcrypt.MinCost */})
+	office := crm.NewOffice(desk, crm.OfficeConfig{PasswordCost: 4 /* bcrypt.MinCost */, Logger: slog.New(slog.DiscardHandler)})
 	return &World{Store: st, Desk: desk, Office: office, Engine: flows.NewEngine(desk, office, msgs), Msgs: msgs}
 }
 

@@ -1,0 +1,245 @@
+package templates
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/huduma-connect/huduma/crm"
+)
+
+// Booking and keyword kinds the SMS channel adds. They live here until crm declares them
+// beside the other notification kinds.
+const (
+	// A booking was made. ref, centre, service, day, time.
+	KindBookingConfirmed crm.NotificationKind = "booking_confirmed"
+	// A booking was cancelled. ref, centre, day, time.
+	KindBookingCancelled crm.NotificationKind = "booking_cancelled"
+	// The evening before an appointment. ref, centre, service, day, time.
+	KindReminderEvening crm.NotificationKind = "reminder_evening"
+	// The morning of an appointment. ref, centre, service, day, time.
+	KindReminderMorning crm.NotificationKind = "reminder_morning"
+	// The answer to HELP (or a message we did not understand). No params.
+	KindKeywordHelp crm.NotificationKind = "keyword_help"
+	// The answer to STOP. No params.
+	KindStopAck crm.NotificationKind = "stop_ack"
+	// The answer to START. No params.
+	KindStartAck crm.NotificationKind = "start_ack"
+)
+
+// kindSpec says what a kind needs and how it is written. required params must be present
+// and non-empty; optional ones may be missing or empty. keys lists every catalogue key the
+// kind may use, so loading can prove they all exist and format with the kind's arguments.
+type kindSpec struct {
+	required []string
+	optional []string
+	keys     []string
+	render   func(r *renderer) (string, error)
+}
+
+// kinds is every notification kind this package renders.
+var kinds = map[crm.NotificationKind]kindSpec{
+	crm.NotifyRequestStatus: {
+		required: []string{"ref", "status", "service", "centre"},
+		optional: []string{"ready", "reason"},
+		keys: append(prefixed("request_status.", requestStatuses),
+			"request_status.ready_by", "request_status.reason", "request_status.action"),
+		render: renderRequestStatus,
+	},
+	crm.NotifyComplaintAck: {
+		required: []string{"case", "category"},
+		keys:     []string{"complaint_ack", "complaint_ack.confidential"},
+		render: func(r *renderer) (string, error) {
+			num, cat := r.ref("case"), r.category("category")
+			key := "complaint_ack"
+			if crm.Category(r.param("category")) == crm.CategoryCorruption {
+				// The phone may be shared: an SMS naming a bribery report could put the
+				// reporter at risk, so it says only that a report was received.
+				key = "complaint_ack.confidential"
+			}
+			return r.text(key, num, cat), r.err
+		},
+	},
+	crm.NotifyCallbackAck: {
+		required: []string{"case", "from", "to"},
+		keys:     []string{"callback_ack"},
+		render: func(r *renderer) (string, error) {
+			num := r.ref("case")
+			from, to := r.instant("from"), r.instant("to")
+			if r.err != nil {
+				return "", r.err
+			}
+			until := r.clockOf(to)
+			if !sameDay(from, to) {
+				until = r.dateOf(to) + " " + until
+			}
+			return r.text("callback_ack", num, r.dateOf(from), r.clockOf(from), until), nil
+		},
+	},
+	crm.NotifyManagerAlert: {
+		required: []string{"case", "category", "centre"},
+		optional: []string{"service"},
+		keys:     []string{"manager_alert", "part.service"},
+		render: func(r *renderer) (string, error) {
+			num, cat, centre := r.ref("case"), r.category("category"), r.centre("centre")
+			svc := ""
+			if r.param("service") != "" {
+				svc = r.text("part.service", r.service("service"))
+			}
+			return r.text("manager_alert", num, cat, centre, svc), r.err
+		},
+	},
+	crm.NotifyEscalation: {
+		required: []string{"case", "level", "category"},
+		optional: []string{"centre"},
+		keys:     []string{"escalation_alert", "part.centre"},
+		render: func(r *renderer) (string, error) {
+			num, level, cat := r.ref("case"), r.level("level"), r.category("category")
+			centre := ""
+			if r.param("centre") != "" {
+				centre = r.text("part.centre", r.centre("centre"))
+			}
+			return r.text("escalation_alert", num, level, cat, centre), r.err
+		},
+	},
+	crm.NotifyCaseReply: {
+		required: []string{"case", "body"},
+		keys:     []string{"case_reply"},
+		render: func(r *renderer) (string, error) {
+			num := r.ref("case")
+			if r.err != nil {
+				return "", r.err
+			}
+			return r.fit(r.param("body"), func(body string) string { return r.text("case_reply", num, body) }), nil
+		},
+	},
+	crm.NotifyCaseStatus: {
+		required: []string{"case", "status"},
+		keys:     []string{"case_status"},
+		render: func(r *renderer) (string, error) {
+			return r.text("case_status", r.ref("case"), r.caseStatus("status")), r.err
+		},
+	},
+	crm.NotifyCaseResolved: {
+		required: []string{"case"},
+		optional: []string{"body"},
+		keys:     []string{"case_resolved", "case_resolved.note"},
+		render: func(r *renderer) (string, error) {
+			num := r.ref("case")
+			if r.err != nil {
+				return "", r.err
+			}
+			days := strconv.Itoa(int(crm.ReopenWindow.Hours() / 24))
+			return r.fit(r.param("body"), func(body string) string {
+				note := ""
+				if body != "" {
+					note = r.text("case_resolved.note", sentence(body))
+				}
+				return r.text("case_resolved", num, note, days)
+			}), nil
+		},
+	},
+	crm.NotifySatisfaction: {
+		required: []string{"case"},
+		keys:     []string{"satisfaction"},
+		render: func(r *renderer) (string, error) {
+			return r.text("satisfaction", r.ref("case")), r.err
+		},
+	},
+	KindBookingConfirmed: booking("booking_confirmed"),
+	KindReminderEvening:  booking("reminder_evening"),
+	KindReminderMorning:  booking("reminder_morning"),
+	KindBookingCancelled: {
+		required: []string{"ref", "centre", "day", "time"},
+		keys:     []string{"booking_cancelled"},
+		render: func(r *renderer) (string, error) {
+			return r.text("booking_cancelled", r.ref("ref"), r.centre("centre"), r.day("day"), r.clock("time")), r.err
+		},
+	},
+	KindKeywordHelp: fixed("keyword_help"),
+	KindStopAck:     fixed("stop_ack"),
+	KindStartAck:    fixed("start_ack"),
+}
+
+// booking is the shape shared by a confirmation and both reminders: the same facts, worded
+// for the moment.
+func booking(key string) kindSpec {
+	return kindSpec{
+		required: []string{"ref", "centre", "service", "day", "time"},
+		keys:     []string{key},
+		render: func(r *renderer) (string, error) {
+			return r.text(key, r.ref("ref"), r.centre("centre"), r.service("service"), r.day("day"), r.clock("time")), r.err
+		},
+	}
+}
+
+// fixed is a message with no arguments.
+func fixed(key string) kindSpec {
+	return kindSpec{keys: []string{key}, render: func(r *renderer) (string, error) { return r.text(key), nil }}
+}
+
+// renderRequestStatus words each status on its own, because "your request is now: ready for
+// collection" reads worse than a sentence that tells the citizen what to do next.
+func renderRequestStatus(r *renderer) (string, error) {
+	status := crm.RequestStatus(r.param("status"))
+	if !status.Valid() {
+		return "", r.bad("status", "unknown request status")
+	}
+	ref, svc, centre := r.ref("ref"), r.service("service"), r.centre("centre")
+	ready := ""
+	if r.param("ready") != "" {
+		ready = r.day("ready")
+	}
+	if r.err != nil {
+		return "", r.err
+	}
+	key := "request_status." + string(status)
+	return r.fit(r.param("reason"), func(reason string) string {
+		extra := ""
+		switch {
+		case status == crm.RequestNeedsAction && reason != "":
+			extra = r.text("request_status.action", sentence(reason))
+		case status == crm.RequestRejected && reason != "":
+			extra = r.text("request_status.reason", sentence(reason))
+		case (status == crm.RequestReceived || status == crm.RequestProcessing) && ready != "":
+			extra = r.text("request_status.ready_by", ready)
+		}
+		return r.text(key, ref, svc, centre, extra)
+	}), nil
+}
+
+// The codes this package names, in the order the domain lists them.
+var (
+	requestStatuses = []string{
+		string(crm.RequestReceived), string(crm.RequestProcessing), string(crm.RequestNeedsAction),
+		string(crm.RequestReady), string(crm.RequestCollected), string(crm.RequestRejected),
+	}
+	caseStatuses = []string{
+		string(crm.CaseNew), string(crm.CaseAssigned), string(crm.CaseInProgress),
+		string(crm.CasePendingCitizen), string(crm.CaseResolved), string(crm.CaseClosed),
+	}
+	categories = func() []string {
+		var out []string
+		for _, c := range crm.ComplaintCategories {
+			out = append(out, string(c))
+		}
+		return append(out, string(crm.CategoryCallback))
+	}()
+	levels = []string{"1", "2", "3", "4"}
+)
+
+func prefixed(prefix string, codes []string) []string {
+	out := make([]string, len(codes))
+	for i, c := range codes {
+		out[i] = prefix + c
+	}
+	return out
+}
+
+// sentence ends free text with a full stop unless it already ends a sentence, so the
+// template's next sentence does not run on from it.
+func sentence(s string) string {
+	if s == "" || strings.ContainsAny(s[len(s)-1:], ".!?") {
+		return s
+	}
+	return s + "."
+}

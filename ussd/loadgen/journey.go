@@ -1,0 +1,202 @@
+package loadgen
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+)
+
+// A Journey is what one caller sets out to do in one session, written as the screens they
+// expect and what they press on each. Options are chosen by what they say (a label, or a rule
+// such as "any free option"), never by their number, so reordering a menu or adding an item
+// to it does not break a journey.
+type Journey struct {
+	Name string
+	// Steps are the screens in order. A step that does not match the current screen is
+	// skipped when Optional (the language screen only a new phone sees), and otherwise the
+	// runner looks for an earlier step that matches (a re-prompt, or the way back after a
+	// detour) before it calls the screen unexpected.
+	Steps []Step
+	// Done recognises the END screen that completes the journey.
+	Done Matcher
+	// Booking says a completed journey is a booking written by the server.
+	Booking bool
+	// Retry are error lines that are expected answers under load (a day that filled up, a
+	// time taken a moment ago): the runner chooses again, avoiding what it chose before.
+	Retry []Matcher
+	// Wrong are error lines that mean the journey sent something the server did not expect
+	// ("Invalid choice"); they are counted as errors.
+	Wrong []Matcher
+	// Detours are screens that may appear on the way and what to press there.
+	Detours []Detour
+	// Failures classify END screens that are not Done. Unlisted ones are "end-too-early".
+	Failures []Failure
+}
+
+// Step is one screen of a journey and what to press on it.
+type Step struct {
+	Name     string
+	Screen   Matcher
+	Optional bool
+	Choose   Rule
+}
+
+// Detour is a screen that can legitimately interrupt a journey ("No free times on …"):
+// press Press there, and when Avoid names a step, do not choose that step's last choice again.
+type Detour struct {
+	Screen Matcher
+	Press  string
+	Avoid  string
+}
+
+// Failure names the kind of error an END screen is.
+type Failure struct {
+	Screen Matcher
+	Kind   string
+}
+
+// Weighted is a journey with its share of the sessions a profile starts.
+type Weighted struct {
+	Journey Journey
+	Weight  int
+}
+
+// Profile is the traffic mix for one server: which journeys its callers make, and how often.
+type Profile struct {
+	Name     string
+	Journeys []Weighted
+}
+
+// pick draws a journey by weight.
+func (p *Profile) pick(rng *rand.Rand) *Journey {
+	total := 0
+	for _, w := range p.Journeys {
+		total += max(w.Weight, 0)
+	}
+	if total == 0 {
+		return &p.Journeys[0].Journey
+	}
+	n := rng.IntN(total)
+	for i := range p.Journeys {
+		if n -= max(p.Journeys[i].Weight, 0); n < 0 {
+			return &p.Journeys[i].Journey
+		}
+	}
+	return &p.Journeys[len(p.Journeys)-1].Journey
+}
+
+// Validate reports a profile that cannot run.
+func (p *Profile) Validate() error {
+	if len(p.Journeys) == 0 {
+		return fmt.Errorf("profile %q has no journeys", p.Name)
+	}
+	for _, w := range p.Journeys {
+		j := w.Journey
+		if len(j.Steps) == 0 {
+			return fmt.Errorf("profile %q: journey %q has no steps", p.Name, j.Name)
+		}
+		for _, s := range j.Steps {
+			if s.Choose.pick == nil {
+				return fmt.Errorf("profile %q: journey %q: step %q has no rule", p.Name, j.Name, s.Name)
+			}
+		}
+	}
+	return nil
+}
+
+// Matcher recognises a screen (by how its prompt starts) or an error line.
+type Matcher struct {
+	Name     string
+	prefixes []string
+	any      bool
+}
+
+// Prompt matches a screen whose prompt starts with any of the texts.
+func Prompt(name string, texts ...string) Matcher {
+	return Matcher{Name: name, prefixes: texts}
+}
+
+// AnyScreen matches every screen.
+func AnyScreen() Matcher { return Matcher{Name: "any screen", any: true} }
+
+// Match reports whether the screen's prompt is the one m recognises.
+func (m Matcher) Match(s *Screen) bool { return m.any || m.matchText(s.Prompt) }
+
+func (m Matcher) matchText(t string) bool {
+	for _, p := range m.prefixes {
+		if p != "" && strings.HasPrefix(t, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// Rule chooses what to press on a screen.
+type Rule struct {
+	Name string
+	// pick returns the option to choose, or more=true to ask for the next page; ok=false
+	// when the screen offers nothing the rule accepts. avoid says which labels were tried.
+	pick func(s *Screen, avoid func(label string) bool, pagesSeen int, rng *rand.Rand) (opt Option, more, ok bool)
+}
+
+// Label chooses the option that says one of the labels, paging with 98 until it shows.
+func Label(labels ...string) Rule {
+	return Rule{Name: "label " + strings.Join(labels, " | "), pick: func(s *Screen, avoid func(string) bool, _ int, _ *rand.Rand) (Option, bool, bool) {
+		for _, o := range s.Options {
+			for _, l := range labels {
+				if o.Label == l && !avoid(o.Label) {
+					return o, false, true
+				}
+			}
+		}
+		return Option{}, s.More, false
+	}}
+}
+
+// LabelPrefix chooses the first option whose label starts with prefix, paging until it shows.
+func LabelPrefix(prefix string) Rule {
+	return Rule{Name: "label starting " + prefix, pick: func(s *Screen, avoid func(string) bool, _ int, _ *rand.Rand) (Option, bool, bool) {
+		for _, o := range s.Options {
+			if strings.HasPrefix(o.Label, prefix) && !avoid(o.Label) {
+				return o, false, true
+			}
+		}
+		return Option{}, s.More, false
+	}}
+}
+
+// First chooses the first option not tried before, paging when all on this page were.
+func First() Rule {
+	return Rule{Name: "first option", pick: func(s *Screen, avoid func(string) bool, _ int, _ *rand.Rand) (Option, bool, bool) {
+		for _, o := range s.Options {
+			if !avoid(o.Label) {
+				return o, false, true
+			}
+		}
+		return Option{}, s.More, false
+	}}
+}
+
+// Random chooses any option on this page not tried before, paging when all were.
+func Random() Rule { return Browse(0) }
+
+// Browse reads up to pages further pages (each time with even odds, as a caller scrolling
+// for their county would) and then chooses any option on the page it stopped at. It spreads
+// sessions over long lists, so load does not pile onto the first few entries.
+func Browse(pages int) Rule {
+	return Rule{Name: fmt.Sprintf("any option within %d pages", pages+1), pick: func(s *Screen, avoid func(string) bool, seen int, rng *rand.Rand) (Option, bool, bool) {
+		if s.More && seen < pages && rng.IntN(2) == 0 {
+			return Option{}, true, false
+		}
+		free := make([]int, 0, len(s.Options))
+		for i, o := range s.Options {
+			if !avoid(o.Label) {
+				free = append(free, i)
+			}
+		}
+		if len(free) == 0 {
+			return Option{}, s.More, false
+		}
+		return s.Options[free[rng.IntN(len(free))]], false, true
+	}}
+}
