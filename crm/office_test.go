@@ -2,9 +2,11 @@ package crm_test
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -411,6 +413,63 @@ func TestRoundRobinAssignmentBySpokenLanguageWithCap(t *testing.T) {
 		}
 		if got, _ := o.store.Case(ctx, waiting.ID); got.AssigneeID != c.ID {
 			t.Errorf("the waiting case went to %d, want chebet", got.AssigneeID)
+		}
+	})
+}
+
+func TestReopenWithinSevenDaysAndEscalateByHand(t *testing.T) {
+	eachStore(t, func(t *testing.T, open func(t *testing.T) crm.Store) {
+		o := newOffice(t, open(t), at("2026-11-24 09:00"))
+		ctx := storetest.Context(t)
+		sup := o.addUser(t, "akinyi", crm.RoleSupervisor, "", 1)
+		agent := o.addUser(t, "baraka", crm.RoleAgent, "", 2)
+		manager := o.addUser(t, "otieno", crm.RoleCentreManager, "KSM", 3)
+		c := o.complain(t, "+254712000001", crm.CategoryLongWait, "KSM")
+
+		// An agent may not escalate; a supervisor may, and the next level hears of it.
+		if _, err := o.Escalate(ctx, agent, c.ID, "too hard"); !errors.Is(err, crm.ErrForbidden) {
+			t.Errorf("agent escalated: %v", err)
+		}
+		c, err := o.Escalate(ctx, sup, c.ID, "citizen called twice")
+		if err != nil || c.Level != crm.LevelSupervisor {
+			t.Fatalf("escalate by hand: level %d, %v", c.Level, err)
+		}
+		if c, err = o.Escalate(ctx, sup, c.ID, "centre must act"); err != nil || c.Level != crm.LevelManager {
+			t.Fatalf("second escalation: level %d, %v", c.Level, err)
+		}
+		if n := notifications(t, o.store, crm.NotificationFilter{Phone: manager.Phone, Kind: crm.NotifyEscalation}); len(n) != 1 {
+			t.Errorf("centre manager got %d escalation alerts, want 1", len(n))
+		}
+
+		// Illegal moves are refused.
+		if _, err := o.SetStatus(ctx, sup, c.ID, crm.CaseClosed, ""); !errors.Is(err, crm.ErrBadTransition) {
+			t.Errorf("assigned → closed: %v, want ErrBadTransition", err)
+		}
+		if _, err := o.Resolve(ctx, sup, c.ID, "extra counter opened"); err != nil {
+			t.Fatal(err)
+		}
+		o.clock.Advance(6 * 24 * time.Hour)
+		if c, err = o.SetStatus(ctx, sup, c.ID, crm.CaseInProgress, "citizen says it happened again"); err != nil {
+			t.Fatalf("reopen on day 6: %v", err)
+		}
+		if c.DueAt.IsZero() || !c.ResolvedAt.IsZero() {
+			t.Errorf("reopened case has no deadline (%v) or keeps its resolution time (%v)", c.DueAt, c.ResolvedAt)
+		}
+		if _, err := o.Resolve(ctx, sup, c.ID, "done"); err != nil {
+			t.Fatal(err)
+		}
+		o.clock.Advance(7*24*time.Hour + time.Minute)
+		if _, err := o.SetStatus(ctx, sup, c.ID, crm.CaseInProgress, ""); !errors.Is(err, crm.ErrReopenExpired) {
+			t.Errorf("reopen after 7 days: %v, want ErrReopenExpired", err)
+		}
+		audit, _, _ := o.store.Timeline(ctx, c.ID)
+		var actions []string
+		for _, a := range audit {
+			actions = append(actions, a.Actor+":"+a.Action)
+		}
+		want := "citizen:created system:assigned akinyi:escalated akinyi:escalated akinyi:status akinyi:status akinyi:status"
+		if got := strings.Join(actions, " "); got != want {
+			t.Errorf("audit trail:\n got %s\nwant %s", got, want)
 		}
 	})
 }
