@@ -37,6 +37,8 @@ func (e *Engine) centreOptions(county string) []Option {
 	return opts
 }
 
+// handleCounty and handleCentre serve every menu that picks a centre (booking, complaints):
+// the choice starts a fresh draft.
 func (e *Engine) handleCounty(_ context.Context, h *hop, input string) (string, error) {
 	opt, err := choice(h.s, input)
 	if err != nil {

@@ -36,26 +36,8 @@ func (e *Engine) buildComplaintCounty(_ context.Context, h *hop) (Screen, error)
 	return e.listScreen(h.s.Lang, "complaint.county", e.countyOptions()), nil
 }
 
-func (e *Engine) handleComplaintCounty(_ context.Context, h *hop, input string) (string, error) {
-	opt, err := choice(h.s, input)
-	if err != nil {
-		return "", err
-	}
-	h.s.Draft = Draft{County: opt.Value}
-	return eventNext, nil
-}
-
 func (e *Engine) buildComplaintCentre(_ context.Context, h *hop) (Screen, error) {
 	return e.listScreen(h.s.Lang, "complaint.centre", e.centreOptions(h.s.Draft.County)), nil
-}
-
-func (e *Engine) handleComplaintCentre(_ context.Context, h *hop, input string) (string, error) {
-	opt, err := choice(h.s, input)
-	if err != nil {
-		return "", err
-	}
-	h.s.Draft = Draft{County: h.s.Draft.County, Centre: opt.Value}
-	return eventNext, nil
 }
 
 func (e *Engine) buildComplaintCategory(_ context.Context, h *hop) (Screen, error) {

@@ -116,8 +116,8 @@ func (e *Engine) defineMenu() (map[string]state, fsm.Events) {
 		stateStatusRated:   {e.final("status.rated"), nil},
 
 		stateComplaintAbout:     {e.buildComplaintAbout, e.handleComplaintAbout},
-		stateComplaintCounty:    {e.buildComplaintCounty, e.handleComplaintCounty},
-		stateComplaintCentre:    {e.buildComplaintCentre, e.handleComplaintCentre},
+		stateComplaintCounty:    {e.buildComplaintCounty, e.handleCounty},
+		stateComplaintCentre:    {e.buildComplaintCentre, e.handleCentre},
 		stateComplaintCategory:  {e.buildComplaintCategory, e.handleComplaintCategory},
 		stateComplaintService:   {e.buildComplaintService, e.handleComplaintService},
 		stateComplaintDescribe:  {e.buildComplaintDescribe, e.handleComplaintDescribe},
