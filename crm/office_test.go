@@ -20,6 +20,9 @@ import (
 
 var nairobi = mustLoad("Africa/Nairobi")
 
+// discard drops the office's logs in tests.
+var discard = slog.New(slog.DiscardHandler)
+
 func mustLoad(name string) *time.Location {
 	loc, err := time.LoadLocation(name)
 	if err != nil {
@@ -106,7 +109,7 @@ func newOffice(t *testing.T, s crm.Store, now time.Time) *office {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &office{Office: crm.NewOffice(desk, crm.OfficeConfig{PasswordCost: 4, AgentCap: 3, Logger: slog.New(slog.DiscardHandler)}), store: s, clock: c, desk: desk}
+	return &office{Office: crm.NewOffice(desk, crm.OfficeConfig{PasswordCost: 4, AgentCap: 3, Logger: discard}), store: s, clock: c, desk: desk}
 }
 
 func at(s string) time.Time {
