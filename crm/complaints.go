@@ -267,6 +267,25 @@ func (o *Office) LookupStatus(ctx context.Context, phone Phone, ref Reference) (
 	return StatusAnswer{Case: &c, Owner: owner}, nil
 }
 
+// RateLatest rates the phone's most recently resolved case that has no rating yet: the
+// answer to the satisfaction SMS, which is a bare 1–4. ErrNotFound when there is none.
+func (o *Office) RateLatest(ctx context.Context, phone Phone, r Rating) (Case, error) {
+	list, err := o.store.Cases(ctx, CaseFilter{Phone: phone, Status: []CaseStatus{CaseResolved, CaseClosed}, Limit: 500})
+	if err != nil {
+		return Case{}, fmt.Errorf("rate the latest case: %w", err)
+	}
+	var latest *Case
+	for i, c := range list {
+		if c.Rating == "" && (latest == nil || c.ResolvedAt.After(latest.ResolvedAt)) {
+			latest = &list[i]
+		}
+	}
+	if latest == nil {
+		return Case{}, fmt.Errorf("rate the latest case: %w", ErrNotFound)
+	}
+	return o.Rate(ctx, phone, latest.Number, r)
+}
+
 // Rate records the citizen's satisfaction with their resolved case. Only the case's own
 // phone may rate it, once.
 func (o *Office) Rate(ctx context.Context, phone Phone, number Reference, r Rating) (Case, error) {

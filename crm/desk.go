@@ -130,6 +130,8 @@ type Booking struct {
 	Day            time.Time
 	Start          int
 	IdempotencyKey string
+	// Lang is the language to confirm the booking in; "" reads the phone's remembered one.
+	Lang Lang
 }
 
 // Book checks the request against the catalogue and calendar and books it. The appointment
@@ -138,17 +140,23 @@ func (d *Desk) Book(ctx context.Context, b Booking) (Appointment, error) {
 	if err := d.checkSlot(b.Centre, b.Service, b.Day, b.Start); err != nil {
 		return Appointment{}, err
 	}
+	lang := d.citizenLang(ctx, b.Phone, b.Lang)
 	// A reference collision is rare (1 in 10^8 per pair) but must not fail a booking.
 	for attempt := 0; ; attempt++ {
 		ref, err := NewReference()
 		if err != nil {
 			return Appointment{}, err
 		}
-		a, err := d.store.Book(ctx, NewAppointment{
+		now := d.cfg.Now().UTC()
+		na := NewAppointment{
 			Ref: ref, Phone: b.Phone, Centre: b.Centre, Service: b.Service,
 			Day: DateOf(b.Day), Start: b.Start, Capacity: d.cfg.SlotCapacity,
-			IdempotencyKey: b.IdempotencyKey, CreatedAt: d.cfg.Now().UTC(),
-		})
+			IdempotencyKey: b.IdempotencyKey, CreatedAt: now,
+		}
+		na.Notifications = []Notification{appointmentNotice(Appointment{
+			Ref: ref, Phone: b.Phone, Centre: b.Centre, Service: b.Service, Day: na.Day, Start: b.Start,
+		}, NotifyBookingConfirmed, lang, now)}
+		a, err := d.store.Book(ctx, na)
 		if errors.Is(err, ErrReferenceTaken) && attempt < 5 {
 			continue
 		}
@@ -164,7 +172,11 @@ func (d *Desk) Reschedule(ctx context.Context, phone Phone, ref Reference, centr
 	if err := d.checkSlot(centre, service, day, start); err != nil {
 		return Appointment{}, err
 	}
-	a, err := d.store.Reschedule(ctx, phone, ref, DateOf(day), start, d.cfg.SlotCapacity)
+	// The confirmation names the new slot; the store queues it only if the appointment moves.
+	confirm := appointmentNotice(Appointment{
+		Ref: ref, Phone: phone, Centre: centre, Service: service, Day: DateOf(day), Start: start,
+	}, NotifyBookingConfirmed, d.citizenLang(ctx, phone, ""), d.cfg.Now().UTC())
+	a, err := d.store.Reschedule(ctx, phone, ref, DateOf(day), start, d.cfg.SlotCapacity, confirm)
 	if err != nil {
 		return Appointment{}, fmt.Errorf("reschedule: %w", err)
 	}
@@ -182,13 +194,58 @@ func (d *Desk) checkSlot(centre, service string, day time.Time, start int) error
 	return nil
 }
 
-// Cancel cancels one of the phone's appointments and frees its place.
+// Cancel cancels one of the phone's appointments and frees its place; the citizen is told
+// by SMS (queued with the cancellation).
 func (d *Desk) Cancel(ctx context.Context, phone Phone, ref Reference) (Appointment, error) {
-	a, err := d.store.Cancel(ctx, phone, ref)
+	a, _, err := d.CancelBooking(ctx, phone, ref)
+	return a, err
+}
+
+// CancelBooking is Cancel that also reports whether this call cancelled the appointment
+// (false: it was cancelled already, and nothing was written or queued).
+func (d *Desk) CancelBooking(ctx context.Context, phone Phone, ref Reference) (Appointment, bool, error) {
+	// The language is read before the store's transaction: the notifier runs inside it and
+	// must not use the store.
+	lang, now := d.citizenLang(ctx, phone, ""), d.cfg.Now().UTC()
+	cancelled := false
+	a, err := d.store.Cancel(ctx, phone, ref, func(a Appointment) []Notification {
+		cancelled = true
+		return []Notification{appointmentNotice(a, NotifyBookingCancelled, lang, now)}
+	})
 	if err != nil {
-		return Appointment{}, fmt.Errorf("cancel: %w", err)
+		return Appointment{}, false, fmt.Errorf("cancel: %w", err)
 	}
-	return a, nil
+	return a, cancelled, nil
+}
+
+// citizenLang is the language to write to phone in: given when valid, else the one the phone
+// chose, else English.
+func (d *Desk) citizenLang(ctx context.Context, phone Phone, given Lang) Lang {
+	if given.Valid() {
+		return given
+	}
+	if l, err := d.store.Language(ctx, phone); err == nil && l.Valid() {
+		return l
+	}
+	return English
+}
+
+// appointmentNotice is a message to the citizen about an appointment (a confirmation, a
+// cancellation, a reminder) with the params the booking kinds take.
+func appointmentNotice(a Appointment, kind NotificationKind, lang Lang, now time.Time) Notification {
+	return Notification{
+		Phone: a.Phone, Lang: lang, Kind: kind, Priority: PriorityNormal, Essential: true,
+		Subject: "appointment:" + string(a.Ref), CreatedAt: now, Params: AppointmentParams(a),
+	}
+}
+
+// AppointmentParams are the params that name an appointment in a message: ref, centre,
+// service, day (YYYY-MM-DD) and time (HH:MM, local, as booked).
+func AppointmentParams(a Appointment) map[string]string {
+	return map[string]string{
+		"ref": string(a.Ref), "centre": a.Centre, "service": a.Service,
+		"day": DateOf(a.Day).Format(time.DateOnly), "time": FormatMinute(a.Start),
+	}
 }
 
 // Upcoming lists the phone's booked appointments from today on.

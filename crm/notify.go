@@ -30,6 +30,55 @@ const (
 	NotifyCaseResolved NotificationKind = "case_resolved"
 	// To the citizen: how did we do? case. The reply 1–4 rates it.
 	NotifySatisfaction NotificationKind = "satisfaction"
+
+	// To the citizen: an appointment was booked (or moved). ref, centre, service, day, time
+	// (HH:MM local, as booked). What to bring is the template's to say.
+	NotifyBookingConfirmed NotificationKind = "booking_confirmed"
+	// To the citizen: an appointment was cancelled. ref, centre, service, day, time.
+	NotifyBookingCancelled NotificationKind = "booking_cancelled"
+	// To the citizen, the evening before an appointment. ref, centre, service, day, time.
+	NotifyReminderEvening NotificationKind = "reminder_evening"
+	// To the citizen, the morning of an appointment. ref, centre, service, day, time.
+	NotifyReminderMorning NotificationKind = "reminder_morning"
+
+	// Replies to a citizen's SMS keywords. No params unless named.
+	//
+	// The answer to HELP, or to a message we did not understand.
+	NotifyKeywordHelp NotificationKind = "keyword_help"
+	// The answer to STOP: reminders and surveys stop, replies do not.
+	NotifyStopAck NotificationKind = "stop_ack"
+	// The answer to START.
+	NotifyStartAck NotificationKind = "start_ack"
+	// The status of a ticket to a phone that is not its owner (the owner is sent
+	// NotifyRequestStatus). ref, status.
+	NotifySMSStatusRequest NotificationKind = "sms_status_request"
+	// The status of a case. case, status; category only for the case's own phone (a
+	// stranger learns the status and nothing else).
+	NotifySMSStatusCase NotificationKind = "sms_status_case"
+	// The phone's upcoming appointments. count (how many there are, "0" for none) and, for
+	// the first of them (see SMSAppointmentsListed), ref1, centre1, service1, day1, time1,
+	// ref2, … as in NotifyBookingConfirmed.
+	NotifySMSAppointments NotificationKind = "sms_appointments"
+	// An appointment the citizen asked to cancel is cancelled (it was already). ref.
+	NotifySMSCancelled NotificationKind = "sms_cancelled"
+	// Nothing of the phone's has that number. ref; keyword: status or cancel.
+	NotifySMSNotFound NotificationKind = "sms_not_found"
+	// Thanks for a rating sent by SMS (a bare 1–4 answering NotifySatisfaction). case.
+	NotifySMSRated NotificationKind = "sms_rated"
+	// How to use a keyword the citizen got wrong (a missing or mistyped number, a complaint
+	// without words). keyword: status, cancel or complaint.
+	NotifySMSUsage NotificationKind = "sms_usage"
+)
+
+// SMSAppointmentsListed is how many appointments NotifySMSAppointments lists (ref1…ref2); the
+// count tells the citizen how many more there are.
+const SMSAppointmentsListed = 2
+
+// The keyword param of NotifySMSNotFound and NotifySMSUsage.
+const (
+	KeywordStatus    = "status"
+	KeywordCancel    = "cancel"
+	KeywordComplaint = "complaint"
 )
 
 // Priority orders the outbox: replies and alerts before bulk reminders.
@@ -56,8 +105,17 @@ type Notification struct {
 	Essential bool
 	// Subject links the message to what caused it: "case:<number>" or "request:<ref>".
 	Subject   string
-	Status    string // "queued" until the SMS channel sends it
+	Status    string // OutboxQueued until the SMS channel sends it; see OutboxSent and the others
 	CreatedAt time.Time
+
+	// What the SMS channel recorded while sending (zero until it takes the row).
+	Attempts       int       // sends tried, including a claim a dead worker lost
+	NextAttemptAt  time.Time // when a queued retry is due; zero for a new row
+	ATMessageID    string    // Africa's Talking's id, once it accepted the message
+	Cost           string    // what Africa's Talking charged, e.g. "KES 0.8000"
+	FailureReason  string    // why it failed or was suppressed, the last retry's reason, or the delivery report's
+	DeliveryStatus string    // the latest delivery report's status (Success, Failed, Buffered, ...)
+	SentAt         time.Time // when Africa's Talking accepted it
 }
 
 // NotificationFilter selects outbox rows (for tests and the agents' view of failures).

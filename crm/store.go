@@ -52,7 +52,15 @@ type NewAppointment struct {
 	// aggregator's repeated request never books twice.
 	IdempotencyKey string
 	CreatedAt      time.Time
+	// Notifications are queued with the appointment, in its transaction (the confirmation).
+	// A booking answered from an earlier one's idempotency key queues none.
+	Notifications []Notification
 }
+
+// AppointmentNotifier builds the notifications a change to an appointment queues, from the
+// appointment as the change found it. A store calls it inside its transaction, so it must not
+// use the store.
+type AppointmentNotifier func(Appointment) []Notification
 
 // SlotUsage is how full a slot is. Slots without a row are empty at default capacity.
 type SlotUsage struct {
@@ -71,6 +79,8 @@ type Store interface {
 	UserStore
 	AgencyStore
 	OutboxStore
+	MessagingStore
+	SendingStore
 }
 
 // BookingStore holds reference data, slots, appointments and what we remember per citizen.
@@ -87,14 +97,16 @@ type BookingStore interface {
 	// in each case nothing is written.
 	Book(ctx context.Context, a NewAppointment) (Appointment, error)
 
-	// Cancel cancels the phone's appointment and frees its place. Cancelling an appointment
-	// that is already cancelled returns it unchanged. A reference that is not the phone's is
-	// ErrNotFound.
-	Cancel(ctx context.Context, phone Phone, ref Reference) (Appointment, error)
+	// Cancel cancels the phone's appointment and frees its place, and queues the
+	// notifications each notify builds from the appointment, in the same transaction.
+	// Cancelling an appointment that is already cancelled returns it unchanged and calls no
+	// notify. A reference that is not the phone's is ErrNotFound.
+	Cancel(ctx context.Context, phone Phone, ref Reference, notify ...AppointmentNotifier) (Appointment, error)
 
 	// Reschedule moves the phone's booked appointment to another slot, keeping its
-	// reference: the new place is reserved and the old one freed in one transaction.
-	Reschedule(ctx context.Context, phone Phone, ref Reference, day time.Time, start, capacity int) (Appointment, error)
+	// reference: the new place is reserved, the old one freed and n queued in one
+	// transaction. Moving it to the slot it already has changes nothing and queues nothing.
+	Reschedule(ctx context.Context, phone Phone, ref Reference, day time.Time, start, capacity int, n ...Notification) (Appointment, error)
 
 	// Upcoming lists the phone's booked appointments on or after from, soonest first.
 	Upcoming(ctx context.Context, phone Phone, from time.Time) ([]Appointment, error)

@@ -5,6 +5,9 @@
 //	huduma migrate   bring the database schema up to date
 //	huduma seed      load the centres, services and holidays (never overwrites edits)
 //	huduma dial      a terminal USSD phone that calls a running gateway as Africa's Talking does
+//	huduma agent     add console users (agents, supervisors, managers, integrity officers)
+//	huduma agency    register an agency and print its API key
+//	huduma import    import tracked requests from a CSV file
 package main
 
 import (
@@ -26,6 +29,10 @@ commands:
   migrate   bring the database schema up to date
   seed      load centres, services and holidays (idempotent; keeps operators' edits)
   dial      a terminal USSD phone for a running gateway
+  loadtest  drive whole USSD sessions from many phones and report hops/s, latency, errors
+  agent     add a console user: huduma agent add -username amina -role agent
+  agency    register an agency: huduma agency add -code NRB -institution "..."
+  import    import tracked requests: huduma import requests -agency NRB FILE.csv
 
 "huduma <command> -h" lists a command's flags; every flag can also be set by the
 environment variable shown with it.
@@ -49,6 +56,14 @@ func main() {
 		err = seedCommand(ctx, args)
 	case "dial":
 		err = dialCommand(ctx, args)
+	case "loadtest":
+		err = loadtestCommand(ctx, args)
+	case "agent":
+		err = agentCommand(ctx, args, os.Stdin, os.Stdout)
+	case "agency":
+		err = agencyCommand(ctx, args, os.Stdout)
+	case "import":
+		err = importCommand(ctx, args, os.Stdout, os.Stderr)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 	default:

@@ -12,6 +12,7 @@ import (
 	"github.com/huduma-connect/huduma/console"
 	"github.com/huduma-connect/huduma/crm"
 	"github.com/huduma-connect/huduma/flows"
+	"github.com/huduma-connect/huduma/sms/inbound"
 	"github.com/huduma-connect/huduma/ussd"
 )
 
@@ -38,11 +39,17 @@ func serveCommand(ctx context.Context, args []string) error {
 		return err
 	}
 	defer gw.close()
+	// The SMS outbox worker and the delivery-report callback; both need the routes mounted
+	// before the gateway listens.
+	if err := startSMS(ctx, cfg, gw, log); err != nil {
+		return err
+	}
 
 	go gw.refreshCatalog(ctx, cfg.CatalogRefresh)
 	// Every replica sweeps: escalation is a conditional write, so a breach met by two
 	// schedulers is escalated by one of them.
 	go gw.office.RunScheduler(ctx, cfg.SweepInterval)
+	go gw.desk.RunReminders(ctx, reminderInterval, log)
 	errc := make(chan error, 1)
 	go func() { errc <- gw.app.Listen(cfg.Addr) }()
 	log.Info(fmt.Sprintf("Huduma Connect is listening on http://%s (%s, %s). Dial %s from another terminal with: go run ./cmd/huduma dial",
@@ -137,6 +144,9 @@ func openGateway(ctx context.Context, cfg config, log *slog.Logger) (*gateway, e
 	})
 	ussd.New(engine, sess.store, ussd.Config{CallbackKey: cfg.CallbackKey, Deadline: cfg.HopDeadline, Logger: log}).Mount(gw.app)
 	console.New(gw.office, console.Config{Logger: log}).Mount(gw.app)
+	// Incoming SMS: the keywords STATUS/HALI, APPOINTMENTS/MIADI, CANCEL/GHAIRI,
+	// COMPLAINT/MALALAMIKO, HELP/MSAADA, STOP/ACHA, START/ANZA and the 1–4 rating reply.
+	inbound.New(gw.desk, gw.office, inbound.Config{CallbackKey: cfg.CallbackKey, Logger: log}).Mount(gw.app)
 	ok = true
 	return gw, nil
 }

@@ -7,25 +7,6 @@ import (
 	"github.com/huduma-connect/huduma/crm"
 )
 
-// Booking and keyword kinds the SMS channel adds. They live here until crm declares them
-// beside the other notification kinds.
-const (
-	// A booking was made. ref, centre, service, day, time.
-	KindBookingConfirmed crm.NotificationKind = "booking_confirmed"
-	// A booking was cancelled. ref, centre, day, time.
-	KindBookingCancelled crm.NotificationKind = "booking_cancelled"
-	// The evening before an appointment. ref, centre, service, day, time.
-	KindReminderEvening crm.NotificationKind = "reminder_evening"
-	// The morning of an appointment. ref, centre, service, day, time.
-	KindReminderMorning crm.NotificationKind = "reminder_morning"
-	// The answer to HELP (or a message we did not understand). No params.
-	KindKeywordHelp crm.NotificationKind = "keyword_help"
-	// The answer to STOP. No params.
-	KindStopAck crm.NotificationKind = "stop_ack"
-	// The answer to START. No params.
-	KindStartAck crm.NotificationKind = "start_ack"
-)
-
 // kindSpec says what a kind needs and how it is written. required params must be present
 // and non-empty; optional ones may be missing or empty. keys lists every catalogue key the
 // kind may use, so loading can prove they all exist and format with the kind's arguments.
@@ -145,19 +126,128 @@ var kinds = map[crm.NotificationKind]kindSpec{
 			return r.text("satisfaction", r.ref("case")), r.err
 		},
 	},
-	KindBookingConfirmed: booking("booking_confirmed"),
-	KindReminderEvening:  booking("reminder_evening"),
-	KindReminderMorning:  booking("reminder_morning"),
-	KindBookingCancelled: {
+	crm.NotifyBookingConfirmed: booking("booking_confirmed"),
+	crm.NotifyReminderEvening:  booking("reminder_evening"),
+	crm.NotifyReminderMorning:  booking("reminder_morning"),
+	crm.NotifyBookingCancelled: {
 		required: []string{"ref", "centre", "day", "time"},
+		optional: []string{"service"},
 		keys:     []string{"booking_cancelled"},
 		render: func(r *renderer) (string, error) {
 			return r.text("booking_cancelled", r.ref("ref"), r.centre("centre"), r.day("day"), r.clock("time")), r.err
 		},
 	},
-	KindKeywordHelp: fixed("keyword_help"),
-	KindStopAck:     fixed("stop_ack"),
-	KindStartAck:    fixed("start_ack"),
+	crm.NotifyKeywordHelp: fixed("keyword_help"),
+	crm.NotifyStopAck:     fixed("stop_ack"),
+	crm.NotifyStartAck:    fixed("start_ack"),
+
+	crm.NotifySMSStatusRequest: {
+		required: []string{"ref", "status"},
+		keys:     []string{"sms_status_request"},
+		render: func(r *renderer) (string, error) {
+			return r.text("sms_status_request", r.ref("ref"), r.requestStatus("status")), r.err
+		},
+	},
+	crm.NotifySMSStatusCase: {
+		required: []string{"case", "status"},
+		optional: []string{"category"},
+		keys:     []string{"sms_status_case", "sms_status_case.owner"},
+		render: func(r *renderer) (string, error) {
+			num, status := r.ref("case"), r.caseStatus("status")
+			// A stranger is given no category; nor is the reporter of corruption, whose
+			// phone may be shared (as in the acknowledgement).
+			cat := r.param("category")
+			if cat == "" || crm.Category(cat) == crm.CategoryCorruption {
+				return r.text("sms_status_case", num, status), r.err
+			}
+			return r.text("sms_status_case.owner", num, status, r.category("category")), r.err
+		},
+	},
+	crm.NotifySMSAppointments: {
+		required: []string{"count"},
+		optional: listedParams(),
+		keys:     []string{"sms_appointments", "sms_appointments.item", "sms_appointments.more", "sms_appointments.none"},
+		render:   renderAppointments,
+	},
+	crm.NotifySMSRated: {
+		required: []string{"case"},
+		keys:     []string{"sms_rated"},
+		render: func(r *renderer) (string, error) {
+			return r.text("sms_rated", r.ref("case")), r.err
+		},
+	},
+	crm.NotifySMSCancelled: {
+		required: []string{"ref"},
+		keys:     []string{"sms_cancelled"},
+		render: func(r *renderer) (string, error) {
+			return r.text("sms_cancelled", r.ref("ref")), r.err
+		},
+	},
+	crm.NotifySMSNotFound: {
+		required: []string{"ref", "keyword"},
+		keys:     prefixed("sms_not_found.", notFoundKeywords),
+		render: func(r *renderer) (string, error) {
+			key := "sms_not_found." + r.keyword("keyword", notFoundKeywords)
+			return r.text(key, r.ref("ref")), r.err
+		},
+	},
+	crm.NotifySMSUsage: {
+		required: []string{"keyword"},
+		keys:     prefixed("sms_usage.", usageKeywords),
+		render: func(r *renderer) (string, error) {
+			key := "sms_usage." + r.keyword("keyword", usageKeywords)
+			if r.err != nil {
+				return "", r.err
+			}
+			return r.text(key), nil
+		},
+	},
+}
+
+// The keywords a reply about a keyword may name.
+var (
+	notFoundKeywords = []string{crm.KeywordStatus, crm.KeywordCancel}
+	usageKeywords    = []string{crm.KeywordStatus, crm.KeywordCancel, crm.KeywordComplaint}
+)
+
+// listedParams are the params of the appointments NotifySMSAppointments lists: ref1, centre1,
+// service1, day1, time1, ref2, …
+func listedParams() []string {
+	var out []string
+	for i := 1; i <= crm.SMSAppointmentsListed; i++ {
+		for _, p := range []string{"ref", "centre", "service", "day", "time"} {
+			out = append(out, p+strconv.Itoa(i))
+		}
+	}
+	return out
+}
+
+// renderAppointments lists the first appointments and says how many more there are.
+func renderAppointments(r *renderer) (string, error) {
+	count, err := strconv.Atoi(r.param("count"))
+	if err != nil || count < 0 {
+		return "", r.bad("count", "not a count")
+	}
+	if count == 0 {
+		return r.text("sms_appointments.none"), nil
+	}
+	listed := min(count, crm.SMSAppointmentsListed)
+	items := make([]string, 0, listed)
+	for i := 1; i <= listed; i++ {
+		n := strconv.Itoa(i)
+		for _, p := range []string{"ref", "centre", "service", "day", "time"} {
+			if r.param(p+n) == "" {
+				return "", r.bad(p+n, "missing for a listed appointment")
+			}
+		}
+		items = append(items, r.text("sms_appointments.item",
+			r.ref("ref"+n), r.service("service"+n), r.centre("centre"+n), r.day("day"+n), r.clock("time"+n)))
+	}
+	more := ""
+	if count > listed {
+		more = r.text("sms_appointments.more", strconv.Itoa(count-listed))
+	}
+	return r.text("sms_appointments", strings.Join(items, " "), more), r.err
 }
 
 // booking is the shape shared by a confirmation and both reminders: the same facts, worded
@@ -242,4 +332,26 @@ func sentence(s string) string {
 		return s
 	}
 	return s + "."
+}
+
+// requestStatus names a tracked request's status.
+func (r *renderer) requestStatus(name string) string {
+	s := crm.RequestStatus(r.param(name))
+	if !s.Valid() {
+		r.bad(name, "unknown request status")
+		return ""
+	}
+	return r.t.RequestStatusName(r.lang, s)
+}
+
+// keyword checks a keyword param against the ones the kind words.
+func (r *renderer) keyword(name string, allowed []string) string {
+	v := r.param(name)
+	for _, k := range allowed {
+		if v == k {
+			return v
+		}
+	}
+	r.bad(name, "unknown keyword")
+	return ""
 }

@@ -3,6 +3,7 @@ package templates_test
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -57,10 +58,10 @@ func TestRender(t *testing.T) {
 		{"rejected with reason sw", note(crm.NotifyRequestStatus, crm.Swahili, "ref", "600042550", "status", "rejected",
 			"service", "BIRTH-CERT", "centre", "KSM", "reason", "Jina la mzazi halilingani na hati ya hospitali"),
 			"Huduma: Ombi lako la Cheti cha kuzaliwa, nambari 600 042 550, halikukubaliwa. Sababu: Jina la mzazi halilingani na hati ya hospitali. Kwa msaada, fika Kituo cha Huduma Kisumu."},
-		{"booking en", note(templates.KindBookingConfirmed, crm.English, "ref", "600042550", "centre", "KSM",
+		{"booking en", note(crm.NotifyBookingConfirmed, crm.English, "ref", "600042550", "centre", "KSM",
 			"service", "BIRTH-CERT", "day", "2026-11-25", "time", "09:30"),
 			"Huduma: Booked! Birth certificate at Huduma Centre Kisumu on Wed 25 Nov at 09:30. Ref 600 042 550. Bring your ID and this reference."},
-		{"booking sw", note(templates.KindBookingConfirmed, crm.Swahili, "ref", "600042550", "centre", "KSM",
+		{"booking sw", note(crm.NotifyBookingConfirmed, crm.Swahili, "ref", "600042550", "centre", "KSM",
 			"service", "BIRTH-CERT", "day", "2026-11-25", "time", "09:30"),
 			"Huduma: Miadi imewekwa! Cheti cha kuzaliwa katika Kituo cha Huduma Kisumu, Jumatano 25 Nov saa 09:30. Nambari 600 042 550. Beba kitambulisho chako na nambari hii."},
 		{"callback in Nairobi time", note(crm.NotifyCallbackAck, crm.English, "case", "123456789",
@@ -89,9 +90,9 @@ func TestRender(t *testing.T) {
 			"Huduma: Kesi yako 123 456 789 imetatuliwa. Maelezo: Tumeongea na meneja wa kituo. Hujaridhika? Wasiliana nasi ndani ya siku 7 ili tuifungue tena."},
 		{"reply keeps the agent's words", note(crm.NotifyCaseReply, crm.English, "case", "123-456-789", "body", "  We have spoken to the\nmanager.  "),
 			"Huduma, case 123 456 789: We have spoken to the manager."},
-		{"cancelled en", note(templates.KindBookingCancelled, crm.English, "ref", "600042550", "centre", "GPO", "day", "2026-12-01", "time", "14:00"),
+		{"cancelled en", note(crm.NotifyBookingCancelled, crm.English, "ref", "600042550", "centre", "GPO", "day", "2026-12-01", "time", "14:00"),
 			"Huduma: Your appointment 600 042 550 at Huduma Centre Nairobi GPO on Tue 1 Dec at 14:00 is cancelled. Your place is now free for others."},
-		{"unknown language reads English", note(templates.KindStopAck, "fr"),
+		{"unknown language reads English", note(crm.NotifyStopAck, "fr"),
 			"Huduma: You will no longer get reminders or surveys by SMS. Replies about your requests and cases will still reach you. Send START to get reminders again."},
 	}
 	for _, tt := range tests {
@@ -127,13 +128,22 @@ func worstCase(t *testing.T, d crm.RefData, kind crm.NotificationKind, l crm.Lan
 		"day": day.Format(time.DateOnly), "ready": day.Format(time.DateOnly), "time": "16:30",
 		"from": day.Add(14 * time.Hour).Format(time.RFC3339), "to": day.Add(36 * time.Hour).Format(time.RFC3339),
 		"level": "3", "reason": free, "body": free,
+		// The most appointments a list shows, and more besides.
+		"count": strconv.Itoa(crm.SMSAppointmentsListed + 7),
 	}
 	req, opt := templates.Params(kind)
 	p := map[string]string{}
 	for _, k := range append(append([]string{}, req...), opt...) {
 		v, ok := values[k]
+		if !ok { // a listed appointment's ref1, centre2, …
+			v, ok = values[strings.TrimRight(k, "0123456789")]
+		}
 		switch {
-		case k == "status" && kind == crm.NotifyRequestStatus:
+		case k == "keyword" && kind == crm.NotifySMSNotFound:
+			v, ok = crm.KeywordStatus, true // the longer of the two
+		case k == "keyword":
+			v, ok = crm.KeywordCancel, true // the longest of the three
+		case k == "status" && (kind == crm.NotifyRequestStatus || kind == crm.NotifySMSStatusRequest):
 			v, ok = "needs_action", true
 		case k == "status":
 			v, ok = string(crm.CasePendingCitizen), true
@@ -268,13 +278,13 @@ func TestBadParams(t *testing.T) {
 		name string
 		n    crm.Notification
 	}{
-		{"missing ref", note(templates.KindBookingConfirmed, crm.English, full()[2:]...)},
-		{"empty centre", note(templates.KindBookingConfirmed, crm.English, append(full(), "centre", " ")...)},
-		{"unknown centre", note(templates.KindBookingConfirmed, crm.English, append(full(), "centre", "XXX")...)},
-		{"unknown service", note(templates.KindBookingConfirmed, crm.English, append(full(), "service", "NOPE")...)},
-		{"bad day", note(templates.KindBookingConfirmed, crm.English, append(full(), "day", "25/11/2026")...)},
-		{"bad time", note(templates.KindBookingConfirmed, crm.English, append(full(), "time", "9.30")...)},
-		{"letters in ref", note(templates.KindBookingConfirmed, crm.English, append(full(), "ref", "ABC123")...)},
+		{"missing ref", note(crm.NotifyBookingConfirmed, crm.English, full()[2:]...)},
+		{"empty centre", note(crm.NotifyBookingConfirmed, crm.English, append(full(), "centre", " ")...)},
+		{"unknown centre", note(crm.NotifyBookingConfirmed, crm.English, append(full(), "centre", "XXX")...)},
+		{"unknown service", note(crm.NotifyBookingConfirmed, crm.English, append(full(), "service", "NOPE")...)},
+		{"bad day", note(crm.NotifyBookingConfirmed, crm.English, append(full(), "day", "25/11/2026")...)},
+		{"bad time", note(crm.NotifyBookingConfirmed, crm.English, append(full(), "time", "9.30")...)},
+		{"letters in ref", note(crm.NotifyBookingConfirmed, crm.English, append(full(), "ref", "ABC123")...)},
 		{"unknown request status", note(crm.NotifyRequestStatus, crm.English, "ref", "1", "status", "lost", "service", "BIRTH-CERT", "centre", "KSM")},
 		{"unknown case status", note(crm.NotifyCaseStatus, crm.English, "case", "1", "status", "lost")},
 		{"unknown category", note(crm.NotifyComplaintAck, crm.English, "case", "1", "category", "noise")},
@@ -293,7 +303,7 @@ func TestBadParams(t *testing.T) {
 	if _, err := tm.Render(cat, note("no_such_kind", crm.English)); err == nil {
 		t.Error("unknown kind rendered")
 	}
-	if _, err := tm.Render(nil, note(templates.KindBookingConfirmed, crm.English, full()...)); err == nil {
+	if _, err := tm.Render(nil, note(crm.NotifyBookingConfirmed, crm.English, full()...)); err == nil {
 		t.Error("rendered a centre without a catalogue")
 	}
 }
@@ -366,7 +376,7 @@ func TestZone(t *testing.T) {
 func ExampleRender() {
 	d, _ := crm.DefaultRefData()
 	text, _ := templates.Render(crm.NewCatalog(d), crm.Notification{
-		Kind: templates.KindReminderEvening, Lang: crm.Swahili,
+		Kind: crm.NotifyReminderEvening, Lang: crm.Swahili,
 		Params: map[string]string{"ref": "600042550", "centre": "KSM", "service": "ID-NEW", "day": "2026-11-26", "time": "08:30"},
 	})
 	fmt.Println(text)

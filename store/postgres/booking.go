@@ -63,6 +63,9 @@ func (s *Store) Book(ctx context.Context, a crm.NewAppointment) (crm.Appointment
 	if err != nil {
 		return s.bookConflict(ctx, tx, key, err)
 	}
+	if err := insertNotifications(ctx, tx, created, a.Notifications); err != nil {
+		return crm.Appointment{}, fmt.Errorf("postgres: book: %w", err)
+	}
 	if err := tx.Commit(ctx); err != nil {
 		return crm.Appointment{}, fmt.Errorf("postgres: book: commit: %w", err)
 	}
@@ -107,10 +110,10 @@ func (s *Store) earlierBooking(ctx context.Context, key string) (crm.Appointment
 	return prev, true, nil
 }
 
-// Cancel cancels the phone's appointment and frees its place. Cancelling twice is harmless:
-// the row lock makes a concurrent second cancel wait and then see "cancelled", so only one
-// of them gives the place back.
-func (s *Store) Cancel(ctx context.Context, phone crm.Phone, ref crm.Reference) (crm.Appointment, error) {
+// Cancel cancels the phone's appointment, frees its place and queues what notify builds.
+// Cancelling twice is harmless: the row lock makes a concurrent second cancel wait and then
+// see "cancelled", so only one of them gives the place back and tells the citizen.
+func (s *Store) Cancel(ctx context.Context, phone crm.Phone, ref crm.Reference, notify ...crm.AppointmentNotifier) (crm.Appointment, error) {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return crm.Appointment{}, fmt.Errorf("postgres: cancel: %w", err)
@@ -131,6 +134,11 @@ func (s *Store) Cancel(ctx context.Context, phone crm.Phone, ref crm.Reference) 
 	if err := release(ctx, tx, a.Centre, a.Service, a.Day, a.Start); err != nil {
 		return crm.Appointment{}, fmt.Errorf("postgres: cancel: %w", err)
 	}
+	for _, f := range notify {
+		if err := insertNotifications(ctx, tx, time.Now(), f(a)); err != nil {
+			return crm.Appointment{}, fmt.Errorf("postgres: cancel: %w", err)
+		}
+	}
 	if err := tx.Commit(ctx); err != nil {
 		return crm.Appointment{}, fmt.Errorf("postgres: cancel: commit: %w", err)
 	}
@@ -140,10 +148,10 @@ func (s *Store) Cancel(ctx context.Context, phone crm.Phone, ref crm.Reference) 
 
 // Reschedule moves the phone's booked appointment to another start on another (or the same)
 // day at the same centre for the same service, keeping its reference. The new place is
-// reserved and the old one freed in one transaction, so on crm.ErrSlotFull, or
+// reserved, the old one freed and n queued in one transaction, so on crm.ErrSlotFull, or
 // crm.ErrAlreadyBooked when the phone already holds that service on the new day, nothing
 // changes.
-func (s *Store) Reschedule(ctx context.Context, phone crm.Phone, ref crm.Reference, day time.Time, start, capacity int) (crm.Appointment, error) {
+func (s *Store) Reschedule(ctx context.Context, phone crm.Phone, ref crm.Reference, day time.Time, start, capacity int, n ...crm.Notification) (crm.Appointment, error) {
 	day = crm.DateOf(day)
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
@@ -169,6 +177,9 @@ func (s *Store) Reschedule(ctx context.Context, phone crm.Phone, ref crm.Referen
 		if constraint, ok := uniqueViolation(err); ok && constraint == conOnePerDay {
 			return crm.Appointment{}, fmt.Errorf("postgres: reschedule: %w", crm.ErrAlreadyBooked)
 		}
+		return crm.Appointment{}, fmt.Errorf("postgres: reschedule: %w", err)
+	}
+	if err := insertNotifications(ctx, tx, time.Now(), n); err != nil {
 		return crm.Appointment{}, fmt.Errorf("postgres: reschedule: %w", err)
 	}
 	if err := tx.Commit(ctx); err != nil {

@@ -10,14 +10,25 @@ import (
 	"github.com/huduma-connect/huduma/crm"
 )
 
-// notificationColumns is the select list scanNotification reads.
-const notificationColumns = `id, phone, lang, kind, params, priority, essential, subject, status, created_at`
+// notificationColumns is the select list scanNotification reads. The names are bare so the
+// list also serves an UPDATE's RETURNING.
+const notificationColumns = `id, phone, lang, kind, params, priority, essential, subject, status, created_at,
+	attempts, next_attempt_at, coalesce(at_message_id, ''), cost, failure_reason, delivery_status, sent_at`
 
-func scanNotification(row pgx.Row) (crm.Notification, error) {
+func scanNotification(row pgx.Row, extra ...any) (crm.Notification, error) {
 	var n crm.Notification
-	err := row.Scan(&n.ID, &n.Phone, &n.Lang, &n.Kind, &n.Params, &n.Priority, &n.Essential,
-		&n.Subject, &n.Status, &n.CreatedAt)
+	var next, sent *time.Time
+	dest := append([]any{&n.ID, &n.Phone, &n.Lang, &n.Kind, &n.Params, &n.Priority, &n.Essential,
+		&n.Subject, &n.Status, &n.CreatedAt,
+		&n.Attempts, &next, &n.ATMessageID, &n.Cost, &n.FailureReason, &n.DeliveryStatus, &sent}, extra...)
+	err := row.Scan(dest...)
 	n.CreatedAt = n.CreatedAt.UTC() // pgx hands timestamptz back in the local zone
+	if next != nil {
+		n.NextAttemptAt = next.UTC()
+	}
+	if sent != nil {
+		n.SentAt = sent.UTC()
+	}
 	return n, err
 }
 

@@ -118,7 +118,7 @@ func TestConnectFails(t *testing.T) {
 
 // connect returns a client on the test Redis (skipping, or failing under CI=true, when there
 // is none), closed when the test ends.
-func connect(t *testing.T) *goredis.Client {
+func connect(t testing.TB) *goredis.Client {
 	t.Helper()
 	url := storetest.RedisURL(t)
 	client, err := Connect(storetest.Context(t), url)
@@ -131,7 +131,7 @@ func connect(t *testing.T) *goredis.Client {
 
 // uniquePrefix returns a key prefix no other test uses and deletes its keys when t ends, so
 // test runs can share one Redis and leave nothing behind.
-func uniquePrefix(t *testing.T, client goredis.UniversalClient) string {
+func uniquePrefix(t testing.TB, client goredis.UniversalClient) string {
 	prefix := storetest.UniqueName("huduma_test") + ":"
 	t.Cleanup(func() {
 		// The test's own context may be cancelled by now.

@@ -64,6 +64,9 @@ func (s *Store) Book(ctx context.Context, a crm.NewAppointment) (crm.Appointment
 	if err != nil {
 		return s.bookConflict(ctx, tx, a.IdempotencyKey, err)
 	}
+	if err := insertNotifications(ctx, tx, created, a.Notifications); err != nil {
+		return crm.Appointment{}, fmt.Errorf("sqlite: book: %w", err)
+	}
 	if err := tx.Commit(); err != nil {
 		return crm.Appointment{}, fmt.Errorf("sqlite: book: commit: %w", err)
 	}
@@ -105,9 +108,10 @@ func (s *Store) earlierBooking(ctx context.Context, key string) (crm.Appointment
 	return prev, true, nil
 }
 
-// Cancel cancels the phone's appointment and frees its place. Cancelling twice is harmless:
-// the second call finds it cancelled and gives nothing back.
-func (s *Store) Cancel(ctx context.Context, phone crm.Phone, ref crm.Reference) (crm.Appointment, error) {
+// Cancel cancels the phone's appointment, frees its place and queues what notify builds.
+// Cancelling twice is harmless: the second call finds it cancelled, gives nothing back and
+// queues nothing.
+func (s *Store) Cancel(ctx context.Context, phone crm.Phone, ref crm.Reference, notify ...crm.AppointmentNotifier) (crm.Appointment, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return crm.Appointment{}, fmt.Errorf("sqlite: cancel: %w", err)
@@ -128,6 +132,11 @@ func (s *Store) Cancel(ctx context.Context, phone crm.Phone, ref crm.Reference) 
 	if err := release(ctx, tx, a.Centre, a.Service, formatDay(a.Day), a.Start); err != nil {
 		return crm.Appointment{}, fmt.Errorf("sqlite: cancel: %w", err)
 	}
+	for _, f := range notify {
+		if err := insertNotifications(ctx, tx, time.Now(), f(a)); err != nil {
+			return crm.Appointment{}, fmt.Errorf("sqlite: cancel: %w", err)
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return crm.Appointment{}, fmt.Errorf("sqlite: cancel: commit: %w", err)
 	}
@@ -137,10 +146,10 @@ func (s *Store) Cancel(ctx context.Context, phone crm.Phone, ref crm.Reference) 
 
 // Reschedule moves the phone's booked appointment to another start on another (or the same)
 // day at the same centre for the same service, keeping its reference. The new place is
-// reserved and the old one freed in one transaction, so on crm.ErrSlotFull, or
+// reserved, the old one freed and n queued in one transaction, so on crm.ErrSlotFull, or
 // crm.ErrAlreadyBooked when the phone already holds that service on the new day, nothing
 // changes.
-func (s *Store) Reschedule(ctx context.Context, phone crm.Phone, ref crm.Reference, day time.Time, start, capacity int) (crm.Appointment, error) {
+func (s *Store) Reschedule(ctx context.Context, phone crm.Phone, ref crm.Reference, day time.Time, start, capacity int, n ...crm.Notification) (crm.Appointment, error) {
 	day = crm.DateOf(day)
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -169,6 +178,9 @@ func (s *Store) Reschedule(ctx context.Context, phone crm.Phone, ref crm.Referen
 		if uniqueViolation(err) == onePerDay {
 			return crm.Appointment{}, fmt.Errorf("sqlite: reschedule: %w", crm.ErrAlreadyBooked)
 		}
+		return crm.Appointment{}, fmt.Errorf("sqlite: reschedule: %w", err)
+	}
+	if err := insertNotifications(ctx, tx, time.Now(), n); err != nil {
 		return crm.Appointment{}, fmt.Errorf("sqlite: reschedule: %w", err)
 	}
 	if err := tx.Commit(); err != nil {

@@ -10,14 +10,22 @@ import (
 	"github.com/huduma-connect/huduma/crm"
 )
 
-// notificationColumns is the select list scanNotification reads.
-const notificationColumns = `id, phone, lang, kind, params, priority, essential, subject, status, created_at`
+// notificationColumns is the select list scanNotification reads. The names are qualified so
+// the list can be read from a join.
+const notificationColumns = `outbox.id, outbox.phone, outbox.lang, outbox.kind, outbox.params,
+	outbox.priority, outbox.essential, outbox.subject, outbox.status, outbox.created_at,
+	outbox.attempts, outbox.next_attempt_at, coalesce(outbox.at_message_id, ''), outbox.cost,
+	outbox.failure_reason, outbox.delivery_status, outbox.sent_at`
 
-func scanNotification(row scanner) (crm.Notification, error) {
+// scanNotification reads a row of notificationColumns followed by the columns extra points to.
+func scanNotification(row scanner, extra ...any) (crm.Notification, error) {
 	var n crm.Notification
 	var params, created string
-	if err := row.Scan(&n.ID, &n.Phone, &n.Lang, &n.Kind, &params, &n.Priority, &n.Essential,
-		&n.Subject, &n.Status, &created); err != nil {
+	var next, sent sql.NullString
+	dest := append([]any{&n.ID, &n.Phone, &n.Lang, &n.Kind, &params, &n.Priority, &n.Essential,
+		&n.Subject, &n.Status, &created,
+		&n.Attempts, &next, &n.ATMessageID, &n.Cost, &n.FailureReason, &n.DeliveryStatus, &sent}, extra...)
+	if err := row.Scan(dest...); err != nil {
 		return crm.Notification{}, err
 	}
 	if err := json.Unmarshal([]byte(params), &n.Params); err != nil {
@@ -26,6 +34,16 @@ func scanNotification(row scanner) (crm.Notification, error) {
 	var err error
 	if n.CreatedAt, err = parseTimestamp(created); err != nil {
 		return crm.Notification{}, err
+	}
+	for _, t := range []struct {
+		src sql.NullString
+		dst *time.Time
+	}{{next, &n.NextAttemptAt}, {sent, &n.SentAt}} {
+		if t.src.Valid {
+			if *t.dst, err = parseTimestamp(t.src.String); err != nil {
+				return crm.Notification{}, err
+			}
+		}
 	}
 	return n, nil
 }

@@ -49,6 +49,8 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("Language", func(t *testing.T) { testLanguage(t, open(t)) })
 	runRequests(t, open) // requests.go: tracked requests, agencies, the outbox
 	runCases(t, open)    // cases.go: users, tokens, cases, assignment, escalation writes
+	runNotify(t, open)   // notify.go: booking notifications, inbound SMS, opt-outs, reminders
+	runSending(t, open)  // sending.go: the outbox worker's claims, settling, delivery reports
 }
 
 // The suite books at a real centre and services so a seeded store would accept the same

@@ -66,7 +66,9 @@ type Config struct {
 
 	// Progress, when set, gets a line every second.
 	Progress io.Writer
-	// HTTP is the client to send with; nil means one with a connection per phone.
+	// HTTP is the client to send with. Nil means a lean one: each phone keeps one keep-alive
+	// connection and reads its answers on its own goroutine (see phoneConn); for https://
+	// targets, net/http with a connection per phone.
 	HTTP *http.Client
 	// OnComplete, when set, is called for every session that completed its journey (from
 	// the session's goroutine).
@@ -137,7 +139,14 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	r := &run{cfg: cfg, st: newStats()}
 	r.client = cfg.HTTP
-	if r.client == nil {
+	switch {
+	case r.client != nil:
+	case strings.HasPrefix(cfg.Target, "http://"):
+		// No client timeout: it costs a timer a request; phoneConn sets hopTimeout as the
+		// connection's deadline instead.
+		r.lean = true
+		r.client = &http.Client{}
+	default:
 		conns := cfg.Phones
 		if cfg.Rate > 0 {
 			conns = min(cfg.MaxInFlight, 4096)
@@ -145,14 +154,14 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		r.client = newClient(conns)
 		defer r.client.CloseIdleConnections()
 	}
+	defer r.closeIdle()
 	return r.run(ctx), nil
 }
 
 // phoneSpace is how many numbers +2547XXXXXXXX has.
 const phoneSpace = 100_000_000
 
-// newClient keeps a connection per phone alive, as Africa's Talking's pool to an
-// application does, and never compresses.
+// newClient is net/http with a kept-alive connection per phone, never compressing.
 func newClient(conns int) *http.Client {
 	return &http.Client{
 		Timeout: hopTimeout,
@@ -170,6 +179,9 @@ type run struct {
 	cfg      Config
 	st       *stats
 	client   *http.Client
+	lean     bool // each worker keeps its own phoneConn
+	idleMu   sync.Mutex
+	idle     []*worker    // open loop: workers between sessions
 	started  atomic.Int64 // sessions claimed
 	phones   atomic.Int64 // numbers handed out
 	inFlight atomic.Int64
@@ -247,6 +259,7 @@ func (r *run) run(parent context.Context) *Report {
 // closedLoop is one phone: session after session until the run stops starting them.
 func (r *run) closedLoop(ctx context.Context, id int, stopStarting func()) {
 	w := r.newWorker(uint64(id))
+	defer w.close()
 	for {
 		select {
 		case <-r.stop:
@@ -278,7 +291,6 @@ func (r *run) claimSession(stopStarting func()) bool {
 func (r *run) openLoop(ctx context.Context, wg *sync.WaitGroup, stopStarting func()) {
 	interval := time.Duration(float64(time.Second) / r.cfg.Rate)
 	sem := make(chan struct{}, r.cfg.MaxInFlight)
-	workers := sync.Pool{}
 	var id atomic.Uint64
 	next := time.Now()
 	timer := time.NewTimer(0)
@@ -307,12 +319,12 @@ func (r *run) openLoop(ctx context.Context, wg *sync.WaitGroup, stopStarting fun
 			r.inFlight.Add(1)
 			go func() {
 				defer wg.Done()
-				w, _ := workers.Get().(*worker)
+				w := r.takeIdle()
 				if w == nil {
 					w = r.newWorker(id.Add(1) + 1<<32)
 				}
 				w.session(ctx)
-				workers.Put(w)
+				r.putIdle(w)
 				r.inFlight.Add(-1)
 				<-sem
 			}()
@@ -321,29 +333,69 @@ func (r *run) openLoop(ctx context.Context, wg *sync.WaitGroup, stopStarting fun
 	}
 }
 
-// worker runs sessions one after another with its own random source and HTTP recorder.
+func (r *run) takeIdle() *worker {
+	r.idleMu.Lock()
+	defer r.idleMu.Unlock()
+	if n := len(r.idle); n > 0 {
+		w := r.idle[n-1]
+		r.idle = r.idle[:n-1]
+		return w
+	}
+	return nil
+}
+
+func (r *run) putIdle(w *worker) {
+	r.idleMu.Lock()
+	r.idle = append(r.idle, w)
+	r.idleMu.Unlock()
+}
+
+func (r *run) closeIdle() {
+	r.idleMu.Lock()
+	defer r.idleMu.Unlock()
+	for _, w := range r.idle {
+		w.close()
+	}
+	r.idle = nil
+}
+
+// worker runs sessions one after another with its own random source, HTTP recorder and, on
+// the lean client, its own connection.
 type worker struct {
-	r   *run
-	rng *rand.Rand
-	rec *recorder
-	sim *ussd.Simulator
+	r    *run
+	rng  *rand.Rand
+	rec  *recorder
+	sim  *ussd.Simulator
+	conn *phoneConn
+}
+
+func (w *worker) close() {
+	if w.conn != nil {
+		w.conn.close()
+	}
 }
 
 func (r *run) newWorker(id uint64) *worker {
+	var conn *phoneConn
 	base := r.client.Transport
+	if r.lean {
+		conn = newPhoneConn()
+		base = conn
+	}
 	if base == nil {
 		base = http.DefaultTransport
 	}
 	rec := &recorder{base: base}
 	client := &http.Client{Transport: rec, Timeout: r.client.Timeout, Jar: r.client.Jar, CheckRedirect: r.client.CheckRedirect}
-	if client.Timeout == 0 {
+	if client.Timeout == 0 && !r.lean {
 		client.Timeout = hopTimeout
 	}
 	return &worker{
-		r:   r,
-		rng: rand.New(rand.NewPCG(r.cfg.Seed, id)),
-		rec: rec,
-		sim: &ussd.Simulator{URL: r.cfg.Target, Code: r.cfg.Code, Network: r.cfg.Network, HTTP: client},
+		r:    r,
+		rng:  rand.New(rand.NewPCG(r.cfg.Seed, id)),
+		rec:  rec,
+		sim:  &ussd.Simulator{URL: r.cfg.Target, Code: r.cfg.Code, Network: r.cfg.Network, HTTP: client},
+		conn: conn,
 	}
 }
 

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/huduma-connect/huduma/crm"
+	"github.com/huduma-connect/huduma/store/storetest"
+	"github.com/huduma-connect/huduma/ussd/loadgen"
+)
+
+// huduma loadtest against the gateway as `huduma serve` assembles it, on both store pairs:
+// no unexpected answer, and every booking the callers completed is in the database.
+func TestLoadtestCommand(t *testing.T) {
+	stores := map[string]func(t *testing.T) []string{
+		"embedded": func(t *testing.T) []string {
+			return []string{"-db", "sqlite:" + filepath.Join(t.TempDir(), "huduma.db")}
+		},
+		"postgres+redis": func(t *testing.T) []string {
+			return []string{"-db", storetest.PostgresSchema(t), "-redis", storetest.RedisURL(t)}
+		},
+	}
+	for name, args := range stores {
+		t.Run(name, func(t *testing.T) {
+			base, gw := startGatewayWith(t, args(t)...)
+			// The random phone's 8 digits, as a number (a leading 0 would read as octal).
+			n, err := strconv.ParseInt(randomPhone(t)[5:], 10, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			first := strconv.FormatInt(n, 10)
+			var stdout, stderr bytes.Buffer
+			const sessions = 24
+			err = loadtest(context.Background(), []string{
+				"-target", base + "/at/ussd", "-phones", "4", "-sessions", fmt.Sprint(sessions),
+				"-first-phone", first, "-json",
+			}, &stdout, &stderr)
+			if err != nil {
+				t.Fatalf("%v\n%s\n%s", err, stdout.String(), stderr.String())
+			}
+			var rep loadgen.Report
+			if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+				t.Fatalf("%v: %s", err, stdout.String())
+			}
+			if rep.Errors != 0 || rep.Total.Bookings != sessions || rep.HopsPerS <= 0 || rep.Latency.P99 <= 0 {
+				t.Fatalf("report %s", stdout.String())
+			}
+			for i := range int64(sessions) {
+				phone := crm.Phone(fmt.Sprintf("+2547%08d", (n+i)%100_000_000))
+				appts, err := gw.desk.Upcoming(context.Background(), phone)
+				if err != nil || len(appts) != 1 {
+					t.Fatalf("%s: %d appointments, %v", phone, len(appts), err)
+				}
+			}
+		})
+	}
+}
+
+// An unexpected answer makes the command fail, after printing the report with a sample.
+func TestLoadtestFailsOnUnexpectedAnswers(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+	}))
+	defer srv.Close()
+	var stdout, stderr bytes.Buffer
+	err := loadtest(context.Background(), []string{"-target", srv.URL, "-profile", "floor", "-phones", "2", "-sessions", "3", "-quiet"}, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "3 unexpected answers") {
+		t.Fatalf("err %v", err)
+	}
+	if out := stdout.String(); !strings.Contains(out, "http-status") || !strings.Contains(out, "503") {
+		t.Fatalf("report:\n%s", out)
+	}
+	if stderr.Len() != 0 {
+		t.Fatalf("-quiet printed progress: %s", stderr.String())
+	}
+}
+
+func TestLoadtestRefusesBadFlags(t *testing.T) {
+	var out bytes.Buffer
+	for _, args := range [][]string{{"-profile", "nope"}, {"-phones", "many"}, {"stray"}} {
+		if err := loadtest(context.Background(), args, &out, &out); err == nil {
+			t.Errorf("%q accepted", args)
+		}
+	}
+}
+
+// The profiling endpoint is off without an address, and on its own listener with one.
+func TestPprofEndpoint(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	stop, err := startPprof("", log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop()
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	stop, err = startPprof(addr, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get("http://" + addr + "/debug/pprof/cmdline")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("cmdline: %d", resp.StatusCode)
+	}
+	if _, err := startPprof(addr, log); err == nil {
+		t.Fatal("a second listener on the same address started")
+	}
+	stop()
+	stop()
+	if _, err := http.Get("http://" + addr + "/debug/pprof/"); err == nil {
+		t.Fatal("pprof still answers after stop")
+	}
+}

@@ -1,0 +1,140 @@
+package crm
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Where an outbox row stands (Notification.Status). A row is queued, then claimed by a worker
+// (sending), then settled: sent, failed or suppressed. A retry puts it back to queued with a
+// NextAttemptAt in the future.
+const (
+	OutboxQueued     = "queued"     // waiting to be sent (a retry waits for NextAttemptAt)
+	OutboxSending    = "sending"    // claimed by a worker until its lease runs out
+	OutboxSent       = "sent"       // Africa's Talking accepted it; DeliveryStatus follows
+	OutboxFailed     = "failed"     // will not be sent: refused for good or out of attempts; FailureReason says why
+	OutboxSuppressed = "suppressed" // not sent: the phone opted out and the message is not essential
+)
+
+// ErrClaimLost means a worker tried to settle a row it no longer holds: its lease ran out and
+// another worker claimed the row since, or the row was settled already. The write is refused,
+// so a slow worker never overwrites what a newer claim recorded.
+var ErrClaimLost = errors.New("outbox claim lost")
+
+// Claim names one claim on an outbox row: the row and the claim's token. Every claim on a
+// row gets a new token, so a claim whose lease ran out cannot be mistaken for the claim that
+// replaced it.
+type Claim struct {
+	ID    int64
+	Token int64
+}
+
+// ClaimedNotification is an outbox row a worker holds until LeaseUntil. Attempts (in the
+// Notification) counts this claim.
+type ClaimedNotification struct {
+	Notification
+	Claim      Claim
+	LeaseUntil time.Time
+	// OptedOut is whether the phone texted STOP (it is in the opt-outs table) when the row
+	// was claimed. A non-essential message to such a phone is suppressed, not sent.
+	OptedOut bool
+}
+
+// SendsInQuietHours reports whether a message goes out during the quiet hours (20:00–07:00
+// in Nairobi), when a claim asks for urgentOnly. It does when it is worth waking someone
+// for: every PriorityUrgent message (alerts to staff, replies to a citizen who is waiting),
+// and Essential messages below PriorityBulk (a status the citizen asked for, the
+// acknowledgement of a complaint they just made). Bulk messages (reminders, surveys),
+// essential or not, and non-essential messages of normal priority wait until the quiet
+// hours end.
+func SendsInQuietHours(priority Priority, essential bool) bool {
+	return priority <= PriorityUrgent || (essential && priority < PriorityBulk)
+}
+
+// finalDeliveryStatuses are the delivery report statuses (Africa's Talking's names) that end
+// a message's delivery. A later report with a non-final status (Sent, Submitted, Buffered,
+// AbsentSubscriber) never replaces one of these, and neither does a different final one:
+// the first final report wins.
+var finalDeliveryStatuses = []string{"Success", "Failed", "Rejected", "Expired"}
+
+// FinalDelivery reports whether a delivery report status is final.
+func FinalDelivery(status string) bool {
+	for _, f := range finalDeliveryStatuses {
+		if status == f {
+			return true
+		}
+	}
+	return false
+}
+
+// FinalDeliveryStatuses lists the final delivery statuses, for the stores' SQL.
+func FinalDeliveryStatuses() []string {
+	return append([]string(nil), finalDeliveryStatuses...)
+}
+
+// OutboxStats is the outbox's depth, for the gauges.
+type OutboxStats struct {
+	Queued  int // waiting, including retries whose time has not come
+	Sending int // claimed by a worker (or held by one that died, until the lease runs out)
+	Failed  int // given up on, ever
+	// OldestQueued is when the oldest queued row was created; zero when none is queued.
+	OldestQueued time.Time
+}
+
+// SendingStore is what the SMS outbox worker and the delivery report callback need. Every
+// method is one statement or one transaction. The writes that settle a claim (MarkSent,
+// MarkRetry, MarkFailed, MarkSuppressed, Release) change the row only while the claim still
+// holds it (status sending and the claim's token); otherwise they write nothing and return
+// ErrClaimLost, or ErrNotFound for a row that does not exist. Repeating a write that
+// committed (the reply was lost) finds the row as it left it under the same token and
+// returns nil, so a worker may retry a write after a lost connection.
+type SendingStore interface {
+	// ClaimNotifications claims up to limit rows that are due at now, most urgent (lowest
+	// Priority) first, then oldest (lowest ID) first. A row is due when it is queued and
+	// its NextAttemptAt is unset or not after now, or when it is sending and its lease ran
+	// out at or before now (the worker that held it died between claiming and settling).
+	// With urgentOnly (quiet hours) only rows SendsInQuietHours allows are claimed. Each
+	// claimed row becomes sending until now+lease, its Attempts goes up by one and it gets a
+	// new claim token. Two concurrent claims never return the same row: Postgres locks the
+	// rows with FOR UPDATE SKIP LOCKED, so concurrent workers take different rows without
+	// waiting for each other; SQLite runs one claim at a time. The rows come back in claim
+	// order.
+	ClaimNotifications(ctx context.Context, now time.Time, limit int, lease time.Duration, urgentOnly bool) ([]ClaimedNotification, error)
+
+	// MarkSent records that Africa's Talking accepted the claimed row: status sent, its
+	// message id (the key of the delivery reports; "" stores none), its cost, sent at now.
+	// FailureReason is cleared (it held the last retry's reason). A delivery report that
+	// arrived for the id before the send was recorded is applied.
+	MarkSent(ctx context.Context, c Claim, atMessageID, cost string, now time.Time) error
+
+	// MarkRetry gives the claimed row back to the queue after a failed attempt: status
+	// queued, not due before next, reason kept in FailureReason for the agents to see. The
+	// attempt stays counted.
+	MarkRetry(ctx context.Context, c Claim, next time.Time, reason string, now time.Time) error
+
+	// Release gives the claimed row back to the queue without counting the attempt, for a
+	// row that was not sent for a reason of ours (the credentials were refused; the worker
+	// is stopping): status queued, not due before next, Attempts down by one.
+	Release(ctx context.Context, c Claim, next time.Time, now time.Time) error
+
+	// MarkFailed gives up on the claimed row: status failed with the reason (refused for
+	// good, unrenderable, or out of attempts). Agents see it through Notifications.
+	MarkFailed(ctx context.Context, c Claim, reason string, now time.Time) error
+
+	// MarkSuppressed settles the claimed row unsent because its phone opted out: status
+	// suppressed with the reason.
+	MarkSuppressed(ctx context.Context, c Claim, reason string, now time.Time) error
+
+	// RecordDelivery records a delivery report for the message Africa's Talking knows as
+	// atMessageID: DeliveryStatus becomes status and, when failureReason is not empty,
+	// FailureReason becomes it. A row whose DeliveryStatus is final (FinalDelivery) keeps it
+	// and its reason: a late or repeated report changes nothing. found is false when no
+	// row carries the id. Such a report is kept (for a week) under the same precedence, and
+	// MarkSent applies it if the id turns up: Africa's Talking can report on a message
+	// before the worker has recorded sending it.
+	RecordDelivery(ctx context.Context, atMessageID, status, failureReason string, now time.Time) (found bool, err error)
+
+	// OutboxStats counts queued, sending and failed rows and finds the oldest queued one.
+	OutboxStats(ctx context.Context) (OutboxStats, error)
+}

@@ -1,0 +1,45 @@
+// Package outbox sends the outbox: the worker that takes queued SMS rows (crm.Notification)
+// from the store, renders each in its recipient's language, sends it through Africa's
+// Talking and records what happened, in every replica at once.
+//
+// A row is claimed under a lease (crm.SendingStore.ClaimNotifications): two workers never
+// hold one row, and a worker that dies holding rows loses them when the lease runs out, to
+// the next claim. The worker records each outcome conditionally on still holding the claim,
+// so a worker that lost its lease cannot overwrite what the next one recorded.
+//
+//   - Accepted: sent, with Africa's Talking's message id (the delivery reports' key) and cost.
+//   - Refused for now (HTTP 5xx, a timeout, a reset connection, per-recipient 500–502): back
+//     to the queue after an exponential back-off with full jitter, failed after MaxAttempts.
+//   - Refused for good (an invalid number, a blacklisted subscriber, an unrenderable row):
+//     failed with the reason, for the agents to see.
+//   - Credentials or account refused (HTTP 401 or 403, InvalidSenderId, InsufficientBalance): a
+//     configuration problem, not the message's. The row goes back without counting an
+//     attempt, every worker of the replica pauses with a growing pause, and an error is
+//     logged; huduma_sms_paused is 1 until a send gets through.
+//   - A non-essential message to a phone that texted STOP is suppressed, never sent.
+//
+// During the quiet hours (20:00–07:00 in Africa/Nairobi by default) only messages that
+// crm.SendsInQuietHours allows are claimed; the rest wait for the morning.
+//
+// # When a message can go out twice
+//
+// Africa's Talking's SMS API takes no idempotency key, so between "it accepted the message"
+// and "we committed that it did" there is a window in which a failure makes us send again:
+//
+//  1. The gateway dies (or loses the database for longer than the lease) after Africa's
+//     Talking accepted a message and before MarkSent commits. The row stays 'sending'; when
+//     its lease (Config.Lease, default 2 minutes) runs out another worker claims it and sends
+//     it again. The window is the time of one MarkSent, a few milliseconds per message; a
+//     lost database connection alone does not open it, because MarkSent is retried until
+//     the lease is nearly over. At most the messages in flight at the moment of the crash
+//     (one per worker goroutine) can be repeated, once per crash.
+//  2. Africa's Talking accepts the message but its answer never arrives (a timeout, a reset
+//     connection after the request was read). The worker cannot tell this from a request that
+//     never arrived, so it retries after the back-off. Bounded by MaxAttempts, and in practice
+//     by how often the API answers slower than the client's timeout.
+//
+// Nothing else repeats a message: a send starts only with time left on its lease and is cut
+// off (at most SendTimeout after it started) a margin before the lease ends, so no second
+// worker can claim a row whose send is still in flight; and a worker that is stopped
+// finishes the send it started and records it before it returns.
+package outbox

@@ -1,0 +1,240 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/huduma-connect/huduma/crm"
+)
+
+// ClaimNotifications claims due rows for a worker; see crm.SendingStore. The rows are picked
+// and locked with FOR UPDATE SKIP LOCKED, so concurrent claimers in any number of replicas
+// pass over each other's rows instead of queueing behind them, and the update that marks
+// them sending is the same statement: a row is claimed by exactly one worker.
+func (s *Store) ClaimNotifications(ctx context.Context, now time.Time, limit int, lease time.Duration, urgentOnly bool) ([]crm.ClaimedNotification, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	rows, _ := s.pool.Query(ctx, `WITH due AS (
+			SELECT id AS due_id FROM outbox
+			WHERE status IN ('queued', 'sending')
+			  AND CASE status
+			        WHEN 'queued' THEN next_attempt_at IS NULL OR next_attempt_at <= $1
+			        ELSE lease_until IS NULL OR lease_until <= $1
+			      END
+			  AND (NOT $4 OR priority <= $5 OR (essential AND priority < $6))
+			ORDER BY priority, id
+			LIMIT $2
+			FOR UPDATE SKIP LOCKED
+		)
+		UPDATE outbox SET status = 'sending', lease_until = $3, attempts = attempts + 1,
+			claims = claims + 1, updated_at = $1
+		FROM due WHERE id = due_id
+		RETURNING `+notificationColumns+`, claims, lease_until,
+			EXISTS (SELECT 1 FROM opt_outs o WHERE o.phone = outbox.phone)`,
+		now, limit, now.Add(lease), urgentOnly, int(crm.PriorityUrgent), int(crm.PriorityBulk))
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (crm.ClaimedNotification, error) {
+		var c crm.ClaimedNotification
+		var err error
+		c.Notification, err = scanNotification(r, &c.Claim.Token, &c.LeaseUntil, &c.OptedOut)
+		c.Claim.ID = c.ID
+		c.LeaseUntil = c.LeaseUntil.UTC()
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: claim notifications: %w", err)
+	}
+	// RETURNING keeps no order.
+	slices.SortFunc(list, func(a, b crm.ClaimedNotification) int {
+		if a.Priority != b.Priority {
+			return int(a.Priority - b.Priority)
+		}
+		return int(a.ID - b.ID)
+	})
+	return list, nil
+}
+
+// settle applies a write to a row the claim still holds (status sending, the claim's token).
+// When it changes nothing, the row is read: still under this token with the status the write
+// sets means the write committed before (a retry after a lost reply) and is no error;
+// anything else is crm.ErrClaimLost, or crm.ErrNotFound for no row.
+func (s *Store) settle(ctx context.Context, op string, c crm.Claim, status, set string, args ...any) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE outbox SET status = $3, lease_until = NULL, `+set+`
+		WHERE id = $1 AND claims = $2 AND status = 'sending'`,
+		append([]any{c.ID, c.Token, status}, args...)...)
+	if err != nil {
+		return fmt.Errorf("postgres: %s notification %d: %w", op, c.ID, err)
+	}
+	if tag.RowsAffected() == 1 {
+		return nil
+	}
+	var (
+		gotStatus string
+		gotToken  int64
+	)
+	err = s.pool.QueryRow(ctx, `SELECT status, claims FROM outbox WHERE id = $1`, c.ID).Scan(&gotStatus, &gotToken)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return fmt.Errorf("postgres: %s notification %d: %w", op, c.ID, crm.ErrNotFound)
+	case err != nil:
+		return fmt.Errorf("postgres: %s notification %d: %w", op, c.ID, err)
+	case gotToken == c.Token && gotStatus == status:
+		return nil
+	}
+	return fmt.Errorf("postgres: %s notification %d (claim %d; row is %s under claim %d): %w",
+		op, c.ID, c.Token, gotStatus, gotToken, crm.ErrClaimLost)
+}
+
+// nullText stores "" as NULL.
+func nullText(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// MarkSent records the send, then adopts a delivery report that arrived before it (see
+// RecordDelivery). The adoption runs after the send committed, which is what makes the
+// hand-over with a report arriving at the same moment safe.
+func (s *Store) MarkSent(ctx context.Context, c crm.Claim, atMessageID, cost string, now time.Time) error {
+	if err := s.settle(ctx, "mark sent", c, crm.OutboxSent,
+		`at_message_id = $4, cost = $5, sent_at = $6, updated_at = $6, failure_reason = '', next_attempt_at = NULL`,
+		nullText(atMessageID), cost, now); err != nil {
+		return err
+	}
+	if atMessageID == "" {
+		return nil
+	}
+	if _, err := s.adoptReport(ctx, atMessageID, now); err != nil {
+		return fmt.Errorf("postgres: mark sent notification %d: %w", c.ID, err)
+	}
+	return nil
+}
+
+func (s *Store) MarkRetry(ctx context.Context, c crm.Claim, next time.Time, reason string, now time.Time) error {
+	return s.settle(ctx, "retry", c, crm.OutboxQueued,
+		`next_attempt_at = $4, failure_reason = $5, updated_at = $6`, next, reason, now)
+}
+
+func (s *Store) Release(ctx context.Context, c crm.Claim, next time.Time, now time.Time) error {
+	return s.settle(ctx, "release", c, crm.OutboxQueued,
+		`next_attempt_at = $4, attempts = greatest(attempts - 1, 0), updated_at = $5`, next, now)
+}
+
+func (s *Store) MarkFailed(ctx context.Context, c crm.Claim, reason string, now time.Time) error {
+	return s.settle(ctx, "mark failed", c, crm.OutboxFailed,
+		`failure_reason = $4, updated_at = $5, next_attempt_at = NULL`, reason, now)
+}
+
+func (s *Store) MarkSuppressed(ctx context.Context, c crm.Claim, reason string, now time.Time) error {
+	return s.settle(ctx, "mark suppressed", c, crm.OutboxSuppressed,
+		`failure_reason = $4, updated_at = $5, next_attempt_at = NULL`, reason, now)
+}
+
+// RecordDelivery records a delivery report; see crm.SendingStore. The condition on the
+// current status makes a final status stick whatever order reports arrive in.
+//
+// A report can overtake the worker: Africa's Talking may report on a message before the
+// worker has committed MarkSent. Such a report is parked in delivery_reports (with the same
+// precedence) and adopted by whichever comes second: MarkSent, which adopts after its commit,
+// or this method, which tries to adopt after parking. Either the send committed before the
+// park and this method finds the row, or it committed after and MarkSent finds the report.
+// Parked reports for ids we never sent are dropped after parkedReportsKept.
+func (s *Store) RecordDelivery(ctx context.Context, atMessageID, status, failureReason string, now time.Time) (bool, error) {
+	if atMessageID == "" {
+		return false, nil
+	}
+	apply := func() (bool, error) {
+		tag, err := s.pool.Exec(ctx, `UPDATE outbox SET delivery_status = $2,
+				failure_reason = CASE WHEN $3 = '' THEN failure_reason ELSE $3 END,
+				delivered_at = $4, updated_at = $4
+			WHERE at_message_id = $1 AND delivery_status <> ALL ($5)`,
+			atMessageID, status, failureReason, now, crm.FinalDeliveryStatuses())
+		if err != nil {
+			return false, fmt.Errorf("postgres: record delivery: %w", err)
+		}
+		return tag.RowsAffected() > 0, nil
+	}
+	if done, err := apply(); err != nil || done {
+		return done, err
+	}
+	var found bool
+	if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM outbox WHERE at_message_id = $1)`, atMessageID).Scan(&found); err != nil {
+		return false, fmt.Errorf("postgres: record delivery: %w", err)
+	}
+	if found {
+		// Either the row's status is final (applying again changes nothing) or MarkSent
+		// committed since the first try (applying again records the report).
+		if _, err := apply(); err != nil {
+			return false, err
+		}
+		return true, nil
+	}
+	if _, err := s.pool.Exec(ctx, `INSERT INTO delivery_reports (at_message_id, status, failure_reason, received_at)
+		VALUES ($1, $2, $3, $4)
+		ON CONFLICT (at_message_id) DO UPDATE SET status = EXCLUDED.status,
+			failure_reason = CASE WHEN EXCLUDED.failure_reason = '' THEN delivery_reports.failure_reason
+				ELSE EXCLUDED.failure_reason END,
+			received_at = EXCLUDED.received_at
+		WHERE delivery_reports.status <> ALL ($5)`,
+		atMessageID, status, failureReason, now, crm.FinalDeliveryStatuses()); err != nil {
+		return false, fmt.Errorf("postgres: record delivery: park the report: %w", err)
+	}
+	if _, err := s.pool.Exec(ctx, `DELETE FROM delivery_reports WHERE received_at < $1`, now.Add(-parkedReportsKept)); err != nil {
+		return false, fmt.Errorf("postgres: record delivery: drop old reports: %w", err)
+	}
+	adopted, err := s.adoptReport(ctx, atMessageID, now)
+	if err != nil {
+		return false, fmt.Errorf("postgres: record delivery: %w", err)
+	}
+	return adopted, nil
+}
+
+// parkedReportsKept is how long a report for an id no row carries is kept.
+const parkedReportsKept = 7 * 24 * time.Hour
+
+// adoptReport moves a parked delivery report onto the row that now carries its message id,
+// under the usual precedence. It reports whether there was a row to adopt it.
+func (s *Store) adoptReport(ctx context.Context, atMessageID string, now time.Time) (bool, error) {
+	var n int
+	err := s.pool.QueryRow(ctx, `WITH p AS (
+			DELETE FROM delivery_reports
+			WHERE at_message_id = $1 AND EXISTS (SELECT 1 FROM outbox WHERE at_message_id = $1)
+			RETURNING status, failure_reason, received_at
+		), u AS (
+			UPDATE outbox SET delivery_status = p.status,
+				failure_reason = CASE WHEN p.failure_reason = '' THEN outbox.failure_reason ELSE p.failure_reason END,
+				delivered_at = p.received_at, updated_at = $3
+			FROM p WHERE outbox.at_message_id = $1 AND outbox.delivery_status <> ALL ($2)
+		)
+		SELECT count(*) FROM p`, atMessageID, crm.FinalDeliveryStatuses(), now).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("adopt a parked delivery report: %w", err)
+	}
+	return n > 0, nil
+}
+
+// OutboxStats counts the rows still to send and the failed ones; see crm.SendingStore. Each
+// count reads a partial index, so the sent rows (nearly all of the table) are never read.
+func (s *Store) OutboxStats(ctx context.Context) (crm.OutboxStats, error) {
+	var st crm.OutboxStats
+	var oldest *time.Time
+	err := s.pool.QueryRow(ctx, `SELECT
+			(SELECT count(*) FROM outbox WHERE status = 'queued'),
+			(SELECT count(*) FROM outbox WHERE status = 'sending'),
+			(SELECT count(*) FROM outbox WHERE status = 'failed'),
+			(SELECT min(created_at) FROM outbox WHERE status = 'queued')`).
+		Scan(&st.Queued, &st.Sending, &st.Failed, &oldest)
+	if err != nil {
+		return crm.OutboxStats{}, fmt.Errorf("postgres: outbox stats: %w", err)
+	}
+	if oldest != nil {
+		st.OldestQueued = oldest.UTC()
+	}
+	return st, nil
+}

@@ -1,0 +1,296 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/huduma-connect/huduma/crm"
+)
+
+// ClaimNotifications claims due rows for a worker; see crm.SendingStore. The store's one
+// connection runs one transaction at a time, so two claims never meet: the second starts
+// after the first committed and finds its rows sending.
+func (s *Store) ClaimNotifications(ctx context.Context, now time.Time, limit int, lease time.Duration, urgentOnly bool) ([]crm.ClaimedNotification, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	at, until := formatTimestamp(now), formatTimestamp(now.Add(lease))
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: claim notifications: %w", err)
+	}
+	defer rollback(tx)
+	ids, err := collect(ctx, tx, `SELECT id FROM outbox
+		WHERE status IN ('queued', 'sending')
+		  AND CASE status
+		        WHEN 'queued' THEN next_attempt_at IS NULL OR next_attempt_at <= ?1
+		        ELSE lease_until IS NULL OR lease_until <= ?1
+		      END
+		  AND (?2 = 0 OR priority <= ?3 OR (essential = 1 AND priority < ?4))
+		ORDER BY priority, id
+		LIMIT ?5`,
+		func(r *sql.Rows, id *int64) error { return r.Scan(id) },
+		at, urgentOnly, int(crm.PriorityUrgent), int(crm.PriorityBulk), limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: claim notifications: %w", err)
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	in := inList(len(ids), 3)
+	args := []any{at, until}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'sending', lease_until = ?2,
+			attempts = attempts + 1, claims = claims + 1, updated_at = ?1
+		WHERE id IN (`+in+`)`, args...); err != nil {
+		return nil, fmt.Errorf("sqlite: claim notifications: %w", err)
+	}
+	list, err := collect(ctx, tx, `SELECT `+notificationColumns+`, outbox.claims, outbox.lease_until,
+			EXISTS (SELECT 1 FROM opt_outs o WHERE o.phone = outbox.phone)
+		FROM outbox WHERE outbox.id IN (`+inList(len(ids), 1)+`)
+		ORDER BY outbox.priority, outbox.id`,
+		func(r *sql.Rows, c *crm.ClaimedNotification) error {
+			var lease string
+			var err error
+			if c.Notification, err = scanNotification(r, &c.Claim.Token, &lease, &c.OptedOut); err != nil {
+				return err
+			}
+			c.Claim.ID = c.ID
+			c.LeaseUntil, err = parseTimestamp(lease)
+			return err
+		}, args[2:]...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: claim notifications: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("sqlite: claim notifications: %w", err)
+	}
+	return list, nil
+}
+
+// inList is n numbered placeholders from ?first on: "?3, ?4, ?5".
+func inList(n, first int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "?%d", first+i)
+	}
+	return b.String()
+}
+
+// settle applies a write to a row the claim still holds (status sending, the claim's token).
+// When it changes nothing, the row is read: still under this token with the status the write
+// sets means the write committed before (a retry after a lost reply) and is no error;
+// anything else is crm.ErrClaimLost, or crm.ErrNotFound for no row. The read runs after the
+// update has finished, never inside a transaction (the store has one connection).
+func (s *Store) settle(ctx context.Context, op string, c crm.Claim, status, set string, args ...any) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE outbox SET status = ?3, lease_until = NULL, `+set+`
+		WHERE id = ?1 AND claims = ?2 AND status = 'sending'`,
+		append([]any{c.ID, c.Token, status}, args...)...)
+	if err != nil {
+		return fmt.Errorf("sqlite: %s notification %d: %w", op, c.ID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("sqlite: %s notification %d: %w", op, c.ID, err)
+	} else if n == 1 {
+		return nil
+	}
+	var (
+		gotStatus string
+		gotToken  int64
+	)
+	err = s.db.QueryRowContext(ctx, `SELECT status, claims FROM outbox WHERE id = ?`, c.ID).Scan(&gotStatus, &gotToken)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("sqlite: %s notification %d: %w", op, c.ID, crm.ErrNotFound)
+	case err != nil:
+		return fmt.Errorf("sqlite: %s notification %d: %w", op, c.ID, err)
+	case gotToken == c.Token && gotStatus == status:
+		return nil
+	}
+	return fmt.Errorf("sqlite: %s notification %d (claim %d; row is %s under claim %d): %w",
+		op, c.ID, c.Token, gotStatus, gotToken, crm.ErrClaimLost)
+}
+
+// MarkSent records the send, then adopts a delivery report that arrived before it (see
+// RecordDelivery).
+func (s *Store) MarkSent(ctx context.Context, c crm.Claim, atMessageID, cost string, now time.Time) error {
+	if err := s.settle(ctx, "mark sent", c, crm.OutboxSent,
+		`at_message_id = ?4, cost = ?5, sent_at = ?6, updated_at = ?6, failure_reason = '', next_attempt_at = NULL`,
+		nullText(atMessageID), cost, formatTimestamp(now)); err != nil {
+		return err
+	}
+	if atMessageID == "" {
+		return nil
+	}
+	if _, err := s.adoptReport(ctx, atMessageID, now); err != nil {
+		return fmt.Errorf("sqlite: mark sent notification %d: %w", c.ID, err)
+	}
+	return nil
+}
+
+func (s *Store) MarkRetry(ctx context.Context, c crm.Claim, next time.Time, reason string, now time.Time) error {
+	return s.settle(ctx, "retry", c, crm.OutboxQueued,
+		`next_attempt_at = ?4, failure_reason = ?5, updated_at = ?6`,
+		formatTimestamp(next), reason, formatTimestamp(now))
+}
+
+func (s *Store) Release(ctx context.Context, c crm.Claim, next time.Time, now time.Time) error {
+	return s.settle(ctx, "release", c, crm.OutboxQueued,
+		`next_attempt_at = ?4, attempts = max(attempts - 1, 0), updated_at = ?5`,
+		formatTimestamp(next), formatTimestamp(now))
+}
+
+func (s *Store) MarkFailed(ctx context.Context, c crm.Claim, reason string, now time.Time) error {
+	return s.settle(ctx, "mark failed", c, crm.OutboxFailed,
+		`failure_reason = ?4, updated_at = ?5, next_attempt_at = NULL`, reason, formatTimestamp(now))
+}
+
+func (s *Store) MarkSuppressed(ctx context.Context, c crm.Claim, reason string, now time.Time) error {
+	return s.settle(ctx, "mark suppressed", c, crm.OutboxSuppressed,
+		`failure_reason = ?4, updated_at = ?5, next_attempt_at = NULL`, reason, formatTimestamp(now))
+}
+
+// RecordDelivery records a delivery report; see crm.SendingStore and the Postgres store's
+// RecordDelivery, which this follows: a report that overtook the worker's MarkSent is parked
+// in delivery_reports and adopted by MarkSent. The store's one connection runs the steps of
+// a report and of a MarkSent one after the other, never interleaved within a statement.
+func (s *Store) RecordDelivery(ctx context.Context, atMessageID, status, failureReason string, now time.Time) (bool, error) {
+	if atMessageID == "" {
+		return false, nil
+	}
+	finals := crm.FinalDeliveryStatuses()
+	args := []any{atMessageID, status, failureReason, formatTimestamp(now)}
+	for _, f := range finals {
+		args = append(args, f)
+	}
+	notFinal := `NOT IN (` + inList(len(finals), 5) + `)`
+	apply := func() (bool, error) {
+		res, err := s.db.ExecContext(ctx, `UPDATE outbox SET delivery_status = ?2,
+				failure_reason = CASE WHEN ?3 = '' THEN failure_reason ELSE ?3 END,
+				delivered_at = ?4, updated_at = ?4
+			WHERE at_message_id = ?1 AND delivery_status `+notFinal, args...)
+		if err != nil {
+			return false, fmt.Errorf("sqlite: record delivery: %w", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return false, fmt.Errorf("sqlite: record delivery: %w", err)
+		}
+		return n > 0, nil
+	}
+	if done, err := apply(); err != nil || done {
+		return done, err
+	}
+	var found bool
+	if err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM outbox WHERE at_message_id = ?)`, atMessageID).Scan(&found); err != nil {
+		return false, fmt.Errorf("sqlite: record delivery: %w", err)
+	}
+	if found {
+		// Either the row's status is final (applying again changes nothing) or MarkSent
+		// committed since the first try (applying again records the report).
+		if _, err := apply(); err != nil {
+			return false, err
+		}
+		return true, nil
+	}
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO delivery_reports (at_message_id, status, failure_reason, received_at)
+		VALUES (?1, ?2, ?3, ?4)
+		ON CONFLICT (at_message_id) DO UPDATE SET status = excluded.status,
+			failure_reason = CASE WHEN excluded.failure_reason = '' THEN delivery_reports.failure_reason
+				ELSE excluded.failure_reason END,
+			received_at = excluded.received_at
+		WHERE delivery_reports.status `+notFinal, args...); err != nil {
+		return false, fmt.Errorf("sqlite: record delivery: park the report: %w", err)
+	}
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM delivery_reports WHERE received_at < ?`,
+		formatTimestamp(now.Add(-parkedReportsKept))); err != nil {
+		return false, fmt.Errorf("sqlite: record delivery: drop old reports: %w", err)
+	}
+	adopted, err := s.adoptReport(ctx, atMessageID, now)
+	if err != nil {
+		return false, fmt.Errorf("sqlite: record delivery: %w", err)
+	}
+	return adopted, nil
+}
+
+// parkedReportsKept is how long a report for an id no row carries is kept.
+const parkedReportsKept = 7 * 24 * time.Hour
+
+// adoptReport moves a parked delivery report onto the row that now carries its message id,
+// under the usual precedence, in one transaction. It reports whether there was a row to
+// adopt it.
+func (s *Store) adoptReport(ctx context.Context, atMessageID string, now time.Time) (bool, error) {
+	// Nearly always there is none: look before taking the write lock. A report parked after
+	// this look is adopted by RecordDelivery itself, which looks after parking.
+	var parked bool
+	if err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM delivery_reports WHERE at_message_id = ?)`,
+		atMessageID).Scan(&parked); err != nil {
+		return false, fmt.Errorf("adopt a parked delivery report: %w", err)
+	}
+	if !parked {
+		return false, nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("adopt a parked delivery report: %w", err)
+	}
+	defer rollback(tx)
+	var status, reason, received string
+	err = tx.QueryRowContext(ctx, `SELECT status, failure_reason, received_at FROM delivery_reports
+		WHERE at_message_id = ?1 AND EXISTS (SELECT 1 FROM outbox WHERE at_message_id = ?1)`, atMessageID).
+		Scan(&status, &reason, &received)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("adopt a parked delivery report: %w", err)
+	}
+	finals := crm.FinalDeliveryStatuses()
+	args := []any{atMessageID, status, reason, received, formatTimestamp(now)}
+	for _, f := range finals {
+		args = append(args, f)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET delivery_status = ?2,
+			failure_reason = CASE WHEN ?3 = '' THEN failure_reason ELSE ?3 END,
+			delivered_at = ?4, updated_at = ?5
+		WHERE at_message_id = ?1 AND delivery_status NOT IN (`+inList(len(finals), 6)+`)`, args...); err != nil {
+		return false, fmt.Errorf("adopt a parked delivery report: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM delivery_reports WHERE at_message_id = ?`, atMessageID); err != nil {
+		return false, fmt.Errorf("adopt a parked delivery report: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("adopt a parked delivery report: %w", err)
+	}
+	return true, nil
+}
+
+// OutboxStats counts the rows still to send and the failed ones; see crm.SendingStore.
+func (s *Store) OutboxStats(ctx context.Context) (crm.OutboxStats, error) {
+	var st crm.OutboxStats
+	var oldest sql.NullString
+	err := s.db.QueryRowContext(ctx, `SELECT
+			(SELECT count(*) FROM outbox WHERE status = 'queued'),
+			(SELECT count(*) FROM outbox WHERE status = 'sending'),
+			(SELECT count(*) FROM outbox WHERE status = 'failed'),
+			(SELECT min(created_at) FROM outbox WHERE status = 'queued')`).
+		Scan(&st.Queued, &st.Sending, &st.Failed, &oldest)
+	if err != nil {
+		return crm.OutboxStats{}, fmt.Errorf("sqlite: outbox stats: %w", err)
+	}
+	if oldest.Valid {
+		if st.OldestQueued, err = parseTimestamp(oldest.String); err != nil {
+			return crm.OutboxStats{}, fmt.Errorf("sqlite: outbox stats: %w", err)
+		}
+	}
+	return st, nil
+}
