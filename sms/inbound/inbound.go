@@ -163,8 +163,14 @@ func (h *Handler) Handle(ctx context.Context, m Message) error {
 	text := strings.ToValidUTF8(m.Text, "\uFFFD")
 	cmd := Parse(text)
 	lang := cmd.Lang
-	if lang == "" {
-		if lang, err = h.desk.Language(ctx, phone); err != nil || !lang.Valid() {
+	// STOP and START are the opt-out words operators teach every subscriber, whatever their
+	// language: they are answered in the language the citizen chose before and do not change
+	// it. The other keywords say which language the citizen is writing in.
+	neutral := cmd.Keyword == Stop || cmd.Keyword == Start
+	if lang == "" || neutral {
+		if remembered, err := h.desk.Language(ctx, phone); err == nil && remembered.Valid() {
+			lang = remembered
+		} else if lang == "" {
 			lang = crm.English
 		}
 	} else if err := h.desk.SetLanguage(ctx, phone, lang); err != nil {

@@ -416,6 +416,14 @@ func TestKeywords(t *testing.T) {
 					t.Fatal("still opted out after START")
 				}
 			}},
+		{name: "STOP from a Kiswahili speaker is answered in Kiswahili and keeps the language",
+			posts: []string{"hali_owner_case", "stop"},
+			want:  []string{"owner sms_status_case sw p0 essential=true", "owner stop_ack sw p0 essential=true"},
+			check: func(t *testing.T, w *world, _ []crm.Notification) {
+				if l := w.language(t, owner); l != crm.Swahili {
+					t.Errorf("STOP changed the remembered language to %q", l)
+				}
+			}},
 		{name: "anything else gets help", posts: []string{"garbage"}, want: []string{"owner keyword_help en p0 essential=true"}},
 		{name: "help in the language last used", posts: []string{"hali_owner_case", "garbage"},
 			want: []string{"owner sms_status_case sw p0 essential=true", "owner keyword_help sw p0 essential=true"}},
