@@ -109,6 +109,10 @@ func TestCaseJourney(t *testing.T) {
 				From    string
 				To      string
 			}
+			Messages []struct {
+				Kind   string
+				Status string
+			}
 			Notes []struct {
 				Author string
 				Body   string
@@ -154,6 +158,15 @@ func TestCaseJourney(t *testing.T) {
 		// Every note names who wrote it, the status notes too.
 		if replies != 1 || agentNotes != len(detail.Notes) || len(detail.Notes) != 4 {
 			t.Errorf("notes: %+v", detail.Notes)
+		}
+		// The agent sees what the citizen was sent, and whether it went (no worker runs here).
+		var sent []string
+		for _, m := range detail.Messages {
+			sent = append(sent, m.Kind+":"+m.Status)
+		}
+		if !slices.Contains(sent, "complaint_ack:queued") || !slices.Contains(sent, "case_reply:queued") ||
+			!slices.Contains(sent, "case_resolved:queued") || !slices.Contains(sent, "satisfaction:queued") {
+			t.Errorf("case messages = %v", sent)
 		}
 
 		// The lists find it by the filters an agent uses.

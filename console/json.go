@@ -101,6 +101,21 @@ type caseDetailJSON struct {
 	Case     caseJSON       `json:"case"`
 	Timeline []timelineJSON `json:"timeline"`
 	Notes    []noteJSON     `json:"notes"`
+	Messages []messageJSON  `json:"messages"`
+}
+
+// messageJSON is an SMS a case caused and where it stands, so an agent sees whether the
+// citizen (or a manager) was told, and why not.
+type messageJSON struct {
+	ID             int64   `json:"id"`
+	Kind           string  `json:"kind"`
+	Phone          string  `json:"phone"`
+	Status         string  `json:"status"`
+	Attempts       int     `json:"attempts"`
+	FailureReason  string  `json:"failure_reason"`
+	DeliveryStatus string  `json:"delivery_status"`
+	CreatedAt      *string `json:"created_at"`
+	SentAt         *string `json:"sent_at"`
 }
 
 func detailOut(d crm.CaseDetail) caseDetailJSON {
@@ -112,6 +127,13 @@ func detailOut(d crm.CaseDetail) caseDetailJSON {
 	}
 	for _, n := range d.Notes {
 		out.Notes = append(out.Notes, noteJSON{ID: n.ID, AuthorID: optionalID(n.AuthorID), Author: n.Author, Body: n.Body, Reply: n.Reply, At: stamp(n.At)})
+	}
+	out.Messages = make([]messageJSON, 0, len(d.Messages))
+	for _, m := range d.Messages {
+		out.Messages = append(out.Messages, messageJSON{
+			ID: m.ID, Kind: string(m.Kind), Phone: string(m.Phone), Status: m.Status, Attempts: m.Attempts,
+			FailureReason: m.FailureReason, DeliveryStatus: m.DeliveryStatus, CreatedAt: stamp(m.CreatedAt), SentAt: stamp(m.SentAt),
+		})
 	}
 	return out
 }

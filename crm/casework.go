@@ -11,6 +11,9 @@ type CaseDetail struct {
 	Case  Case
 	Audit []AuditEntry
 	Notes []Note
+	// Messages are the SMS the case caused, with where each stands (queued, sent, failed
+	// and why), so the agent sees whether the citizen was told.
+	Messages []Notification
 }
 
 // ListCases lists the cases f selects, within what u may see.
@@ -41,7 +44,11 @@ func (o *Office) CaseDetail(ctx context.Context, u User, id int64) (CaseDetail, 
 	if err != nil {
 		return CaseDetail{}, fmt.Errorf("case %d timeline: %w", id, err)
 	}
-	return CaseDetail{Case: c, Audit: audit, Notes: notes}, nil
+	msgs, err := o.store.Notifications(ctx, NotificationFilter{Subject: "case:" + string(c.Number)})
+	if err != nil {
+		return CaseDetail{}, fmt.Errorf("case %d messages: %w", id, err)
+	}
+	return CaseDetail{Case: c, Audit: audit, Notes: notes, Messages: msgs}, nil
 }
 
 func (o *Office) visibleCase(ctx context.Context, u User, id int64) (Case, error) {

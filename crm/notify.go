@@ -123,4 +123,5 @@ type NotificationFilter struct {
 	Phone   Phone
 	Kind    NotificationKind
 	Subject string
+	Status  string // queued, sending, sent, failed, suppressed
 }

@@ -60,7 +60,8 @@ func insertNotifications(ctx context.Context, tx pgx.Tx, now time.Time, n []crm.
 func (s *Store) Notifications(ctx context.Context, f crm.NotificationFilter) ([]crm.Notification, error) {
 	rows, _ := s.pool.Query(ctx, `SELECT `+notificationColumns+` FROM outbox
 		WHERE ($1 = '' OR phone = $1) AND ($2 = '' OR kind = $2) AND ($3 = '' OR subject = $3)
-		ORDER BY id`, string(f.Phone), string(f.Kind), f.Subject)
+			AND ($4 = '' OR status = $4)
+		ORDER BY id`, string(f.Phone), string(f.Kind), f.Subject, f.Status)
 	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (crm.Notification, error) { return scanNotification(r) })
 	if err != nil {
 		return nil, fmt.Errorf("postgres: notifications: %w", err)

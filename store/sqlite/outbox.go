@@ -81,12 +81,13 @@ func insertNotifications(ctx context.Context, tx *sql.Tx, now time.Time, n []crm
 func (s *Store) Notifications(ctx context.Context, f crm.NotificationFilter) ([]crm.Notification, error) {
 	list, err := collect(ctx, s.db, `SELECT `+notificationColumns+` FROM outbox
 		WHERE (?1 = '' OR phone = ?1) AND (?2 = '' OR kind = ?2) AND (?3 = '' OR subject = ?3)
+			AND (?4 = '' OR status = ?4)
 		ORDER BY id`,
 		func(r *sql.Rows, n *crm.Notification) error {
 			var err error
 			*n, err = scanNotification(r)
 			return err
-		}, string(f.Phone), string(f.Kind), f.Subject)
+		}, string(f.Phone), string(f.Kind), f.Subject, f.Status)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: notifications: %w", err)
 	}

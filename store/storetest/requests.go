@@ -548,6 +548,8 @@ func testNotificationsFilter(t *testing.T, s Store) {
 		{"PhoneAndSubject", crm.NotificationFilter{Phone: phone(9), Subject: sub1}, []crm.Notification{b}},
 		{"KindAndPhone", crm.NotificationFilter{Kind: crm.NotifyManagerAlert, Phone: phone(1)}, nil},
 		{"NoMatch", crm.NotificationFilter{Subject: "case:000"}, nil},
+		{"StatusQueued", crm.NotificationFilter{Status: "queued"}, []crm.Notification{a, b, c, d}},
+		{"StatusFailed", crm.NotificationFilter{Status: "failed"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) { wantOutbox(t, s, tc.f, tc.want) })
 	}
