@@ -2,6 +2,7 @@ package outbox_test
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"sort"
 	"testing"
@@ -23,35 +24,37 @@ import (
 func BenchmarkDrain(b *testing.B) {
 	const rows = 1000
 	for _, bk := range backends {
-		b.Run(bk.name, func(b *testing.B) {
-			be := bk.open(b)
-			sb := newSandbox(b, atsandbox.Config{DeliveryDelay: time.Hour}) // no reports: measure sending
-			client := sb.client(sb.key, 5*time.Second, nil)
-			var sent int
-			var took time.Duration
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				b.StopTimer()
-				ids := enqueue(b, be.store, notes(i*rows, rows))
-				tm, c := fixtures(b)
-				w := outbox.New(be.store, client, tm, func() *crm.Catalog { return c },
-					testConfig(outbox.Config{Workers: 4, Batch: 20, PollInterval: 5 * time.Millisecond, StatsInterval: time.Hour}))
-				ctx, cancel := context.WithCancel(context.Background())
-				done := make(chan struct{})
-				b.StartTimer()
-				start := time.Now()
-				go func() { w.Run(ctx); close(done) }()
-				waitDrained(b, be.store)
-				took += time.Since(start)
-				b.StopTimer()
-				cancel()
-				<-done
-				sent += len(ids)
-				b.StartTimer()
-			}
-			b.ReportMetric(float64(sent)/took.Seconds(), "msgs/s")
-			b.ReportMetric(0, "ns/op")
-		})
+		for _, workers := range []int{4, 16} {
+			b.Run(fmt.Sprintf("%s/workers=%d", bk.name, workers), func(b *testing.B) {
+				be := bk.open(b)
+				sb := newSandbox(b, atsandbox.Config{DeliveryDelay: time.Hour}) // no reports: measure sending
+				client := sb.client(sb.key, 5*time.Second, nil)
+				var sent int
+				var took time.Duration
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					b.StopTimer()
+					ids := enqueue(b, be.store, notes(i*rows, rows))
+					tm, c := fixtures(b)
+					w := outbox.New(be.store, client, tm, func() *crm.Catalog { return c },
+						testConfig(outbox.Config{Workers: workers, Batch: 20, PollInterval: 5 * time.Millisecond, StatsInterval: time.Hour}))
+					ctx, cancel := context.WithCancel(context.Background())
+					done := make(chan struct{})
+					b.StartTimer()
+					start := time.Now()
+					go func() { w.Run(ctx); close(done) }()
+					waitDrained(b, be.store)
+					took += time.Since(start)
+					b.StopTimer()
+					cancel()
+					<-done
+					sent += len(ids)
+					b.StartTimer()
+				}
+				b.ReportMetric(float64(sent)/took.Seconds(), "msgs/s")
+				b.ReportMetric(0, "ns/op")
+			})
+		}
 	}
 }
 
