@@ -167,7 +167,7 @@ func (o *Office) newCase(ctx context.Context, kind CaseKind, cat Category, phone
 	now := o.now()
 	pol := o.cfg.Policies.For(cat)
 	return Case{
-		Kind: kind, Category: cat, Queue: QueueFor(cat), Phone: phone, Lang: o.citizenLang(ctx, phone, lang),
+		Kind: kind, Category: cat, Queue: QueueFor(cat), Phone: phone, Lang: o.desk.citizenLang(ctx, phone, lang),
 		Status: CaseNew, Level: LevelAgent,
 		DueAt:         o.clock.Add(now, pol.FirstResponse).UTC(),
 		ResolutionDue: o.clock.Add(now, pol.Resolution).UTC(),

@@ -195,18 +195,19 @@ func (d *Desk) checkSlot(centre, service string, day time.Time, start int) error
 }
 
 // Cancel cancels one of the phone's appointments and frees its place; the citizen is told
-// by SMS (queued with the cancellation).
-func (d *Desk) Cancel(ctx context.Context, phone Phone, ref Reference) (Appointment, error) {
-	a, _, err := d.CancelBooking(ctx, phone, ref)
+// by SMS (queued with the cancellation) in lang, or in their remembered language when lang is
+// "". A channel that knows the language passes it and saves the hop a read.
+func (d *Desk) Cancel(ctx context.Context, phone Phone, ref Reference, lang Lang) (Appointment, error) {
+	a, _, err := d.CancelBooking(ctx, phone, ref, lang)
 	return a, err
 }
 
 // CancelBooking is Cancel that also reports whether this call cancelled the appointment
 // (false: it was cancelled already, and nothing was written or queued).
-func (d *Desk) CancelBooking(ctx context.Context, phone Phone, ref Reference) (Appointment, bool, error) {
-	// The language is read before the store's transaction: the notifier runs inside it and
-	// must not use the store.
-	lang, now := d.citizenLang(ctx, phone, ""), d.cfg.Now().UTC()
+func (d *Desk) CancelBooking(ctx context.Context, phone Phone, ref Reference, lang Lang) (Appointment, bool, error) {
+	// The language is settled before the store's transaction: the notifier runs inside it
+	// and must not use the store.
+	lang, now := d.citizenLang(ctx, phone, lang), d.cfg.Now().UTC()
 	cancelled := false
 	a, err := d.store.Cancel(ctx, phone, ref, func(a Appointment) []Notification {
 		cancelled = true

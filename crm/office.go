@@ -15,7 +15,7 @@ type OfficeConfig struct {
 	AgentCap int
 	// TokenTTL is how long a console login lasts.
 	TokenTTL time.Duration
-	// DefaultLang is the language of messages to a citizen who never chose one.
+	// DefaultLang is the language of alerts to staff who named no language.
 	DefaultLang Lang
 	// PasswordCost is bcrypt's cost; tests lower it.
 	PasswordCost int
@@ -70,17 +70,6 @@ func (o *Office) LoginTTL() time.Duration { return o.cfg.TokenTTL }
 func (o *Office) Policies() SLAPolicies { return o.cfg.Policies }
 
 func (o *Office) now() time.Time { return o.desk.cfg.Now().UTC().Truncate(time.Microsecond) }
-
-// citizenLang is the language to write to phone in: the one they chose, else the default.
-func (o *Office) citizenLang(ctx context.Context, phone Phone, given Lang) Lang {
-	if given.Valid() {
-		return given
-	}
-	if l, err := o.store.Language(ctx, phone); err == nil && l.Valid() {
-		return l
-	}
-	return o.cfg.DefaultLang
-}
 
 // retry runs a read-modify-write until it does not meet a concurrent change: a conflict
 // means someone else wrote first, so the operation reads again and re-decides.

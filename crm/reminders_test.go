@@ -91,11 +91,11 @@ func TestBookingNotifications(t *testing.T) {
 		}
 
 		// Cancelling tells the citizen once; a second cancel says it was cancelled already.
-		got, cancelled, err := o.desk.CancelBooking(ctx, en, a.Ref)
+		got, cancelled, err := o.desk.CancelBooking(ctx, en, a.Ref, "")
 		if err != nil || !cancelled || got.Status != crm.StatusCancelled {
 			t.Fatalf("cancel: %v %v %v", got.Status, cancelled, err)
 		}
-		if _, cancelled, err = o.desk.CancelBooking(ctx, en, a.Ref); err != nil || cancelled {
+		if _, cancelled, err = o.desk.CancelBooking(ctx, en, a.Ref, ""); err != nil || cancelled {
 			t.Fatalf("cancel again: cancelled=%v, %v", cancelled, err)
 		}
 		// Moving an appointment confirms the new time.
@@ -136,7 +136,7 @@ func TestReminders(t *testing.T) {
 		c := o.book(t, p(3), "BIRTH-CERT", "2026-11-25", 9*60)
 		d := o.book(t, p(4), "BIRTH-CERT", "2026-11-26", 10*60) // Thursday
 		f := o.book(t, p(6), "BIRTH-CERT", "2026-11-26", 8*60)
-		if _, err := o.desk.Cancel(ctx, p(3), c.Ref); err != nil {
+		if _, err := o.desk.Cancel(ctx, p(3), c.Ref, ""); err != nil {
 			t.Fatal(err)
 		}
 

@@ -46,7 +46,7 @@ func (o *Office) RegisterRequest(ctx context.Context, ag Agency, in NewRequest) 
 	}
 	now := o.now()
 	ev.At = now
-	lang := o.citizenLang(ctx, in.Phone, in.Lang)
+	lang := o.desk.citizenLang(ctx, in.Phone, in.Lang)
 	for attempt := 0; ; attempt++ {
 		ref := in.Ref
 		if ref == "" {
@@ -105,7 +105,7 @@ func (o *Office) PushRequestEvent(ctx context.Context, ag Agency, ref Reference,
 		if !ev.Ready.IsZero() {
 			r.Ready = ev.Ready
 		}
-		lang := o.citizenLang(ctx, r.Phone, "")
+		lang := o.desk.citizenLang(ctx, r.Phone, "")
 		got, added, err := o.store.AddRequestEvent(ctx, r, ev, []Notification{requestNotice(r, lang, now)})
 		return result{got, added}, err
 	})

@@ -86,7 +86,7 @@ func (e *Engine) handleApptCancel(ctx context.Context, h *hop, input string) (st
 	if opt.Value == "no" {
 		return eventNo, nil
 	}
-	_, err = e.desk.Cancel(ctx, h.s.Phone, h.s.Draft.Appointment)
+	_, err = e.desk.Cancel(ctx, h.s.Phone, h.s.Draft.Appointment, h.s.Lang)
 	if errors.Is(err, crm.ErrNotFound) {
 		h.s.Error = e.msgs.Text(h.s.Lang, "err.gone")
 		return eventTaken, nil

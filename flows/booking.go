@@ -161,7 +161,7 @@ func (e *Engine) handleConfirm(ctx context.Context, h *hop, input string) (strin
 	day, _ := parseDay(d.Day)
 	a, err := e.desk.Book(ctx, crm.Booking{
 		Phone: h.s.Phone, Centre: d.Centre, Service: d.Service, Day: day, Start: d.Start,
-		IdempotencyKey: "session:" + h.s.ID,
+		IdempotencyKey: "session:" + h.s.ID, Lang: h.s.Lang,
 	})
 	switch {
 	case errors.Is(err, crm.ErrSlotFull), errors.Is(err, crm.ErrNotBookable):

@@ -20,7 +20,7 @@ type Desk interface {
 	OpenDays(n int) []time.Time
 	FreeTimes(ctx context.Context, centre, service string, day time.Time) ([]int, error)
 	Book(ctx context.Context, b crm.Booking) (crm.Appointment, error)
-	Cancel(ctx context.Context, phone crm.Phone, ref crm.Reference) (crm.Appointment, error)
+	Cancel(ctx context.Context, phone crm.Phone, ref crm.Reference, lang crm.Lang) (crm.Appointment, error)
 	Upcoming(ctx context.Context, phone crm.Phone) ([]crm.Appointment, error)
 	Language(ctx context.Context, phone crm.Phone) (crm.Lang, error)
 	SetLanguage(ctx context.Context, phone crm.Phone, l crm.Lang) error

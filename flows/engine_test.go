@@ -232,7 +232,7 @@ func TestCancelledElsewhereWhileViewing(t *testing.T) {
 	dial(t, w, phone, nil).pick("en").toConfirm("Kisumu", "KSM", "BIRTH-CERT").pick("yes")
 	list, _ := w.Desk.Upcoming(context.Background(), phone)
 	c := dial(t, w, phone, nil).pick("appointments").pick(string(list[0].Ref)).press("1").at("appointment_cancel")
-	if _, err := w.Desk.Cancel(context.Background(), phone, list[0].Ref); err != nil {
+	if _, err := w.Desk.Cancel(context.Background(), phone, list[0].Ref, ""); err != nil {
 		t.Fatal(err)
 	}
 	// Cancelling again is harmless: the citizen is told it is cancelled.

@@ -309,7 +309,7 @@ func (k *keywordHop) cancel(ctx context.Context, arg string) error {
 		k.reply(crm.NotifySMSUsage, map[string]string{"keyword": crm.KeywordCancel})
 		return nil
 	}
-	_, cancelled, err := k.h.desk.CancelBooking(ctx, k.phone, ref)
+	_, cancelled, err := k.h.desk.CancelBooking(ctx, k.phone, ref, k.lang)
 	switch {
 	case errors.Is(err, crm.ErrNotFound):
 		k.reply(crm.NotifySMSNotFound, map[string]string{"ref": string(ref), "keyword": crm.KeywordCancel})
