@@ -160,7 +160,7 @@ load_once() {
 	}
 	wait "$lp" || status=$?
 	awk -v hz="$hz" -v d="$(calc "$t1 - $t0" 3)" -v s=$((s1 - s0)) -v st=$((st1 - st0)) -v l=$((l1 - l0)) -v b=$((b1 - b0)) \
-		'BEGIN { printf "%.2f %.2f %.2f %.2f\n", s/hz/d, st/hz/d, l/hz/d, (b - s - st - l)/hz/d }' >"$out/$name.cpu"
+		'BEGIN { o = (b - s - st - l)/hz/d; if (o < 0) o = 0; printf "%.2f %.2f %.2f %.2f\n", s/hz/d, st/hz/d, l/hz/d, o }' >"$out/$name.cpu"
 	if [ "$status" -ne 0 ]; then
 		say "  $name: loadtest exited $status:"
 		sed 's/^/    /' "$out/$name.err" >&2
@@ -314,7 +314,9 @@ ratio_emb_peer=$(calc "$emb_h / $peer_h")
 ratio_emb_floor=$(calc "$emb_h / $floor_h")
 read -r pg_rss0 pg_rss <"$out/pg.rss"
 read -r emb_rss0 emb_rss <"$out/embedded.rss"
-other_max=$(cat "$out"/*.cpu | awk '{ if ($4 > m) m = $4 } END { printf "%.2f", m + 0 }')
+maxother() { awk '{ if ($4 > m) m = $4 } END { printf "%.2f", m + 0 }' "$@"; }
+other_max=$(cd "$out" && maxother floor.cpu peer.cpu pg.cpu pg-open.cpu embedded.cpu embedded-open.cpu)
+other_any=$(maxother "$out"/*.cpu)
 
 cmd="bash bench/compare.sh"
 for var in SHARED PEER_SRC FLOOR_SRC GATEWAY_SRC PHONES DURATION WARMUP ROUNDS LIVE_SESSIONS PG REDIS REDIS_DB PROFILE_SECONDS; do
@@ -356,11 +358,10 @@ comes from that run; run it again to replace them.
 Everything shares these $(nproc) cores: the server under test, Postgres, Redis **and the load generator**.
 The load generator is \`huduma loadtest\`: each phone sends its hops through \`ussd.Simulator\` (the
 client behind \`huduma dial\`) on one keep-alive HTTP/1.1 connection of its own; the CPU columns
-below show what it took. Its cost per hop is the same
-whatever the server, so it takes a larger share of the cores from a cheaper server, and every
-ratio between two servers is pulled towards 1: the gateway's lead over the peer and its gap to
-the floor both look smaller than they would with the load generated elsewhere. Read the
-figures as figures for this box.
+below show what it took. It costs tens of microseconds a hop whatever the server, so it takes
+a larger share of the cores from a cheaper server, and every ratio between two servers is
+pulled towards 1: a lead and a gap both look smaller than they would with the load generated
+elsewhere. Read the figures as figures for this box.
 
 ## Results
 
@@ -370,8 +371,8 @@ Open loop: new sessions at half the closed-loop rate of the same server, however
 Latency is a hop as the phone sees it (request sent to answer read), in milliseconds. CPU is
 cores used during the measured window: server / its stores (Postgres, Redis) / load generator
 / everything else on the machine (other processes, and kernel work not charged to a process).
-Each measurement ran $ROUNDS times; the table shows the run in which everything else took the
-least CPU.
+Each measurement ran $ROUNDS time(s); the table shows the run in which everything else took
+the least CPU (the machine may be shared).
 
 | server | hops/s | sessions/s | p50 | p99 | p99.9 | max | errors | CPU: server / stores / loadgen / other |
 |---|---:|---:|---:|---:|---:|---:|---:|---|
@@ -404,7 +405,7 @@ EOF
 A session is a different number of hops on each server: the gateway's booking is a new
 caller's whole journey (language, main menu, county from a paged list, centre, service, day,
 time, confirm: about 10 hops, with one SQL read of the caller's language, one write of it, one
-read of the free times and the booking transaction); the peer's and the floor's are 5 hops
+read of the free times and the booking transaction, which also queues the SMS confirmation); the peer's and the floor's are 5 hops
 with no database. Hops per second compares the cost of a hop; sessions per second is not
 comparable across servers.
 
@@ -423,7 +424,14 @@ EOF
 		cat <<EOF
 
 **Caution:** other processes on the machine used up to $other_max cores during a measurement
-(column "other"); the figures are lower than a quiet machine gives. Run again when it is quiet.
+shown above (column "other"); those figures are lower than a quiet machine gives. Run again
+when it is quiet.
+EOF
+	elif ge "$other_any" 0.15; then
+		cat <<EOF
+
+The machine was shared during this run: in some rounds other processes used up to $other_any
+cores; the table shows the quieter round of each measurement.
 EOF
 	fi
 	cat <<EOF

@@ -32,6 +32,7 @@ type config struct {
 	AgentCap       int
 	LoginTTL       time.Duration
 	SweepInterval  time.Duration
+	PprofAddr      string
 }
 
 // defaultSQLitePath is where the embedded store lives when nothing else is configured.
@@ -62,6 +63,7 @@ func (c *config) flags(fs *flag.FlagSet, server bool) error {
 		return errors.Join(errs...)
 	}
 	str(&c.Addr, "addr", "HUDUMA_ADDR", "127.0.0.1:8080", "address to listen on")
+	str(&c.PprofAddr, "pprof", "HUDUMA_PPROF_ADDR", "", "serve Go profiles (/debug/pprof/) on this admin address, e.g. 127.0.0.1:6060; empty: off")
 	str(&c.RedisURL, "redis", "HUDUMA_REDIS_URL", "", "redis://… for sessions; empty keeps them in memory (one process only)")
 	str(&c.USSDCode, "code", "HUDUMA_USSD_CODE", "*384*50#", "the USSD code citizens dial")
 	str(&c.SaturdayHours, "saturday", "HUDUMA_SATURDAY_HOURS", "", "Saturday opening hours, e.g. 08:00-13:00; empty: closed")

@@ -34,6 +34,11 @@ func serveCommand(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	stopPprof, err := startPprof(cfg.PprofAddr, log)
+	if err != nil {
+		return err
+	}
+	defer stopPprof()
 	gw, err := openGateway(ctx, cfg, log)
 	if err != nil {
 		return err
