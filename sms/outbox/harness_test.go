@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -60,7 +61,23 @@ func eachBackend(t *testing.T, f func(t *testing.T, b backend)) {
 func openSQLite(t testing.TB) backend {
 	t.Helper()
 	ctx := storetest.Context(t)
-	path := filepath.Join(t.TempDir(), "huduma.db")
+	// Not t.TempDir: a delivery report still being answered when the test ends can hold the
+	// last connection a moment after Close, and SQLite then removes its WAL files while the
+	// directory is being deleted. The removal is retried instead of failing the test.
+	dir, err := os.MkdirTemp("", "outbox-sqlite-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for range 50 {
+			if os.RemoveAll(dir) == nil {
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		t.Logf("could not remove %s", dir)
+	})
+	path := filepath.Join(dir, "huduma.db")
 	s, err := sqlite.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
