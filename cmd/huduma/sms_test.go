@@ -231,9 +231,18 @@ func TestSMSSendsAndTakesDeliveryReports(t *testing.T) {
 		!strings.Contains(msgs[0].Text, "Kituo cha Huduma Kisumu") {
 		t.Fatalf("sandbox got %+v; row %+v", msgs, row)
 	}
-	if body := get(t, base+"/metrics"); !strings.Contains(body, "huduma_sms_sent_total 1") ||
-		!strings.Contains(body, `huduma_sms_delivery_reports_total{status="Success"} 1`) {
-		t.Fatalf("/metrics does not count the send and its report:\n%s", body)
+	// The delivery handler counts a report after it has recorded it, so the row may show the
+	// report a moment before the counter does.
+	for {
+		body := get(t, base+"/metrics")
+		if strings.Contains(body, "huduma_sms_sent_total 1") &&
+			strings.Contains(body, `huduma_sms_delivery_reports_total{status="Success"} 1`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/metrics does not count the send and its report:\n%s", body)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	if strings.Contains(logs.String(), key) {
 		t.Fatalf("the API key is in the log:\n%s", logs.String())
