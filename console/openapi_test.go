@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/huduma-connect/huduma/console"
 	"github.com/huduma-connect/huduma/crm"
+	"github.com/huduma-connect/huduma/store/storetest/realstore"
 )
 
 var httpMethods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
@@ -156,7 +157,7 @@ func TestOpenAPIDocument(t *testing.T) {
 
 // The document is served as JSON, byte for byte.
 func TestOpenAPIServed(t *testing.T) {
-	w := newWorld(t, openSQLite(t))
+	w := newWorld(t, realstore.Kinds[0].Open(t))
 	status, body := w.call(t, http.MethodGet, "/api/v1/openapi.json", nil, nil)
 	if status != http.StatusOK || !bytes.Equal(body, console.OpenAPI()) {
 		t.Fatalf("GET /api/v1/openapi.json: %d, %d bytes (want %d)", status, len(body), len(console.OpenAPI()))

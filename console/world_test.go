@@ -2,7 +2,6 @@ package console_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -18,9 +17,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/huduma-connect/huduma/console"
 	"github.com/huduma-connect/huduma/crm"
-	"github.com/huduma-connect/huduma/store/postgres"
-	"github.com/huduma-connect/huduma/store/sqlite"
 	"github.com/huduma-connect/huduma/store/storetest"
+	"github.com/huduma-connect/huduma/store/storetest/realstore"
 )
 
 // The tests run the API over real, seeded stores (SQLite and Postgres), the real domain and a
@@ -53,12 +51,6 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
-}
-
-// store is what both real stores offer.
-type store interface {
-	crm.Store
-	Seed(ctx context.Context, d crm.RefData) error
 }
 
 // lockedBuffer collects the API's logs for checks that nothing secret reaches them.
@@ -96,7 +88,7 @@ const password = "correct horse battery"
 
 // world is the API over one store.
 type world struct {
-	store  store
+	store  realstore.Store
 	office *crm.Office
 	app    *fiber.App
 	clock  *fakeClock
@@ -111,47 +103,18 @@ type world struct {
 func eachStore(t *testing.T, run func(t *testing.T, w *world)) {
 	t.Run("sqlite", func(t *testing.T) {
 		t.Parallel()
-		run(t, newWorld(t, openSQLite(t)))
+		run(t, newWorld(t, realstore.Kinds[0].Open(t)))
 	})
 	t.Run("postgres", func(t *testing.T) {
 		t.Parallel()
-		run(t, newWorld(t, openPostgres(t)))
+		run(t, newWorld(t, realstore.Kinds[1].Open(t)))
 	})
-}
-
-func openSQLite(t *testing.T) store {
-	t.Helper()
-	ctx := storetest.Context(t)
-	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "h.db"))
-	if err != nil {
-		t.Fatalf("open sqlite: %v", err)
-	}
-	t.Cleanup(s.Close)
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatalf("migrate sqlite: %v", err)
-	}
-	return s
-}
-
-func openPostgres(t *testing.T) store {
-	t.Helper()
-	url := storetest.PostgresSchema(t)
-	ctx := storetest.Context(t)
-	s, err := postgres.Open(ctx, url)
-	if err != nil {
-		t.Fatalf("open postgres: %v", err)
-	}
-	t.Cleanup(s.Close)
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatalf("migrate postgres: %v", err)
-	}
-	return s
 }
 
 // newWorld seeds the store, builds the domain and the API, adds the staff (unavailable, so
 // that round-robin leaves new cases alone until a test says otherwise), logs every one of
 // them in through the API and registers two agencies.
-func newWorld(t *testing.T, st store) *world {
+func newWorld(t *testing.T, st realstore.Store) *world {
 	t.Helper()
 	ctx := storetest.Context(t)
 	data, err := crm.DefaultRefData()

@@ -1,10 +1,8 @@
 package crm_test
 
 import (
-	"context"
 	"errors"
 	"log/slog"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -13,9 +11,8 @@ import (
 	"time"
 
 	"github.com/huduma-connect/huduma/crm"
-	"github.com/huduma-connect/huduma/store/postgres"
-	"github.com/huduma-connect/huduma/store/sqlite"
 	"github.com/huduma-connect/huduma/store/storetest"
+	"github.com/huduma-connect/huduma/store/storetest/realstore"
 )
 
 var nairobi = mustLoad("Africa/Nairobi")
@@ -46,55 +43,11 @@ type office struct {
 	desk  *crm.Desk
 }
 
-type seedable interface {
-	crm.Store
-	Migrate(ctx context.Context) error
-	Seed(ctx context.Context, d crm.RefData) error
-}
-
-// stores opens each real store kind for a test: SQLite in a temporary file, Postgres in a
-// schema of its own.
-var stores = []struct {
-	name string
-	open func(t *testing.T) seedable
-}{
-	{"sqlite", func(t *testing.T) seedable {
-		s, err := sqlite.Open(storetest.Context(t), filepath.Join(t.TempDir(), "huduma.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(s.Close)
-		return s
-	}},
-	{"postgres", func(t *testing.T) seedable {
-		s, err := postgres.Open(storetest.Context(t), storetest.PostgresSchema(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(s.Close)
-		return s
-	}},
-}
-
-// eachStore runs f against every store kind.
+// eachStore runs f against every real store kind; open gives it a fresh, seeded store.
 func eachStore(t *testing.T, f func(t *testing.T, open func(t *testing.T) crm.Store)) {
-	for _, st := range stores {
-		t.Run(st.name, func(t *testing.T) {
-			f(t, func(t *testing.T) crm.Store {
-				s := st.open(t)
-				ctx := storetest.Context(t)
-				if err := s.Migrate(ctx); err != nil {
-					t.Fatal(err)
-				}
-				data, err := crm.DefaultRefData()
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := s.Seed(ctx, data); err != nil {
-					t.Fatal(err)
-				}
-				return s
-			})
+	for _, k := range realstore.Kinds {
+		t.Run(k.Name, func(t *testing.T) {
+			f(t, func(t *testing.T) crm.Store { return k.OpenSeeded(t) })
 		})
 	}
 }

@@ -23,9 +23,8 @@ import (
 	"github.com/huduma-connect/huduma/sms/inbound"
 	"github.com/huduma-connect/huduma/sms/outbox"
 	"github.com/huduma-connect/huduma/sms/templates"
-	"github.com/huduma-connect/huduma/store/postgres"
-	"github.com/huduma-connect/huduma/store/sqlite"
 	"github.com/huduma-connect/huduma/store/storetest"
+	"github.com/huduma-connect/huduma/store/storetest/realstore"
 )
 
 var nairobi = func() *time.Location {
@@ -45,36 +44,6 @@ type clock struct{ ns atomic.Int64 }
 func (c *clock) Now() time.Time  { return time.Unix(0, c.ns.Load()) }
 func (c *clock) Set(t time.Time) { c.ns.Store(t.UnixNano()) }
 
-type seedable interface {
-	crm.Store
-	Migrate(ctx context.Context) error
-	Seed(ctx context.Context, d crm.RefData) error
-}
-
-// stores opens each real store kind: SQLite in a temporary file, Postgres in a schema of
-// its own.
-var stores = []struct {
-	name string
-	open func(t *testing.T) seedable
-}{
-	{"sqlite", func(t *testing.T) seedable {
-		s, err := sqlite.Open(storetest.Context(t), filepath.Join(t.TempDir(), "huduma.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(s.Close)
-		return s
-	}},
-	{"postgres", func(t *testing.T) seedable {
-		s, err := postgres.Open(storetest.Context(t), storetest.PostgresSchema(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(s.Close)
-		return s
-	}},
-}
-
 // The citizens of the tests.
 const (
 	owner    = crm.Phone("+254711000111") // holds the ticket, a case and two appointments
@@ -89,7 +58,7 @@ const key = "s3cret"
 // world is the gateway's SMS side over a real, seeded store with a fake clock: the ticket,
 // case and appointments the fixtures name, and the handler mounted on an app.
 type world struct {
-	store    seedable
+	store    realstore.Store
 	desk     *crm.Desk
 	office   *crm.Office
 	clock    *clock
@@ -104,21 +73,13 @@ type world struct {
 	lastSeen int64           // the newest outbox row before the test's messages
 }
 
-func newWorld(t *testing.T, s seedable) *world {
+// newWorld builds the world over a freshly seeded store.
+func newWorld(t *testing.T, s realstore.Store) *world {
 	t.Helper()
 	ctx := storetest.Context(t)
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	data, err := crm.DefaultRefData()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Seed(ctx, data); err != nil {
-		t.Fatal(err)
-	}
 	w := &world{store: s, clock: &clock{}}
 	w.clock.Set(t0)
+	var err error
 	w.desk, err = crm.NewDesk(ctx, s, crm.DeskConfig{Calendar: crm.DefaultCalendar(nairobi), SlotCapacity: 10, Now: w.clock.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -438,11 +399,11 @@ func TestKeywords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, st := range stores {
-		t.Run(st.name, func(t *testing.T) {
+	for _, k := range realstore.Kinds {
+		t.Run(k.Name, func(t *testing.T) {
 			for _, tt := range tests {
 				t.Run(tt.name, func(t *testing.T) {
-					w := newWorld(t, st.open(t))
+					w := newWorld(t, k.OpenSeeded(t))
 					query, code := tt.query, tt.code
 					if query == "" {
 						query = "?key=" + key
@@ -552,7 +513,7 @@ func stopThenReminder(t *testing.T, w *world) {
 
 // TestContentType refuses what is not a form.
 func TestContentType(t *testing.T) {
-	w := newWorld(t, stores[0].open(t))
+	w := newWorld(t, realstore.Kinds[0].OpenSeeded(t))
 	req := httptest.NewRequest(http.MethodPost, inbound.Path+"?key="+key, strings.NewReader(`{"text":"HELP"}`))
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := w.app.Test(req, 10_000)
@@ -568,9 +529,9 @@ func TestContentType(t *testing.T) {
 // TestConcurrentRepeats delivers one message many times at once, as an aggregator retrying a
 // slow callback does: one answer, one case.
 func TestConcurrentRepeats(t *testing.T) {
-	for _, st := range stores {
-		t.Run(st.name, func(t *testing.T) {
-			w := newWorld(t, st.open(t))
+	for _, k := range realstore.Kinds {
+		t.Run(k.Name, func(t *testing.T) {
+			w := newWorld(t, k.OpenSeeded(t))
 			var wg sync.WaitGroup
 			codes := make([]int, 8)
 			for i := range codes {
@@ -596,9 +557,9 @@ func TestConcurrentRepeats(t *testing.T) {
 // The satisfaction SMS asks for a bare 1–4: the reply rates the phone's latest resolved case.
 // From a phone with nothing to rate, a digit is just not understood.
 func TestRatingReply(t *testing.T) {
-	for _, st := range stores {
-		t.Run(st.name, func(t *testing.T) {
-			w := newWorld(t, st.open(t))
+	for _, k := range realstore.Kinds {
+		t.Run(k.Name, func(t *testing.T) {
+			w := newWorld(t, k.OpenSeeded(t))
 			ctx := storetest.Context(t)
 			sup, err := w.office.AddUser(ctx, crm.NewUser{Username: "akinyi", Role: crm.RoleSupervisor, Password: "a long passphrase"})
 			if err != nil {
