@@ -4,7 +4,8 @@
 //   - agencies (ministries, departments and agencies) register tracked requests and push their
 //     status with an API key (X-API-Key, or Authorization: Bearer hak_…);
 //   - contact-centre staff log in for a bearer token and list, read and work cases within the
-//     role matrix of crm/access.go, which the domain enforces on every call.
+//     role matrix of crm/access.go, which the domain enforces on every call, call citizens
+//     back from a case, see the agent queues and a phone's calls.
 //
 // Every answer is JSON; every error is {"error": "<message>"}. The routes, their parameters and
 // shapes are described by the OpenAPI document served at /api/v1/openapi.json (openapi.json
@@ -69,6 +70,11 @@ func (a *API) Mount(app *fiber.App) {
 	r.Post("/cases/:id/status", a.staff(a.setStatus))
 	r.Post("/cases/:id/escalate", a.staff(a.escalate))
 	r.Post("/cases/:id/resolve", a.staff(a.resolve))
+	r.Post("/cases/:id/call", a.staff(a.placeCall))
+
+	// Staff: voice.
+	r.Get("/voice/queues", a.staff(a.voiceQueues))
+	r.Get("/calls", a.staff(a.phoneCalls))
 
 	// Staff: people and ratings.
 	r.Get("/users", a.staff(a.only(a.users, crm.RoleSupervisor, crm.RoleIntegrityOfficer, crm.RoleAdmin)))
@@ -199,6 +205,10 @@ func (a *API) fail(c *fiber.Ctx, err error) error {
 		msg = "internal error; the request was not completed"
 	case status == fiber.StatusUnauthorized:
 		c.Set(fiber.HeaderWWWAuthenticate, "Bearer")
+	case status == fiber.StatusBadGateway:
+		// The provider's words are the user's to read; the log says only that it failed, as
+		// they might quote a citizen's number.
+		a.log.Warn("voice provider failed", "method", c.Method(), "route", c.Route().Path)
 	}
 	return c.Status(status).JSON(errorBody{Error: msg})
 }
@@ -227,6 +237,10 @@ func classify(err error) (int, string) {
 		return fiber.StatusConflict, err.Error()
 	case errors.Is(err, crm.ErrConflict):
 		return fiber.StatusConflict, "the record kept changing while this request was applied; try again"
+	case errors.Is(err, crm.ErrVoiceUnavailable):
+		return fiber.StatusServiceUnavailable, crm.ErrVoiceUnavailable.Error() + " on this gateway (no voice provider)"
+	case errors.Is(err, crm.ErrVoiceFailed):
+		return fiber.StatusBadGateway, err.Error()
 	}
 	return fiber.StatusInternalServerError, ""
 }

@@ -28,6 +28,7 @@ type caseJSON struct {
 	Centre        string        `json:"centre"`
 	Service       string        `json:"service"`
 	Description   string        `json:"description"`
+	RecordingURL  string        `json:"recording_url"`
 	Callback      *callbackJSON `json:"callback"`
 	Status        string        `json:"status"`
 	Level         int           `json:"level"`
@@ -54,7 +55,7 @@ func caseOut(c crm.Case) caseJSON {
 	out := caseJSON{
 		ID: c.ID, Number: string(c.Number), NumberGrouped: c.Number.Grouped(), Kind: string(c.Kind),
 		Category: string(c.Category), Queue: string(c.Queue), Phone: string(c.Phone), Lang: string(c.Lang),
-		Centre: c.Centre, Service: c.Service, Description: c.Description, Status: string(c.Status),
+		Centre: c.Centre, Service: c.Service, Description: c.Description, RecordingURL: c.RecordingURL, Status: string(c.Status),
 		Level: int(c.Level), DueAt: stamp(c.DueAt), ResolutionDue: stamp(c.ResolutionDue),
 		FirstResponse: stamp(c.FirstResponseAt), PausedAt: stamp(c.PausedAt), ResolvedAt: stamp(c.ResolvedAt),
 		Rating: string(c.Rating), RatedAt: stamp(c.RatedAt), Version: c.Version,
@@ -102,6 +103,7 @@ type caseDetailJSON struct {
 	Timeline []timelineJSON `json:"timeline"`
 	Notes    []noteJSON     `json:"notes"`
 	Messages []messageJSON  `json:"messages"`
+	Calls    []callJSON     `json:"calls"`
 }
 
 // messageJSON is an SMS a case caused and where it stands, so an agent sees whether the
@@ -135,6 +137,7 @@ func detailOut(d crm.CaseDetail) caseDetailJSON {
 			FailureReason: m.FailureReason, DeliveryStatus: m.DeliveryStatus, CreatedAt: stamp(m.CreatedAt), SentAt: stamp(m.SentAt),
 		})
 	}
+	out.Calls = callsOut(d.Calls)
 	return out
 }
 

@@ -19,10 +19,10 @@ import (
 //	integrity_officer          the integrity queue (corruption reports) and nothing else
 //
 // A case a user may not see is 404 for every action; a visible case the role may not act on
-// is 403.
+// is 403. Placing a call answers 202 (the call is ringing); the matrix writes it as yes.
 
 // actions, in the order of matrixRow.codes.
-var actions = []string{"view", "claim", "assign", "note", "reply", "status", "escalate", "resolve"}
+var actions = []string{"view", "claim", "assign", "note", "reply", "status", "escalate", "resolve", "call"}
 
 type matrixActor struct {
 	name string
@@ -60,7 +60,7 @@ var matrixCases = []matrixCase{
 type matrixRow struct {
 	actor, kase string
 	listed      bool
-	codes       [8]int // view claim assign note reply status escalate resolve
+	codes       [9]int // view claim assign note reply status escalate resolve call
 }
 
 const (
@@ -70,30 +70,30 @@ const (
 	hid = false
 )
 
-var hidden = [8]int{nf, nf, nf, nf, nf, nf, nf, nf}
+var hidden = [9]int{nf, nf, nf, nf, nf, nf, nf, nf, nf}
 
 var matrix = []matrixRow{
-	//                                           view claim assign note reply status escalate resolve
-	{"agent_own_case", "general_KSM", true, [8]int{yes, yes, no, yes, yes, yes, no, yes}},
-	{"agent_own_case", "general_MSA", true, [8]int{yes, yes, no, yes, yes, yes, no, yes}},
+	//                                           view claim assign note reply status escalate resolve call
+	{"agent_own_case", "general_KSM", true, [9]int{yes, yes, no, yes, yes, yes, no, yes, yes}},
+	{"agent_own_case", "general_MSA", true, [9]int{yes, yes, no, yes, yes, yes, no, yes, yes}},
 	{"agent_own_case", "corruption_KSM", hid, hidden},
-	{"agent_unassigned_case", "general_KSM", true, [8]int{yes, yes, no, no, no, no, no, no}},
-	{"agent_unassigned_case", "general_MSA", true, [8]int{yes, yes, no, no, no, no, no, no}},
+	{"agent_unassigned_case", "general_KSM", true, [9]int{yes, yes, no, no, no, no, no, no, no}},
+	{"agent_unassigned_case", "general_MSA", true, [9]int{yes, yes, no, no, no, no, no, no, no}},
 	{"agent_unassigned_case", "corruption_KSM", hid, hidden},
-	{"supervisor", "general_KSM", true, [8]int{yes, yes, yes, yes, yes, yes, yes, yes}},
-	{"supervisor", "general_MSA", true, [8]int{yes, yes, yes, yes, yes, yes, yes, yes}},
+	{"supervisor", "general_KSM", true, [9]int{yes, yes, yes, yes, yes, yes, yes, yes, yes}},
+	{"supervisor", "general_MSA", true, [9]int{yes, yes, yes, yes, yes, yes, yes, yes, yes}},
 	{"supervisor", "corruption_KSM", hid, hidden},
-	{"centre_manager_KSM", "general_KSM", true, [8]int{yes, no, no, yes, yes, yes, no, yes}},
+	{"centre_manager_KSM", "general_KSM", true, [9]int{yes, no, no, yes, yes, yes, no, yes, no}},
 	{"centre_manager_KSM", "general_MSA", hid, hidden},
 	{"centre_manager_KSM", "corruption_KSM", hid, hidden},
 	{"centre_manager_MSA", "general_KSM", hid, hidden},
-	{"centre_manager_MSA", "general_MSA", true, [8]int{yes, no, no, yes, yes, yes, no, yes}},
+	{"centre_manager_MSA", "general_MSA", true, [9]int{yes, no, no, yes, yes, yes, no, yes, no}},
 	{"centre_manager_MSA", "corruption_KSM", hid, hidden},
 	{"integrity_officer", "general_KSM", hid, hidden},
 	{"integrity_officer", "general_MSA", hid, hidden},
-	{"integrity_officer", "corruption_KSM", true, [8]int{yes, yes, yes, yes, yes, yes, yes, yes}},
-	{"admin", "general_KSM", true, [8]int{yes, no, yes, yes, yes, yes, yes, yes}},
-	{"admin", "general_MSA", true, [8]int{yes, no, yes, yes, yes, yes, yes, yes}},
+	{"integrity_officer", "corruption_KSM", true, [9]int{yes, yes, yes, yes, yes, yes, yes, yes, yes}},
+	{"admin", "general_KSM", true, [9]int{yes, no, yes, yes, yes, yes, yes, yes, yes}},
+	{"admin", "general_MSA", true, [9]int{yes, no, yes, yes, yes, yes, yes, yes, yes}},
 	{"admin", "corruption_KSM", hid, hidden},
 }
 
@@ -204,6 +204,12 @@ func (w *world) matrixAction(t *testing.T, actor matrixActor, kase matrixCase, a
 		return w.as(t, actor.user, http.MethodPost, path+"/escalate", map[string]any{"reason": "needs the next level"})
 	case "resolve":
 		return w.as(t, actor.user, http.MethodPost, path+"/resolve", map[string]any{"note": "The centre apologised"})
+	case "call":
+		status, body := w.as(t, actor.user, http.MethodPost, path+"/call", nil)
+		if status == http.StatusAccepted {
+			status = http.StatusOK
+		}
+		return status, body
 	}
 	t.Fatalf("unknown action %s", act)
 	return 0, nil
@@ -244,7 +250,7 @@ func TestRoleMatrixAgreesWithDomain(t *testing.T) {
 		}
 	}
 	domainAct := map[string]crm.Action{"view": crm.ActView, "claim": crm.ActClaim, "assign": crm.ActAssign, "note": crm.ActWork,
-		"reply": crm.ActWork, "status": crm.ActWork, "escalate": crm.ActEscalate, "resolve": crm.ActWork}
+		"reply": crm.ActWork, "status": crm.ActWork, "escalate": crm.ActEscalate, "resolve": crm.ActWork, "call": crm.ActCall}
 	for _, row := range matrix {
 		actor, kase := findActor(t, row.actor), findCase(t, row.kase)
 		u := users[actor.user]

@@ -17,6 +17,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/huduma-connect/huduma/console"
 	"github.com/huduma-connect/huduma/crm"
+	"github.com/huduma-connect/huduma/sms/africastalking"
+	"github.com/huduma-connect/huduma/sms/atsandbox"
 	"github.com/huduma-connect/huduma/store/storetest"
 	"github.com/huduma-connect/huduma/store/storetest/realstore"
 )
@@ -97,6 +99,26 @@ type world struct {
 	tokens map[string]string   // by username
 	// API keys: NRB registers ID cards, KRA PINs.
 	nrbKey, kraKey string
+	// voice is the local Africa's Talking the office places calls through, from contactCentre.
+	voice  *atsandbox.Server
+	dialer africastalking.VoiceDialer
+}
+
+// contactCentre is the number the world's calls come from.
+const contactCentre = "+254711082000"
+
+// newVoice starts the local Africa's Talking stand-in and a dialer on it.
+func newVoice(t *testing.T, logger *slog.Logger) (*atsandbox.Server, africastalking.VoiceDialer) {
+	t.Helper()
+	sb, err := atsandbox.New(atsandbox.Config{Username: "huduma", APIKey: "test-key", Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sb)
+	t.Cleanup(func() { srv.Close(); sb.Close() })
+	client := africastalking.New(africastalking.Config{Username: "huduma", APIKey: "test-key", BaseURL: srv.URL,
+		HTTP: &http.Client{Timeout: 5 * time.Second}, Logger: logger})
+	return sb, africastalking.VoiceDialer{Client: client, From: contactCentre}
 }
 
 // eachStore runs the test against SQLite and against Postgres, in parallel.
@@ -113,7 +135,8 @@ func eachStore(t *testing.T, run func(t *testing.T, w *world)) {
 
 // newWorld seeds the store, builds the domain and the API, adds the staff (unavailable, so
 // that round-robin leaves new cases alone until a test says otherwise), logs every one of
-// them in through the API and registers two agencies.
+// them in through the API, registers two agencies and gives the office a voice provider (the
+// local stand-in).
 func newWorld(t *testing.T, st realstore.Store) *world {
 	t.Helper()
 	ctx := storetest.Context(t)
@@ -134,10 +157,12 @@ func newWorld(t *testing.T, st realstore.Store) *world {
 		t.Fatalf("desk: %v", err)
 	}
 	office := crm.NewOffice(desk, crm.OfficeConfig{PasswordCost: 4, Logger: logger})
+	voice, dialer := newVoice(t, logger)
+	office.SetVoiceDialer(dialer)
 	app := fiber.New(fiber.Config{BodyLimit: 64 << 10, ErrorHandler: console.ErrorHandler, DisableStartupMessage: true})
 	console.New(office, console.Config{Logger: logger}).Mount(app)
 
-	w := &world{store: st, office: office, app: app, clock: clock, logs: logs, users: map[string]crm.User{}, tokens: map[string]string{}}
+	w := &world{store: st, office: office, app: app, clock: clock, logs: logs, users: map[string]crm.User{}, tokens: map[string]string{}, voice: voice, dialer: dialer}
 	for _, nu := range staff {
 		nu.Password = password
 		u, err := office.AddUser(ctx, nu)

@@ -17,6 +17,16 @@ package crm
 //	note, reply,        own cases    yes         yes             yes                yes
 //	status, resolve
 //	escalate by hand    no           yes         no              yes                yes
+//	call the citizen    own cases    yes         no              yes                yes
+//
+// Calls are the contact centre's: a centre manager works a case by notes and replies, not from
+// the contact-centre number. Who may see the agent queues (how many callers wait) and a phone's
+// call history:
+//
+//	                    agent        supervisor  centre_manager  integrity_officer  admin
+//	queue lengths       yes          yes         no              no                 yes
+//	a phone's calls     calls without a case, and calls of cases they may see
+//	                    (integrity officers and centre managers only the latter)
 
 // Action is something a user does to a case.
 type Action string
@@ -27,6 +37,7 @@ const (
 	ActAssign   Action = "assign"
 	ActWork     Action = "work" // note, reply, change status, resolve, reopen
 	ActEscalate Action = "escalate"
+	ActCall     Action = "call" // ring the citizen from the contact-centre number
 )
 
 // CanSee reports whether u may see c at all.
@@ -64,8 +75,22 @@ func Can(u User, a Action, c Case) bool {
 			return c.AssigneeID == u.ID
 		}
 		return true
+	case ActCall:
+		switch u.Role {
+		case RoleAgent:
+			return c.AssigneeID == u.ID
+		case RoleCentreManager:
+			return false
+		}
+		return true
 	}
 	return false
+}
+
+// CanSeeQueues reports whether u works the contact centre's phones, and so may see how many
+// callers wait in the agent queues and the calls that led to no case.
+func CanSeeQueues(u User) bool {
+	return u.Role == RoleAgent || u.Role == RoleSupervisor || u.Role == RoleAdmin
 }
 
 // Scope narrows a case filter to what u may see, so a list never carries a case the user

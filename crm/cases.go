@@ -158,10 +158,14 @@ type Case struct {
 	Centre      string // centre code, "" when not about a centre
 	Service     string // service code, "" when none was chosen
 	Description string
-	Callback    CallbackWindow // for callbacks
-	Status      CaseStatus
-	Level       Level
-	AssigneeID  int64 // 0 when unassigned
+	// RecordingURL is the caller's recorded message, for a complaint or callback lodged by
+	// phone: the recording is then the description, which may be empty. It is set when the
+	// case is created; UpdateCase leaves it as it is.
+	RecordingURL string
+	Callback     CallbackWindow // for callbacks
+	Status       CaseStatus
+	Level        Level
+	AssigneeID   int64 // 0 when unassigned
 	// SLA: DueAt is the deadline of the current level (zero once L4 has breached, or while
 	// the case is closed). FirstResponseAt is set by the first agent action the citizen would
 	// notice. ResolutionDue is the resolution target. PausedAt is set while pending_citizen.

@@ -14,6 +14,9 @@ type CaseDetail struct {
 	// Messages are the SMS the case caused, with where each stands (queued, sent, failed
 	// and why), so the agent sees whether the citizen was told.
 	Messages []Notification
+	// Calls are the phone calls linked to the case (a recorded message, a callback placed
+	// from the console), oldest first.
+	Calls []Call
 }
 
 // ListCases lists the cases f selects, within what u may see.
@@ -48,7 +51,16 @@ func (o *Office) CaseDetail(ctx context.Context, u User, id int64) (CaseDetail, 
 	if err != nil {
 		return CaseDetail{}, fmt.Errorf("case %d messages: %w", id, err)
 	}
-	return CaseDetail{Case: c, Audit: audit, Notes: notes, Messages: msgs}, nil
+	calls, err := o.store.CallsOfCase(ctx, id)
+	if err != nil {
+		return CaseDetail{}, fmt.Errorf("case %d calls: %w", id, err)
+	}
+	return CaseDetail{Case: c, Audit: audit, Notes: notes, Messages: msgs, Calls: calls}, nil
+}
+
+// ViewCase reads a case as u may see it: ErrNotFound for a case u may not see.
+func (o *Office) ViewCase(ctx context.Context, u User, id int64) (Case, error) {
+	return o.visibleCase(ctx, u, id)
 }
 
 func (o *Office) visibleCase(ctx context.Context, u User, id int64) (Case, error) {

@@ -22,8 +22,11 @@ type Complaint struct {
 	Category    Category
 	Service     string // optional
 	Description string
-	// IdempotencyKey names the citizen's action (the USSD session, the SMS id): lodging
-	// twice with one key makes one case.
+	// RecordingURL is the complaint as the caller recorded it by phone (absolute http(s), at
+	// most MaxRecordingURL characters); with one, Description may be empty.
+	RecordingURL string
+	// IdempotencyKey names the citizen's action (the USSD session, the SMS id, "voice:" and
+	// the call's session id): lodging twice with one key makes one case.
 	IdempotencyKey string
 }
 
@@ -36,6 +39,15 @@ func CleanDescription(s string) (string, error) {
 		err = fmt.Errorf("%w: the text is empty", ErrBadInput)
 	}
 	return s, err
+}
+
+// describe is a case's description: the citizen's words, which may be left out when they
+// recorded a message instead (the recording is then the description).
+func describe(text, recording string) (string, error) {
+	if recording != "" && strings.TrimSpace(text) == "" {
+		return "", nil
+	}
+	return CleanDescription(text)
 }
 
 // cleanText folds whitespace and refuses invalid UTF-8, control characters and text longer
@@ -75,12 +87,17 @@ func (o *Office) LodgeComplaint(ctx context.Context, in Complaint) (Case, error)
 			return Case{}, fmt.Errorf("%w: unknown service %q", ErrBadInput, in.Service)
 		}
 	}
-	desc, err := CleanDescription(in.Description)
+	rec, err := CleanRecordingURL(in.RecordingURL)
+	if err != nil {
+		return Case{}, err
+	}
+	desc, err := describe(in.Description, rec)
 	if err != nil {
 		return Case{}, err
 	}
 	c := o.newCase(ctx, KindComplaint, in.Category, in.Phone, in.Lang)
 	c.Centre, c.Service, c.Description, c.IdempotencyKey = in.Centre, in.Service, desc, in.IdempotencyKey
+	c.RecordingURL = rec
 
 	var alerts []Notification
 	if c.Queue == QueueGeneral && c.Centre != "" {
@@ -89,9 +106,11 @@ func (o *Office) LodgeComplaint(ctx context.Context, in Complaint) (Case, error)
 			return Case{}, fmt.Errorf("lodge complaint: centre managers: %w", err)
 		}
 		for _, m := range managers {
-			alerts = append(alerts, o.staffAlert(m, NotifyManagerAlert, map[string]string{
-				"category": string(c.Category), "centre": c.Centre, "service": c.Service,
-			}))
+			params := map[string]string{"category": string(c.Category), "centre": c.Centre, "service": c.Service}
+			if c.RecordingURL != "" {
+				params["voice"] = "1" // the manager listens to it in the console
+			}
+			alerts = append(alerts, o.staffAlert(m, NotifyManagerAlert, params))
 		}
 	}
 	ack := Notification{
@@ -103,11 +122,15 @@ func (o *Office) LodgeComplaint(ctx context.Context, in Complaint) (Case, error)
 
 // CallbackRequest is a citizen asking for an agent to call them.
 type CallbackRequest struct {
-	Phone          Phone
-	Lang           Lang
-	Window         CallbackWindow
-	Centre         string // optional: what it is about
-	Service        string // optional
+	Phone   Phone
+	Lang    Lang
+	Window  CallbackWindow
+	Centre  string // optional: what it is about
+	Service string // optional
+	// RecordingURL is a message the caller left by phone ("leave a message" when no agent
+	// was free): the agent listens to it before calling back. Absolute http(s), at most
+	// MaxRecordingURL characters.
+	RecordingURL   string
 	IdempotencyKey string
 }
 
@@ -119,8 +142,13 @@ func (o *Office) RequestCallback(ctx context.Context, in CallbackRequest) (Case,
 	if !w.To.After(w.From) || !w.To.After(now) {
 		return Case{}, fmt.Errorf("%w: the callback window has passed", ErrBadInput)
 	}
+	rec, err := CleanRecordingURL(in.RecordingURL)
+	if err != nil {
+		return Case{}, err
+	}
 	c := o.newCase(ctx, KindCallback, CategoryCallback, in.Phone, in.Lang)
 	c.Callback, c.Centre, c.Service, c.IdempotencyKey = CallbackWindow{From: w.From.UTC(), To: w.To.UTC()}, in.Centre, in.Service, in.IdempotencyKey
+	c.RecordingURL = rec
 	// The first response to a callback is the call: due by the end of the window.
 	if end := w.To.UTC(); end.After(c.DueAt) {
 		c.DueAt = end

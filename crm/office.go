@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 )
 
@@ -31,6 +32,8 @@ type Office struct {
 	clock BusinessClock
 	cfg   OfficeConfig
 	log   *slog.Logger
+	// dialer places outbound calls and reads the agent queues; nil until SetVoiceDialer.
+	dialer atomic.Pointer[voiceDialerBox]
 }
 
 // NewOffice builds the back office on the desk's store, catalogue and clock. The business

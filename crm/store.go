@@ -81,6 +81,7 @@ type Store interface {
 	OutboxStore
 	MessagingStore
 	SendingStore
+	CallStore
 }
 
 // BookingStore holds reference data, slots, appointments and what we remember per citizen.

@@ -62,6 +62,7 @@ type UserFilter struct {
 	Role   Role
 	Centre string
 	Queue  Queue
+	Phone  Phone // the agent line finds the agent calling in by their phone
 }
 
 // Session tokens: a console user logs in and gets a bearer token. The store keeps only its

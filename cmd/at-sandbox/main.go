@@ -5,6 +5,10 @@
 // its page, and fails on request (-fail-rate, -timeout-rate, ...). See package atsandbox.
 //
 //	go run ./cmd/at-sandbox [flags]
+//	curl -X POST 127.0.0.1:8090/queued -d phoneNumber=+254711082000 -d queueName=agents-sw -d numCalls=3
+//
+// The second line makes the agents' queue status (GET /api/v1/voice/queues) show three
+// callers waiting in the Kiswahili queue.
 //
 // Every flag can also be set by the environment variable shown by -h.
 package main

@@ -7,5 +7,6 @@
 //
 // It speaks the wire format the africastalking client speaks: POST /version1/messaging,
 // POST /call and POST /queueStatus with the apiKey header, answering with the JSON shapes and
-// status codes Africa's Talking documents.
+// status codes Africa's Talking documents. POST /queued (phoneNumber, queueName, numCalls)
+// sets how many callers /queueStatus reports waiting in an agent queue, for demos.
 package atsandbox

@@ -77,7 +77,7 @@ type Server struct {
 	closed bool
 	faults Faults
 	rng    *rand.Rand
-	queued map[string]int
+	queued map[string]map[string]int // our number → queue name → callers waiting
 }
 
 // New checks cfg and builds a sandbox.
@@ -122,7 +122,7 @@ func New(cfg Config) (*Server, error) {
 		hc:     cfg.HTTP,
 		faults: cfg.Faults,
 		rng:    rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
-		queued: map[string]int{},
+		queued: map[string]map[string]int{},
 	}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -145,6 +145,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /calls", s.handleCalls)
 	s.mux.HandleFunc("GET /faults", s.handleGetFaults)
 	s.mux.HandleFunc("POST /faults", s.handleSetFaults)
+	s.mux.HandleFunc("POST /queued", s.handleSetQueued)
 	s.mux.HandleFunc("GET /{$}", s.handlePage)
 }
 
@@ -197,11 +198,19 @@ func (s *Server) SetFaults(f Faults) error {
 	return nil
 }
 
-// SetQueued sets how many callers /queueStatus reports waiting on one of our numbers.
-func (s *Server) SetQueued(phoneNumber string, n int) {
+// SetQueued sets how many callers /queueStatus reports waiting on one of our numbers,
+// without a queue name.
+func (s *Server) SetQueued(phoneNumber string, n int) { s.SetQueuedIn(phoneNumber, "", n) }
+
+// SetQueuedIn sets how many callers /queueStatus reports waiting in one named queue
+// ("agents-sw") of one of our numbers.
+func (s *Server) SetQueuedIn(phoneNumber, queueName string, n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.queued[phoneNumber] = n
+	if s.queued[phoneNumber] == nil {
+		s.queued[phoneNumber] = map[string]int{}
+	}
+	s.queued[phoneNumber][queueName] = n
 }
 
 // roll is true with probability p.

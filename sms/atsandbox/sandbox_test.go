@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -359,6 +360,46 @@ func TestVoice(t *testing.T) {
 	}
 	if len(q) != 2 || q[0].NumCalls != 4 || q[1].NumCalls != 0 {
 		t.Errorf("queue %+v", q)
+	}
+}
+
+// Named queues: one entry per queue of the number, in name order; set from the API or with
+// POST /queued (a demo's curl).
+func TestQueuedByName(t *testing.T) {
+	sb, srv, c := start(t, atsandbox.Config{})
+	sb.SetQueuedIn("+254711082000", "agents-sw", 2)
+	resp, err := http.PostForm(srv.URL+"/queued", url.Values{"phoneNumber": {"+254711082000"}, "queueName": {"agents-en"}, "numCalls": {"5"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("POST /queued: %d", resp.StatusCode)
+	}
+	q, err := c.QueueStatus(context.Background(), []string{"+254711082000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []africastalking.QueuedCalls{
+		{PhoneNumber: "+254711082000", QueueName: "agents-en", NumCalls: 5},
+		{PhoneNumber: "+254711082000", QueueName: "agents-sw", NumCalls: 2},
+	}
+	if !slices.Equal(q, want) {
+		t.Errorf("queues %+v, want %+v", q, want)
+	}
+	for _, form := range []url.Values{
+		{"queueName": {"agents-en"}, "numCalls": {"1"}},
+		{"phoneNumber": {"+254711082000"}, "numCalls": {"-1"}},
+		{"phoneNumber": {"+254711082000"}, "numCalls": {"many"}},
+	} {
+		resp, err := http.PostForm(srv.URL+"/queued", form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("POST /queued %v: %d, want 400", form, resp.StatusCode)
+		}
 	}
 }
 

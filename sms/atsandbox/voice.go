@@ -1,7 +1,10 @@
 package atsandbox
 
 import (
+	"maps"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -44,8 +47,9 @@ func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, answer)
 }
 
-// handleQueueStatus is POST /queueStatus: how many callers wait on each number (see
-// SetQueued; 0 unless set).
+// handleQueueStatus is POST /queueStatus: how many callers wait on each number, one entry
+// per queue the number has (see SetQueuedIn, in name order), or one entry without a queue
+// name (0 unless set with SetQueued).
 func (s *Server) handleQueueStatus(w http.ResponseWriter, r *http.Request) {
 	type entry struct {
 		PhoneNumber string `json:"phoneNumber"`
@@ -59,8 +63,16 @@ func (s *Server) handleQueueStatus(w http.ResponseWriter, r *http.Request) {
 	}{Entries: []entry{}, ErrorMessage: "None", Status: "Success"}
 	s.mu.Lock()
 	for _, n := range strings.Split(r.PostForm.Get("phoneNumbers"), ",") {
-		if n = strings.TrimSpace(n); n != "" {
-			answer.Entries = append(answer.Entries, entry{PhoneNumber: n, NumCalls: s.queued[n]})
+		if n = strings.TrimSpace(n); n == "" {
+			continue
+		}
+		queues := s.queued[n]
+		if len(queues) == 0 {
+			answer.Entries = append(answer.Entries, entry{PhoneNumber: n})
+			continue
+		}
+		for _, q := range slices.Sorted(maps.Keys(queues)) {
+			answer.Entries = append(answer.Entries, entry{PhoneNumber: n, QueueName: q, NumCalls: queues[q]})
 		}
 	}
 	s.mu.Unlock()
@@ -68,4 +80,24 @@ func (s *Server) handleQueueStatus(w http.ResponseWriter, r *http.Request) {
 		answer.ErrorMessage, answer.Status = "Missing phoneNumbers", "Failed"
 	}
 	writeJSON(w, http.StatusOK, answer)
+}
+
+// handleSetQueued is POST /queued: fields phoneNumber, queueName (may be empty) and numCalls,
+// so a demo can show callers waiting in the agent queues.
+func (s *Server) handleSetQueued(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "Could not read the form", http.StatusBadRequest)
+		return
+	}
+	number := strings.TrimSpace(r.PostForm.Get("phoneNumber"))
+	n, err := strconv.Atoi(strings.TrimSpace(r.PostForm.Get("numCalls")))
+	if number == "" || err != nil || n < 0 {
+		http.Error(w, "phoneNumber and numCalls (0 or more) are required", http.StatusBadRequest)
+		return
+	}
+	queue := strings.TrimSpace(r.PostForm.Get("queueName"))
+	s.SetQueuedIn(number, queue, n)
+	s.log.Info("atsandbox queue set", "number", number, "queue", queue, "calls", n)
+	w.WriteHeader(http.StatusNoContent)
 }

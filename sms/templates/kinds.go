@@ -58,15 +58,21 @@ var kinds = map[crm.NotificationKind]kindSpec{
 	},
 	crm.NotifyManagerAlert: {
 		required: []string{"case", "category", "centre"},
-		optional: []string{"service"},
-		keys:     []string{"manager_alert", "part.service"},
+		// voice is "1" when the complaint is a recorded voice message: the manager listens
+		// to it rather than reads it.
+		optional: []string{"service", "voice"},
+		keys:     []string{"manager_alert", "manager_alert.voice", "part.service"},
 		render: func(r *renderer) (string, error) {
 			num, cat, centre := r.ref("case"), r.category("category"), r.centre("centre")
 			svc := ""
 			if r.param("service") != "" {
 				svc = r.text("part.service", r.service("service"))
 			}
-			return r.text("manager_alert", num, cat, centre, svc), r.err
+			key := "manager_alert"
+			if r.param("voice") == "1" {
+				key = "manager_alert.voice"
+			}
+			return r.text(key, num, cat, centre, svc), r.err
 		},
 	},
 	crm.NotifyEscalation: {

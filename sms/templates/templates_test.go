@@ -78,6 +78,10 @@ func TestRender(t *testing.T) {
 			"Huduma alert: new complaint at Huduma Centre Kisumu: Staff conduct. Case 123 456 789. Please review it today."},
 		{"manager alert with service", note(crm.NotifyManagerAlert, crm.English, "case", "123456789", "category", "staff_conduct", "centre", "KSM", "service", "BIRTH-CERT"),
 			"Huduma alert: new complaint at Huduma Centre Kisumu: Staff conduct (Birth certificate). Case 123 456 789. Please review it today."},
+		{"manager alert of a voice message", note(crm.NotifyManagerAlert, crm.English, "case", "123456789", "category", "staff_conduct", "centre", "KSM", "voice", "1"),
+			"Huduma alert: new complaint by voice message at Huduma Centre Kisumu: Staff conduct. Case 123 456 789. Please listen to it today."},
+		{"manager alert of a voice message sw", note(crm.NotifyManagerAlert, crm.Swahili, "case", "123456789", "category", "staff_conduct", "centre", "KSM", "voice", "1"),
+			"Tahadhari ya Huduma: lalamiko jipya kwa ujumbe wa sauti katika Kituo cha Huduma Kisumu: Tabia ya wahudumu. Kesi 123 456 789. Tafadhali usikilize leo."},
 		{"escalation L3 sw", note(crm.NotifyEscalation, crm.Swahili, "case", "123456789", "level", "3", "category", "long_wait", "centre", "KSM"),
 			"Huduma: kesi 123 456 789 (Kusubiri muda mrefu, Kituo cha Huduma Kisumu) imepita muda wake na imepandishwa kwa meneja wa kituo (L3). Tafadhali ishughulikie sasa."},
 		{"escalation without centre", note(crm.NotifyEscalation, crm.English, "case", "123456789", "level", "L2", "category", "other"),
@@ -127,7 +131,7 @@ func worstCase(t *testing.T, d crm.RefData, kind crm.NotificationKind, l crm.Lan
 		"ref": "999999999", "case": "999999999", "centre": centre, "service": service,
 		"day": day.Format(time.DateOnly), "ready": day.Format(time.DateOnly), "time": "16:30",
 		"from": day.Add(14 * time.Hour).Format(time.RFC3339), "to": day.Add(36 * time.Hour).Format(time.RFC3339),
-		"level": "3", "reason": free, "body": free,
+		"level": "3", "reason": free, "body": free, "voice": "1",
 		// The most appointments a list shows, and more besides.
 		"count": strconv.Itoa(crm.SMSAppointmentsListed + 7),
 	}

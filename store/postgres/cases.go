@@ -29,7 +29,7 @@ const defaultCaseLimit = 100
 const caseColumns = `id, number, kind, category, queue, phone, lang, centre, service, description,
 	callback_from, callback_to, callback_asap, status, level, assignee_id, due_at, resolution_due,
 	first_response_at, paused_at, resolved_at, rating, rated_at, idempotency_key, version,
-	created_at, updated_at`
+	created_at, updated_at, recording_url`
 
 func scanCase(row pgx.Row) (crm.Case, error) {
 	var (
@@ -40,7 +40,8 @@ func scanCase(row pgx.Row) (crm.Case, error) {
 	)
 	err := row.Scan(&c.ID, &c.Number, &c.Kind, &c.Category, &c.Queue, &c.Phone, &c.Lang, &c.Centre,
 		&c.Service, &c.Description, &from, &to, &c.Callback.ASAP, &c.Status, &c.Level, &assignee, &due, &resDue,
-		&first, &paused, &resolved, &rating, &at, &key, &c.Version, &c.CreatedAt, &c.UpdatedAt)
+		&first, &paused, &resolved, &rating, &at, &key, &c.Version, &c.CreatedAt, &c.UpdatedAt,
+		&c.RecordingURL)
 	if err != nil {
 		return crm.Case{}, err
 	}
@@ -129,9 +130,9 @@ func (s *Store) CreateCase(ctx context.Context, c crm.Case, a crm.AuditEntry, n 
 		(number, kind, category, queue, phone, lang, centre, service, description,
 		 callback_from, callback_to, callback_asap, status, level, assignee_id, due_at,
 		 resolution_due, first_response_at, paused_at, resolved_at, rating, rated_at,
-		 idempotency_key, version, created_at, updated_at)
+		 idempotency_key, version, created_at, updated_at, recording_url)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-		        $19, $20, $21, $22, $23, 1, $24, $25)
+		        $19, $20, $21, $22, $23, 1, $24, $25, $26)
 		ON CONFLICT ON CONSTRAINT `+conCaseIdempotencyKey+` DO NOTHING
 		RETURNING `+caseColumns,
 		c.Number, c.Kind, c.Category, c.Queue, c.Phone, c.Lang, c.Centre, c.Service, c.Description,
@@ -139,7 +140,7 @@ func (s *Store) CreateCase(ctx context.Context, c crm.Case, a crm.AuditEntry, n 
 		int(c.Level), idOrNull(c.AssigneeID), timeOrNull(c.DueAt), timeOrNull(c.ResolutionDue),
 		timeOrNull(c.FirstResponseAt), timeOrNull(c.PausedAt), timeOrNull(c.ResolvedAt),
 		textOrNull(string(c.Rating)), timeOrNull(c.RatedAt), textOrNull(c.IdempotencyKey),
-		c.CreatedAt, c.UpdatedAt))
+		c.CreatedAt, c.UpdatedAt, c.RecordingURL))
 	if errors.Is(err, pgx.ErrNoRows) {
 		// The key is taken (a NULL key never conflicts): that case is the answer. Under READ
 		// COMMITTED this statement sees the row the conflict waited for.
@@ -270,7 +271,8 @@ func (s *Store) Cases(ctx context.Context, f crm.CaseFilter) ([]crm.Case, error)
 }
 
 // UpdateCase writes c, read at c.Version, and the change's audit entries, notes and
-// notifications in one transaction. The write is conditional on the version: of two
+// notifications in one transaction (the recording URL is the case's from its creation and is
+// not rewritten). The write is conditional on the version: of two
 // replicas escalating the same case, the second waits for the first's row lock, then finds
 // the version moved and gets crm.ErrConflict with nothing written.
 func (s *Store) UpdateCase(ctx context.Context, c crm.Case, ch crm.CaseChange) (crm.Case, error) {

@@ -106,7 +106,8 @@ func (s *Store) UserByUsername(ctx context.Context, username string) (crm.User, 
 func (s *Store) Users(ctx context.Context, f crm.UserFilter) ([]crm.User, error) {
 	rows, _ := s.pool.Query(ctx, `SELECT `+userColumns+` FROM users u
 		WHERE ($1 = '' OR u.role = $1) AND ($2 = '' OR u.centre = $2) AND ($3 = '' OR u.queue = $3)
-		ORDER BY u.id`, string(f.Role), f.Centre, string(f.Queue))
+		  AND ($4 = '' OR u.phone = $4)
+		ORDER BY u.id`, string(f.Role), f.Centre, string(f.Queue), string(f.Phone))
 	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (crm.User, error) { return scanUser(r) })
 	if err != nil {
 		return nil, fmt.Errorf("postgres: users: %w", err)

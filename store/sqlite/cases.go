@@ -32,7 +32,7 @@ const defaultCaseLimit = 100
 const caseColumns = `id, number, kind, category, queue, phone, lang, centre, service, description,
 	callback_from, callback_to, callback_asap, status, level, assignee_id, due_at, resolution_due,
 	first_response_at, paused_at, resolved_at, rating, rated_at, idempotency_key, version,
-	created_at, updated_at`
+	created_at, updated_at, recording_url`
 
 func scanCase(row scanner) (crm.Case, error) {
 	var (
@@ -45,7 +45,7 @@ func scanCase(row scanner) (crm.Case, error) {
 	if err := row.Scan(&c.ID, &c.Number, &c.Kind, &c.Category, &c.Queue, &c.Phone, &c.Lang,
 		&c.Centre, &c.Service, &c.Description, &from, &to, &c.Callback.ASAP, &c.Status, &c.Level,
 		&assignee, &due, &resDue, &first, &paused, &resolved, &rating, &at, &key, &c.Version,
-		&created, &updated); err != nil {
+		&created, &updated, &c.RecordingURL); err != nil {
 		return crm.Case{}, err
 	}
 	for _, f := range []struct {
@@ -153,15 +153,15 @@ func (s *Store) CreateCase(ctx context.Context, c crm.Case, a crm.AuditEntry, n 
 		(number, kind, category, queue, phone, lang, centre, service, description,
 		 callback_from, callback_to, callback_asap, status, level, assignee_id, due_at,
 		 resolution_due, first_response_at, paused_at, resolved_at, rating, rated_at,
-		 idempotency_key, version, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
+		 idempotency_key, version, created_at, updated_at, recording_url)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)
 		RETURNING `+caseColumns,
 		c.Number, c.Kind, c.Category, c.Queue, c.Phone, c.Lang, c.Centre, c.Service, c.Description,
 		nullStamp(c.Callback.From), nullStamp(c.Callback.To), c.Callback.ASAP, c.Status,
 		int(c.Level), nullID(c.AssigneeID), nullStamp(c.DueAt), nullStamp(c.ResolutionDue),
 		nullStamp(c.FirstResponseAt), nullStamp(c.PausedAt), nullStamp(c.ResolvedAt),
 		nullText(string(c.Rating)), nullStamp(c.RatedAt), nullText(c.IdempotencyKey),
-		formatTimestamp(c.CreatedAt), formatTimestamp(c.UpdatedAt)))
+		formatTimestamp(c.CreatedAt), formatTimestamp(c.UpdatedAt), c.RecordingURL))
 	if err != nil {
 		return s.createCaseConflict(ctx, tx, c.IdempotencyKey, err)
 	}
@@ -288,7 +288,8 @@ func (s *Store) Cases(ctx context.Context, f crm.CaseFilter) ([]crm.Case, error)
 }
 
 // UpdateCase writes c, read at c.Version, and the change's audit entries, notes and
-// notifications in one transaction. The write is conditional on the version, so a change
+// notifications in one transaction (the recording URL is the case's from its creation and is
+// not rewritten). The write is conditional on the version, so a change
 // made since c was read is crm.ErrConflict with nothing written.
 func (s *Store) UpdateCase(ctx context.Context, c crm.Case, ch crm.CaseChange) (crm.Case, error) {
 	if c.UpdatedAt.IsZero() {

@@ -112,12 +112,13 @@ func (s *Store) UserByUsername(ctx context.Context, username string) (crm.User, 
 func (s *Store) Users(ctx context.Context, f crm.UserFilter) ([]crm.User, error) {
 	list, err := collect(ctx, s.db, `SELECT `+userColumns+` FROM users u
 		WHERE (?1 = '' OR u.role = ?1) AND (?2 = '' OR u.centre = ?2) AND (?3 = '' OR u.queue = ?3)
+		  AND (?4 = '' OR u.phone = ?4)
 		ORDER BY u.id`,
 		func(r *sql.Rows, u *crm.User) error {
 			var err error
 			*u, err = scanUser(r)
 			return err
-		}, string(f.Role), f.Centre, string(f.Queue))
+		}, string(f.Role), f.Centre, string(f.Queue), string(f.Phone))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: users: %w", err)
 	}

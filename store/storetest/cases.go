@@ -138,10 +138,10 @@ func showCase(c crm.Case) string {
 	for _, tm := range caseTimes(&c) {
 		stamps = append(stamps, stampOf(*tm))
 	}
-	return fmt.Sprintf("#%d %s %s/%s queue=%s phone=%s lang=%s centre=%q service=%q desc=%q asap=%t "+
+	return fmt.Sprintf("#%d %s %s/%s queue=%s phone=%s lang=%s centre=%q service=%q desc=%q rec=%q asap=%t "+
 		"status=%s L%d assignee=%d rating=%q key=%q v%d times=%s",
 		c.ID, c.Number, c.Kind, c.Category, c.Queue, c.Phone, c.Lang, c.Centre, c.Service, c.Description,
-		c.Callback.ASAP, c.Status, c.Level, c.AssigneeID, c.Rating, c.IdempotencyKey, c.Version,
+		c.RecordingURL, c.Callback.ASAP, c.Status, c.Level, c.AssigneeID, c.Rating, c.IdempotencyKey, c.Version,
 		strings.Join(stamps, ","))
 }
 
@@ -277,6 +277,7 @@ func testCaseRoundTrip(t *testing.T, s Store) {
 	c.FirstResponseAt, c.PausedAt = caseAt(10*time.Minute), caseAt(20*time.Minute)
 	c.ResolvedAt, c.Rating, c.RatedAt = caseAt(30*time.Minute), crm.RatingGood, caseAt(40*time.Minute)
 	c.IdempotencyKey = "ussd:sess-1:7"
+	c.RecordingURL = "https://voice.africastalking.com/recordings/ATVId_round-trip.mp3"
 	c.UpdatedAt = caseAt(50 * time.Minute)
 
 	got := mustCreateCase(t, s, c)
@@ -1068,6 +1069,9 @@ func testUsers(t *testing.T, s Store) {
 		{crm.UserFilter{Queue: crm.QueueGeneral}, []crm.User{amina, sam}},
 		{crm.UserFilter{Role: crm.RoleSupervisor, Queue: crm.QueueGeneral}, []crm.User{sam}},
 		{crm.UserFilter{Role: crm.RoleCentreManager, Centre: "NRB"}, nil},
+		{crm.UserFilter{Phone: phone(5)}, []crm.User{got}},
+		{crm.UserFilter{Phone: phone(900), Role: crm.RoleSupervisor}, []crm.User{sam}},
+		{crm.UserFilter{Phone: phone(6)}, nil},
 	} {
 		list, err := s.Users(Context(t), tc.f)
 		if err != nil {
