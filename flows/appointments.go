@@ -15,8 +15,11 @@ func (e *Engine) buildAppts(ctx context.Context, h *hop) (Screen, error) {
 		return Screen{}, err
 	}
 	if len(list) == 0 {
-		return Screen{Key: "appts.none", Text: e.msgs.Text(l, "appts.none"), Input: InputChoice,
-			Options: e.options(l, "main.book"), Nav: true}, nil
+		sc := Screen{Key: "appts.none", Text: e.msgs.Text(l, "appts.none"), Input: InputChoice, Nav: true}
+		if h.s.Channel != ChannelVoice { // no booking by phone call: the way back only
+			sc.Options = e.options(l, "main.book")
+		}
+		return sc, nil
 	}
 	opts := make([]Option, len(list))
 	cat := e.desk.Catalog()

@@ -92,6 +92,7 @@ func (e *Engine) handleCallbackWindow(ctx context.Context, h *hop, input string)
 		return "", err
 	}
 	h.s.Draft = Draft{WindowFrom: w.From.Unix(), WindowTo: w.To.Unix(), ASAP: w.ASAP, Case: c.Number}
+	h.caseID = c.ID
 	return eventNext, nil
 }
 
@@ -102,5 +103,5 @@ func (e *Engine) buildCallbackDone(_ context.Context, h *hop) (Screen, error) {
 		date, from, to := e.windowTimes(l, crm.CallbackWindow{From: time.Unix(d.WindowFrom, 0), To: time.Unix(d.WindowTo, 0)})
 		when = e.msgs.Text(l, "callback.when", date, from, to)
 	}
-	return Screen{Key: "callback.done", End: true, Text: e.msgs.Text(l, "callback.done", when, d.Case.Grouped())}, nil
+	return Screen{Key: "callback.done", End: true, Text: e.msgs.Text(l, "callback.done", when, d.Case.Grouped()), CaseID: h.caseID}, nil
 }

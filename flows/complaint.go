@@ -54,6 +54,9 @@ func (e *Engine) handleComplaintCategory(_ context.Context, h *hop, input string
 		return "", err
 	}
 	h.s.Draft.Category, h.s.Draft.Service = crm.Category(opt.Value), ""
+	if h.s.Channel == ChannelVoice {
+		return eventVoiceRecord, nil // a caller says the rest (voice.go)
+	}
 	return eventNext, nil
 }
 
@@ -149,7 +152,7 @@ func (e *Engine) handleComplaintConfirm(ctx context.Context, h *hop, input strin
 	if err != nil {
 		return "", err
 	}
-	h.s.Draft.Case = c.Number
+	h.s.Draft.Case, h.caseID = c.Number, c.ID
 	return eventYes, nil
 }
 
@@ -160,5 +163,5 @@ func (e *Engine) buildComplaintDone(_ context.Context, h *hop) (Screen, error) {
 	if crm.QueueFor(h.s.Draft.Category) == crm.QueueIntegrity {
 		key = "complaint.done.integrity"
 	}
-	return Screen{Key: key, End: true, Text: e.msgs.Text(h.s.Lang, key, h.s.Draft.Case.Grouped())}, nil
+	return Screen{Key: key, End: true, Text: e.msgs.Text(h.s.Lang, key, h.s.Draft.Case.Grouped()), CaseID: h.caseID}, nil
 }

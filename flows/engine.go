@@ -50,6 +50,8 @@ type Engine struct {
 	msgs  *Messages
 	menu  map[string]state
 	table fsm.Events
+	// voice is the phone channel's settings; nil on an engine that serves no calls.
+	voice *VoiceConfig
 	// machines pools state machines: looplab/fsm machines are mutable, so each hop borrows
 	// one, sets it to the session's state and fires one event, instead of building the whole
 	// transition table again on every hop.
@@ -72,6 +74,9 @@ type hop struct {
 	// answer carries what the status input handler looked up to the result screen's
 	// builder, for the same reason.
 	answer *crm.StatusAnswer
+	// caseID is the id of the case the input handler just opened, for the screen that
+	// announces it (Screen.CaseID).
+	caseID int64
 }
 
 // userError is wrong input: the citizen sees the catalogue text under key above the same
@@ -101,11 +106,15 @@ func NewEngine(desk Desk, cases Cases, msgs *Messages) *Engine {
 // Messages are the engine's catalogues, for channels that render its screens.
 func (e *Engine) Messages() *Messages { return e.msgs }
 
-// States lists every state of the menus (for tests that walk them all).
+// States lists every state of the menus a USSD session can reach (for tests that walk them
+// all); VoiceStates lists a call's.
 func (e *Engine) States() []string {
+	voiceOnly, _ := e.voiceMenu()
 	var names []string
 	for name := range e.menu {
-		names = append(names, name)
+		if _, ok := voiceOnly[name]; !ok {
+			names = append(names, name)
+		}
 	}
 	return names
 }

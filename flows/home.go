@@ -36,9 +36,13 @@ func (e *Engine) handleLanguage(ctx context.Context, h *hop, input string) (stri
 
 func (e *Engine) buildMain(_ context.Context, h *hop) (Screen, error) {
 	h.s.Draft = Draft{}
+	keys := []string{"main.book", "main.appointments", "main.status", "main.complaint", "main.agent", "main.language"}
+	if h.s.Channel == ChannelVoice {
+		keys = voiceMainOptions
+	}
 	return Screen{
 		Key: "main.title", Text: e.msgs.Text(h.s.Lang, "main.title"), Input: InputChoice,
-		Options: e.options(h.s.Lang, "main.book", "main.appointments", "main.status", "main.complaint", "main.agent", "main.language"),
+		Options: e.options(h.s.Lang, keys...),
 	}, nil
 }
 
@@ -47,7 +51,10 @@ func (e *Engine) handleMain(_ context.Context, h *hop, input string) (string, er
 	if err != nil {
 		return "", err
 	}
-	return mainMenuEvents[opt.Value], nil
+	if ev := mainMenuEvents[opt.Value]; ev != eventComplaint || h.s.Channel != ChannelVoice {
+		return ev, nil
+	}
+	return eventVoiceComplaint, nil
 }
 
 // mainMenuEvents maps the main menu's options to their events.

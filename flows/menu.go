@@ -80,6 +80,9 @@ var backEvents = map[string]func(*Session) string{
 	// The complaint's category follows the centre list, or the "about a centre?" question
 	// when the complaint is not about a centre.
 	stateComplaintCategory: func(s *Session) string {
+		if s.Channel == ChannelVoice {
+			return eventHome // a call starts the complaint at the category
+		}
 		if s.Draft.Centre != "" {
 			return eventBackCentre
 		}
@@ -214,5 +217,10 @@ func (e *Engine) defineMenu() (map[string]state, fsm.Events) {
 	for target := range resumeTargets {
 		events = append(events, fsm.EventDesc{Name: eventResume + target, Src: []string{stateResume}, Dst: target})
 	}
-	return states, events
+	// The phone channel's own screens (voice.go).
+	vs, ve := e.voiceMenu()
+	for name, st := range vs {
+		states[name] = st
+	}
+	return states, append(events, ve...)
 }

@@ -12,6 +12,11 @@ import (
 // ErrNoSession means the session store holds no (unexpired) session under that key.
 var ErrNoSession = errors.New("no such session")
 
+// ErrStaleSession means a save was refused because the session changed in the store after
+// this copy of it was loaded (a repeated request handled at the same time, or by another
+// replica). The caller loads the session again and handles the request from there.
+var ErrStaleSession = errors.New("session changed since it was loaded")
+
 // SessionStore keeps sessions between hops. Sessions expire on their own (the store's TTL);
 // a session that ends mid-booking is also kept under the phone number for a short resume
 // window, so the citizen is offered to continue on the next dial.
@@ -20,7 +25,14 @@ type SessionStore interface {
 	Load(ctx context.Context, id string) (*Session, error)
 	// Save writes the session. With keepForResume it also keeps a copy under the session's
 	// phone for the resume window; without, it removes any such copy (a finished or
-	// abandoned booking is not offered back). It is one round trip.
+	// abandoned booking is not offered back). Resume copies are USSD's: saving a session of
+	// another channel (Channel set) neither keeps nor drops one, so a citizen who calls the
+	// voice line after a dropped USSD booking can still continue it. It is one round trip.
+	//
+	// Save is conditional: it writes only if the stored session is still the revision s was
+	// loaded at (s.Rev; 0 for a session that was not stored), else it writes nothing and
+	// returns ErrStaleSession. On success it sets s.Rev to the revision written. This lets a
+	// store answer Load from a copy it keeps (no round trip) and still never lose a hop.
 	Save(ctx context.Context, s *Session, keepForResume bool) error
 	// LoadResumable returns the copy kept for the phone, or ErrNoSession.
 	LoadResumable(ctx context.Context, phone crm.Phone) (*Session, error)
@@ -46,6 +58,13 @@ type Session struct {
 	LastRequest string `json:"last_request"`
 	LastReply   string `json:"last_reply"`
 	Hops        int    `json:"hops"`
+	// Rev is the store's revision of the session this copy was loaded or saved at (see
+	// SessionStore.Save). Stores keep it beside the encoding, not in it.
+	Rev uint64 `json:"-"`
+
+	// Channel is the channel the session runs on: "" for USSD, ChannelVoice for a phone call.
+	// A few screens differ by channel (a recorded complaint instead of a typed one).
+	Channel string `json:"channel,omitempty"`
 }
 
 // Draft is what the citizen has chosen so far in the booking, appointment, status,
@@ -105,6 +124,8 @@ const (
 	InputChoice InputKind = "choice" // a number from the options
 	InputText   InputKind = "text"   // free text (a reference, a description)
 	InputNone   InputKind = ""       // a final screen
+	// InputRecording is a recorded message (voice): the input is the recording's URL.
+	InputRecording InputKind = "recording"
 )
 
 // Screen is what a flow shows: a prompt, numbered options, and what it expects back. It is
@@ -119,4 +140,10 @@ type Screen struct {
 	End bool `json:"end,omitempty"`
 	// Nav says the 0 (back) and 00 (main menu) conventions apply here.
 	Nav bool `json:"nav,omitempty"`
+
+	// Queue, on a voice screen, names the agent queue the caller is put in after hearing it.
+	Queue string `json:"queue,omitempty"`
+	// CaseID is the case this screen announces as just opened, so a channel can link it (a
+	// call's record to its case).
+	CaseID int64 `json:"case_id,omitempty"`
 }

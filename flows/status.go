@@ -26,6 +26,16 @@ func (e *Engine) handleStatusRef(ctx context.Context, h *hop, input string) (str
 	if err != nil {
 		return "", userError{"status.err.bad"}
 	}
+	if h.s.Channel == ChannelVoice {
+		// Keyed in by ear: read it back before looking it up (voice.go).
+		h.s.Draft = Draft{Ref: ref}
+		return eventVoiceRefRead, nil
+	}
+	return e.checkStatus(ctx, h, ref)
+}
+
+// checkStatus looks a well-formed ticket or case number up and moves to its screen.
+func (e *Engine) checkStatus(ctx context.Context, h *hop, ref crm.Reference) (string, error) {
 	ans, err := e.cases.LookupStatus(ctx, h.s.Phone, ref)
 	switch {
 	case errors.Is(err, crm.ErrNotFound):

@@ -33,6 +33,7 @@ type config struct {
 	LoginTTL       time.Duration
 	SweepInterval  time.Duration
 	PprofAddr      string
+	Voice          voiceSettings
 }
 
 // defaultSQLitePath is where the embedded store lives when nothing else is configured.
@@ -72,6 +73,7 @@ func (c *config) flags(fs *flag.FlagSet, server bool) error {
 	parsed((*durationValue)(&c.CatalogRefresh), "catalog-refresh", "HUDUMA_CATALOG_REFRESH", "1m", "how often to reload centres, services and holidays")
 	parsed((*durationValue)(&c.HopDeadline), "hop-deadline", "HUDUMA_HOP_DEADLINE", "5s", "give up on a USSD hop after this long")
 	parsed((*durationValue)(&c.SweepInterval), "sweep-interval", "HUDUMA_SWEEP_INTERVAL", "30s", "how often each replica looks for SLA breaches and unassigned cases")
+	errs = append(errs, c.Voice.flags(fs)) // voice.go
 	return errors.Join(errs...)
 }
 

@@ -5,6 +5,7 @@
 //	huduma migrate   bring the database schema up to date
 //	huduma seed      load the centres, services and holidays (never overwrites edits)
 //	huduma dial      a terminal USSD phone that calls a running gateway as Africa's Talking does
+//	huduma call      a terminal voice phone: posts a running gateway's voice callbacks as Africa's Talking does
 //	huduma agent     add console users (agents, supervisors, managers, integrity officers)
 //	huduma agency    register an agency and print its API key
 //	huduma import    import tracked requests from a CSV file
@@ -29,6 +30,7 @@ commands:
   migrate   bring the database schema up to date
   seed      load centres, services and holidays (idempotent; keeps operators' edits)
   dial      a terminal USSD phone for a running gateway
+  call      a terminal voice phone for a running gateway (the voice menus, the agent queue)
   loadtest  drive whole USSD sessions from many phones and report hops/s, latency, errors
   agent     add a console user: huduma agent add -username amina -role agent
   agency    register an agency: huduma agency add -code NRB -institution "..."
@@ -56,6 +58,8 @@ func main() {
 		err = seedCommand(ctx, args)
 	case "dial":
 		err = dialCommand(ctx, args)
+	case "call":
+		err = callCommand(ctx, args, os.Stdin, os.Stdout)
 	case "loadtest":
 		err = loadtestCommand(ctx, args)
 	case "agent":

@@ -152,6 +152,10 @@ func openGateway(ctx context.Context, cfg config, log *slog.Logger) (*gateway, e
 	// Incoming SMS: the keywords STATUS/HALI, APPOINTMENTS/MIADI, CANCEL/GHAIRI,
 	// COMPLAINT/MALALAMIKO, HELP/MSAADA, STOP/ACHA, START/ANZA and the 1–4 rating reply.
 	inbound.New(gw.desk, gw.office, inbound.Config{CallbackKey: cfg.CallbackKey, Logger: log}).Mount(gw.app)
+	// Voice: the phone menus, the agent queue and line, call records (voice.go).
+	if err := mountVoice(cfg, gw, msgs, sess.store, log); err != nil {
+		return nil, err
+	}
 	ok = true
 	return gw, nil
 }

@@ -1,0 +1,262 @@
+package ivr
+
+import (
+	"context"
+	"crypto/subtle"
+	"log/slog"
+	"math"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/huduma-connect/huduma/crm"
+	"github.com/huduma-connect/huduma/flows"
+)
+
+// Path is where Africa's Talking posts voice callbacks (set it, with ?key=, as the voice
+// number's callback URL). Every action's callbackUrl comes back here too.
+const Path = "/at/voice"
+
+// MIMEXML is the content type of every answer.
+const MIMEXML = "application/xml"
+
+// Office is what the voice channel needs from the back office (crm.Office provides it).
+type Office interface {
+	// RecordCall merges what one callback tells about a call into its record.
+	RecordCall(ctx context.Context, ev crm.CallEvent) (crm.Call, error)
+	// AgentByPhone is the agent calling the agent line; crm.ErrNotFound for anyone else.
+	AgentByPhone(ctx context.Context, phone crm.Phone) (crm.User, error)
+	// CallAgent is the agent who placed an outbound call, to connect the citizen to.
+	CallAgent(ctx context.Context, sessionID string) (crm.Call, crm.User, error)
+}
+
+// Config tunes the voice channel.
+type Config struct {
+	// CallbackKey, when set, must arrive as ?key=… on every callback (compared in constant
+	// time): Africa's Talking does not sign its requests. The callbackUrl of every action
+	// carries it back.
+	CallbackKey string
+	// PublicURL is the gateway's address as Africa's Talking reaches it (e.g.
+	// https://huduma.example.go.ke), the base of every action's callbackUrl. Empty: the
+	// scheme and host the callback arrived on, right when nothing rewrites them on the way.
+	PublicURL string
+	// Number is the contact-centre number citizens call: the queue's phoneNumber on Dequeue
+	// and the caller id when an outbound call is connected to its agent.
+	Number string
+	// AgentLine is the number agents call to take the next waiting caller ("" if none).
+	AgentLine string
+	// HoldMusic is the URL of the music callers hear in the agent queue.
+	HoldMusic string
+	// Audio holds the recorded prompts (nil: none; every prompt is spoken).
+	Audio *Audio
+	// Queues counts the callers in each agent queue, so an agent who speaks both languages
+	// takes from the longer queue (nil: their first language's).
+	Queues flows.QueueCounter
+	// Deadline bounds the work on one callback.
+	Deadline time.Duration
+	Logger   *slog.Logger
+}
+
+// Handler answers Africa's Talking's voice callbacks.
+type Handler struct {
+	engine   *flows.Engine
+	sessions flows.SessionStore
+	office   Office
+	speak    *Speaker
+	msgs     *flows.Messages
+	cfg      Config
+	log      *slog.Logger
+}
+
+// New builds the voice callback over the voice menus (flows.NewVoiceEngine), the session
+// store calls are kept in, and the back office.
+func New(engine *flows.Engine, sessions flows.SessionStore, office Office, cfg Config) *Handler {
+	if cfg.Deadline <= 0 {
+		cfg.Deadline = 5 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
+	msgs := engine.Messages()
+	return &Handler{engine: engine, sessions: sessions, office: office, speak: NewSpeaker(msgs, cfg.Audio), msgs: msgs,
+		cfg: cfg, log: cfg.Logger.With("channel", "voice")}
+}
+
+// Mount registers the callback route.
+func (h *Handler) Mount(app fiber.Router) { app.Post(Path, h.serve) }
+
+// MissingRecordings lists the Kiswahili prompts that have no recording and are spoken by
+// text-to-speech instead, for the start-up warning.
+func (h *Handler) MissingRecordings() []string { return h.speak.audio.Missing(crm.Swahili, PromptKeys) }
+
+// Callback is one voice callback: the form Africa's Talking posts, plus what our own
+// callbackUrl carried back in its query.
+type Callback struct {
+	SessionID       string
+	Active          bool   // isActive: false on the end-of-call notification
+	Direction       string // Inbound or Outbound
+	CallerNumber    string
+	Destination     string // destinationNumber
+	Digits          string // dtmfDigits, after GetDigits
+	RecordingURL    string // recordingUrl, after Record
+	DurationSeconds int
+	CurrencyCode    string
+	Amount          string
+	HangupCause     string
+	DequeuedTo      string // dequeuedToPhoneNumber: the agent a queued caller was handed to
+	ClientRequestID string
+
+	// Step is the answer our callbackUrl belonged to (HasStep false on a callback to the
+	// number's own URL, the first of a call); Silences counts the prompts in a row the caller
+	// let pass without a key; Timeout marks the Redirect that follows a prompt left unanswered.
+	Step     int
+	HasStep  bool
+	Silences int
+	Timeout  bool
+}
+
+// Limits on what a callback may carry.
+const (
+	maxSessionID = crm.MaxCallSessionID
+	maxField     = 256
+	maxDigits    = 64
+	maxSilences  = 2 // prompts repeated after silence before a goodbye
+)
+
+func (h *Handler) serve(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderContentType, MIMEXML)
+	if h.cfg.CallbackKey != "" && subtle.ConstantTimeCompare([]byte(c.Query("key")), []byte(h.cfg.CallbackKey)) != 1 {
+		return c.Status(fiber.StatusForbidden).Send(rejection())
+	}
+	if !strings.HasPrefix(string(c.Request().Header.ContentType()), fiber.MIMEApplicationForm) {
+		h.log.Warn("voice callback is not a form")
+		return c.Status(fiber.StatusUnsupportedMediaType).Send(rejection())
+	}
+	cb := parseCallback(c)
+	if problem := cb.malformed(); problem != "" {
+		h.log.Warn("malformed voice callback", "problem", problem, "phone", crm.MaskPhone(cb.CallerNumber))
+		return c.Status(fiber.StatusBadRequest).Send(rejection())
+	}
+	base := h.cfg.PublicURL
+	if base == "" {
+		base = c.BaseURL()
+	}
+	return c.Send(h.Answer(c.UserContext(), cb, base))
+}
+
+// rejection answers what cannot be a voice callback at all: still XML, refusing the call.
+func rejection() []byte { return Response{Actions: []Action{&Reject{}}}.Bytes() }
+
+// parseCallback reads the form and our query. fiber's strings point into a buffer fasthttp
+// reuses, so everything kept is copied.
+func parseCallback(c *fiber.Ctx) Callback {
+	v := func(name string) string { return strings.TrimSpace(strings.Clone(c.FormValue(name))) }
+	cb := Callback{
+		SessionID:       v("sessionId"),
+		Active:          v("isActive") != "0",
+		Direction:       v("direction"),
+		CallerNumber:    v("callerNumber"),
+		Destination:     v("destinationNumber"),
+		Digits:          v("dtmfDigits"),
+		RecordingURL:    v("recordingUrl"),
+		CurrencyCode:    v("currencyCode"),
+		Amount:          v("amount"),
+		HangupCause:     v("hangupCause"),
+		DequeuedTo:      v("dequeuedToPhoneNumber"),
+		ClientRequestID: v("clientRequestId"),
+		Timeout:         c.Query("timeout") == "1",
+	}
+	if d, err := strconv.ParseFloat(v("durationInSeconds"), 64); err == nil && d >= 0 && d < math.MaxInt32 {
+		cb.DurationSeconds = int(math.Round(d))
+	}
+	if n, err := strconv.Atoi(c.Query("step")); err == nil && n >= 0 {
+		cb.Step, cb.HasStep = n, true
+	}
+	if n, err := strconv.Atoi(c.Query("s")); err == nil && n >= 0 && n <= maxSilences {
+		cb.Silences = n
+	}
+	return cb
+}
+
+// malformed names what makes a request no voice callback at all (answered 400, still XML),
+// as opposed to what a caller could have caused, which gets spoken words.
+func (cb Callback) malformed() string {
+	switch {
+	case cb.SessionID == "":
+		return "missing sessionId"
+	case len(cb.SessionID) > maxSessionID || !printable(cb.SessionID):
+		return "malformed sessionId"
+	}
+	for _, f := range []string{cb.Direction, cb.CallerNumber, cb.Destination, cb.CurrencyCode, cb.Amount, cb.HangupCause, cb.DequeuedTo, cb.ClientRequestID} {
+		if len(f) > maxField || !utf8.ValidString(f) {
+			return "oversized or garbled field"
+		}
+	}
+	if len(cb.RecordingURL) > crm.MaxRecordingURL+maxField || !utf8.ValidString(cb.RecordingURL) || !utf8.ValidString(cb.Digits) {
+		return "oversized or garbled recording or digits"
+	}
+	return ""
+}
+
+func printable(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// Answer handles one callback and returns the XML to answer it with. base is the scheme and
+// host callbackUrls are built on. Whatever the answer tells the caller is done (a case
+// opened, an appointment cancelled) is committed before it returns.
+func (h *Handler) Answer(ctx context.Context, cb Callback, base string) []byte {
+	ctx, cancel := context.WithTimeout(ctx, h.cfg.Deadline)
+	defer cancel()
+	switch {
+	case !cb.Active:
+		h.final(ctx, cb)
+		return Response{}.Bytes()
+	case cb.DequeuedTo != "":
+		h.dequeued(ctx, cb)
+		return Response{}.Bytes()
+	case strings.EqualFold(cb.Direction, "outbound"):
+		return h.outbound(ctx, cb).Bytes()
+	case h.cfg.AgentLine != "" && sameNumber(cb.Destination, h.cfg.AgentLine):
+		return h.agentLine(ctx, cb).Bytes()
+	}
+	return h.citizen(ctx, cb, base)
+}
+
+// sameNumber compares two phone numbers as Africa's Talking and an operator may write them
+// (+254…, 254…, 07…, with spaces).
+func sameNumber(a, b string) bool {
+	pa, errA := crm.ParsePhone(a)
+	pb, errB := crm.ParsePhone(b)
+	if errA == nil && errB == nil {
+		return pa == pb
+	}
+	strip := strings.NewReplacer(" ", "", "-", "", "+", "")
+	return strip.Replace(a) == strip.Replace(b)
+}
+
+// links builds the callbackUrls of the answer numbered step: our path, the key, the step, and
+// how many silent prompts came before.
+func (h *Handler) links(base string, step, silences int) links {
+	q := url.Values{}
+	if h.cfg.CallbackKey != "" {
+		q.Set("key", h.cfg.CallbackKey)
+	}
+	q.Set("step", strconv.Itoa(step))
+	if silences > 0 {
+		q.Set("s", strconv.Itoa(silences))
+	}
+	next := base + Path + "?" + q.Encode()
+	q.Set("timeout", "1")
+	return links{next: next, silent: base + Path + "?" + q.Encode()}
+}

@@ -1,0 +1,545 @@
+package ivr_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/huduma-connect/huduma/crm"
+	"github.com/huduma-connect/huduma/flows"
+	"github.com/huduma-connect/huduma/ivr"
+	"github.com/huduma-connect/huduma/store/storetest"
+	"github.com/huduma-connect/huduma/store/storetest/realstore"
+)
+
+// A caller who presses nothing hears the prompt again, twice, then a polite goodbye; it does
+// not matter whether Africa's Talking reports the silence by the Redirect after the prompt or
+// by posting the GetDigits callback with no digits.
+func TestSilenceRepeatsThePromptTwiceThenSaysGoodbye(t *testing.T) {
+	w := newWorld(t, setup{})
+	for _, how := range []struct {
+		name  string
+		quiet func(c *call) *call
+	}{
+		{"redirect", func(c *call) *call { return c.silent() }},
+		{"empty digits", func(c *call) *call { return c.press("") }},
+	} {
+		t.Run(how.name, func(t *testing.T) {
+			c := w.dial(t, w.citizen(t, crm.English)).pick("Check status").expect("Key in your ticket or case number")
+			for i := 1; i <= 2; i++ {
+				how.quiet(c).expect("Sorry, we did not hear anything. Key in your ticket or case number")
+				if c.waiting() == nil {
+					t.Fatalf("silence %d ended the call:\n%s", i, c.body)
+				}
+			}
+			how.quiet(c)
+			if c.said() != "We did not hear from you. Thank you for calling Huduma. Goodbye." || len(c.root.Children) != 1 {
+				t.Fatalf("third silence:\n%s", c.body)
+			}
+			// A key pressed after silences starts the count again.
+			d := w.dial(t, w.citizen(t, crm.English))
+			how.quiet(d)
+			d.pick("Check status").expect("Key in")
+			how.quiet(d)
+			how.quiet(d).expect("Sorry, we did not hear anything.")
+			// Before a language is chosen, the goodbye is in both.
+			n := w.dial(t, w.phone())
+			how.quiet(how.quiet(how.quiet(n))).expect("Hatukukusikia.", "We did not hear from you.")
+		})
+	}
+}
+
+// Keys that match nothing: the error line, then the same prompt.
+func TestWrongKeysRepeatTheMenuWithTheErrorLine(t *testing.T) {
+	w := newWorld(t, setup{})
+	menu := "Welcome to Huduma Kenya. Press 1 for Check status."
+	for _, keys := range []string{"7", "9", "*", "12", "x", "5#"} {
+		c := w.dial(t, w.citizen(t, crm.English)).press(keys)
+		if !strings.HasPrefix(c.said(), "Invalid choice, try again. "+menu) {
+			t.Errorf("%q: %s", keys, c.said())
+		}
+		if c.state().State != "main" {
+			t.Errorf("%q moved the call to %s", keys, c.state().State)
+		}
+		c.pick("My appointments").expect("You have no upcoming appointments.")
+	}
+	// Star goes back where the menus allow it; 9 pages a list longer than 8.
+	c := w.dial(t, w.citizen(t, crm.English)).pick("Make a complaint").press("*").expect(menu)
+	c.press("2").expect("You have no upcoming appointments.").press("*").expect(menu)
+}
+
+// A ticket or case number keyed in is read back and confirmed before it is looked up; a
+// typo is caught by its check digit, a number nobody holds is said so, and "enter it again"
+// asks for it again.
+func TestNumbersAreReadBackBeforeTheyAreLookedUp(t *testing.T) {
+	w := newWorld(t, setup{})
+	ctx := storetest.Context(t)
+	p := w.citizen(t, crm.English)
+	c, err := w.office.LodgeComplaint(ctx, crm.Complaint{Phone: p, Lang: crm.English, Category: crm.CategoryOther, Description: "No water at the centre"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := string(c.Number)
+	call := w.dial(t, p).pick("Check status")
+	typo := d[:8] + string('0'+(d[8]-'0'+1)%10)
+	call.press(typo + "#").expect("That number is not valid. Please check it and try again. Key in your ticket or case number")
+	spoken := strings.Join([]string{d[0:1], d[1:2], d[2:3]}, " ") + ", " + strings.Join([]string{d[3:4], d[4:5], d[5:6]}, " ") + ", " +
+		strings.Join([]string{d[6:7], d[7:8], d[8:9]}, " ")
+	call.press(d + "#").expect("You entered " + spoken + ". Press 1 for Yes, that is right. Press 2 for Enter it again.")
+	call.pick("Enter it again").expect("Key in your ticket or case number")
+	call.press(d+"#").pick("Yes, that is right").expect("Case "+spoken+": Other. Status: ", "We will SMS you when it changes.")
+
+	unknown, err := crm.NewReference()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.dial(t, p).pick("Check status").press(string(unknown) + "#").pick("Yes, that is right").
+		expect("We found no ticket or case with that number. Key in your ticket or case number")
+}
+
+// Africa's Talking may post a callback twice: the same XML comes back, and nothing happens
+// twice.
+func TestRepeatedCallbacksGetTheSameAnswerAndOneCase(t *testing.T) {
+	w := newWorld(t, setup{})
+	ctx := storetest.Context(t)
+	p := w.citizen(t, crm.English)
+	c := w.dial(t, p)
+	again := func(fixture, target string, extra map[string]string) {
+		t.Helper()
+		first := c.body
+		c.send(target, fixture, extra)
+		if c.body != first {
+			t.Fatalf("a repeated %s callback answered\n%s\nnot\n%s", fixture, c.body, first)
+		}
+	}
+	again("incoming", "/at/voice?key="+key, nil)
+	prev := c.waiting().Attr("callbackUrl")
+	c.pick("Make a complaint")
+	again("digits", prev, map[string]string{"DIGITS": "3"})
+	prev = c.waiting().Attr("callbackUrl")
+	c.pick("Staff conduct")
+	again("digits", prev, map[string]string{"DIGITS": "2"})
+	prev = c.waiting().Attr("callbackUrl")
+	c.record()
+	again("recording", prev, map[string]string{"RECORDING": c.recording()})
+	prev = c.waiting().Attr("callbackUrl")
+	c.pick("Send it").expect("Complaint received. Case ")
+	again("digits", prev, map[string]string{"DIGITS": "1"})
+	// A late callback for an earlier prompt gets the latest answer, and changes nothing.
+	c.send("/at/voice?key="+key+"&step=2", "digits", map[string]string{"DIGITS": "1"})
+	if !strings.Contains(c.said(), "Complaint received. Case ") {
+		t.Fatalf("a stale callback answered:\n%s", c.body)
+	}
+	cases, err := w.store.Cases(ctx, crm.CaseFilter{Phone: p, Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cases) != 1 {
+		t.Fatalf("%d cases, want 1", len(cases))
+	}
+}
+
+// A complaint left by voice is a case with the recording as its description, linked to the
+// call's record, on every store.
+func TestVoiceComplaintBecomesACaseWithItsRecording(t *testing.T) {
+	for _, kind := range realstore.Kinds {
+		t.Run(kind.Name, func(t *testing.T) {
+			w := newWorld(t, setup{kind: kind})
+			ctx := storetest.Context(t)
+			p := w.citizen(t, crm.Swahili)
+			c := w.dial(t, p).pick("Toa malalamiko").pick("Rushwa au hongo").expect("Baada ya mlio")
+			rec := c.waiting()
+			if rec.Name != "Record" || rec.Attr("finishOnKey") != "#" || rec.Attr("maxLength") == "" || rec.Attr("playBeep") != "true" {
+				t.Fatalf("the complaint is not recorded:\n%s", c.body)
+			}
+			c.record().pick("Kurekodi tena").record().expect("Tuma lalamiko lako kuhusu Rushwa au hongo?").pick("Kulituma")
+			c.expect("Tumepokea ripoti yako. Kesi ")
+			done := c.state()
+			cases, err := w.store.Cases(ctx, crm.CaseFilter{Phone: p, Limit: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(cases) != 1 {
+				t.Fatalf("%d cases", len(cases))
+			}
+			got := cases[0]
+			if got.RecordingURL != c.recording() || got.Description != "" || got.Category != crm.CategoryCorruption ||
+				got.Queue != crm.QueueIntegrity || got.Lang != crm.Swahili || got.IdempotencyKey != ivr.SessionKey(c.session) {
+				t.Fatalf("case %+v; want the second recording %s", got, c.recording())
+			}
+			if !strings.Contains(c.said(), got.Number.Grouped()[:1]+" ") || done.Screen.CaseID != got.ID {
+				t.Fatalf("the caller heard %q for case %s (screen case %d)", c.said(), got.Number, done.Screen.CaseID)
+			}
+			call := c.stored()
+			if call.CaseID != got.ID || call.Outcome != crm.CallComplaint || call.RecordingURL != c.recording() || !call.Active ||
+				call.Phone != p || call.Direction != crm.CallInbound || call.Lang != crm.Swahili {
+				t.Fatalf("call %+v", call)
+			}
+			c.hangup(95, "NORMAL_CLEARING")
+			if len(c.root.Children) != 0 {
+				t.Fatalf("the end-of-call notification was answered with actions:\n%s", c.body)
+			}
+			call = c.stored()
+			if call.Active || call.DurationSeconds != 95 || call.Cost != "KES 1.5000" || call.HangupCause != "NORMAL_CLEARING" ||
+				call.CaseID != got.ID || call.Outcome != crm.CallComplaint || call.EndedAt.IsZero() {
+				t.Fatalf("after the end: %+v", call)
+			}
+			calls, err := w.store.CallsOfCase(ctx, got.ID)
+			if err != nil || len(calls) != 1 {
+				t.Fatalf("calls of the case: %v %v", calls, err)
+			}
+		})
+	}
+}
+
+// The end-of-call notification may come first, alone, or before callbacks that were
+// delayed: each gives a valid (empty) answer and one record.
+func TestEndOfCallNotificationFirstOrAlone(t *testing.T) {
+	for _, kind := range realstore.Kinds {
+		t.Run(kind.Name, func(t *testing.T) {
+			w := newWorld(t, setup{kind: kind})
+			p := w.citizen(t, crm.English)
+			alone := &call{t: t, w: w, session: "ATVId_alone_" + kind.Name, vars: map[string]string{"CALLER": string(p), "NUMBER": number}}
+			alone.vars["SESSION"] = alone.session
+			alone.hangup(0, "NO_ANSWER")
+			alone.hangup(0, "NO_ANSWER")
+			got := alone.stored()
+			if got.Active || got.Outcome != crm.CallInMenu || got.HangupCause != "NO_ANSWER" || got.Phone != p {
+				t.Fatalf("a call known only by its end: %+v", got)
+			}
+			// The callbacks of that call arrive late: they are answered, and the record stays ended.
+			alone.send("/at/voice?key="+key, "incoming", nil).expect("Welcome to Huduma Kenya.")
+			alone.press("0")
+			got = alone.stored()
+			// Queued on a call that has ended: the caller left the queue.
+			if got.Active || got.Outcome != crm.CallAbandoned || got.Queue != "agents-en" || got.HangupCause != "NO_ANSWER" {
+				t.Fatalf("after late callbacks: %+v", got)
+			}
+			// A queued caller who hangs up is recorded as abandoned.
+			q := w.dial(t, w.citizen(t, crm.English)).press("0")
+			q.hangup(240, "CALLER_HANGUP")
+			if got := q.stored(); got.Outcome != crm.CallAbandoned || got.Queue != "agents-en" || got.DurationSeconds != 240 {
+				t.Fatalf("a caller who left the queue: %+v", got)
+			}
+		})
+	}
+}
+
+// Inside business hours with a short queue, "talk to an agent" enqueues the caller with hold
+// music in their language's queue. Outside hours, or when the queue is long, the caller is
+// offered a callback or a recorded message, and each makes its case. If the queue's length
+// cannot be asked, the caller is enqueued anyway.
+func TestTalkToAnAgent(t *testing.T) {
+	w := newWorld(t, setup{})
+	ctx := storetest.Context(t)
+
+	c := w.dial(t, w.citizen(t, crm.Swahili)).press("0").expect("Tafadhali subiri.")
+	q := c.action("Enqueue")
+	if q == nil || q.Attr("name") != "agents-sw" || q.Attr("holdMusic") != holdMusic || c.waiting() != nil {
+		t.Fatalf("not enqueued:\n%s", c.body)
+	}
+	if got := c.stored(); got.Outcome != crm.CallQueued || got.Queue != "agents-sw" {
+		t.Fatalf("call %+v", got)
+	}
+	// From deeper in the menus too.
+	w.dial(t, w.citizen(t, crm.English)).pick("Make a complaint").press("0").expect("Please hold.")
+
+	w.dialer.set(nil, errors.New("queue status: 503"))
+	w.dial(t, w.citizen(t, crm.English)).press("0").expect("Please hold.")
+	if !strings.Contains(w.logs.String(), "agent queue length unknown") {
+		t.Error("a failed queue status was not logged")
+	}
+
+	w.dialer.set(map[string]int{"agents-en": maxQueue, "agents-sw": 0}, nil)
+	w.dial(t, w.citizen(t, crm.Swahili)).press("0").expect("Tafadhali subiri.")
+	p := w.citizen(t, crm.English)
+	busy := w.dial(t, p).press("0").expect("All our agents are busy. Press 1 for a call back from an agent. Press 2 for a recorded message to an agent.")
+	if busy.action("Enqueue") != nil {
+		t.Fatal("enqueued on a full queue")
+	}
+	busy.pick("a call back from an agent").pick("As soon as possible").expect("An agent will call you as soon as possible. Case ")
+	if got := busy.stored(); got.Outcome != crm.CallCallback || got.CaseID == 0 {
+		t.Fatalf("call %+v", got)
+	}
+
+	w.dialer.set(nil, nil)
+	w.clock.Set(closed)
+	m := w.dial(t, p).press("0").expect("Our agents answer calls from 8 in the morning to 5 in the evening, Monday to Friday.")
+	m.pick("a recorded message to an agent").expect("After the tone, say what you need.").record()
+	m.expect("Thank you. Your message is case ")
+	msg := m.stored()
+	if msg.Outcome != crm.CallMessage || msg.CaseID == 0 || msg.RecordingURL != m.recording() {
+		t.Fatalf("call %+v", msg)
+	}
+	cases, err := w.store.Cases(ctx, crm.CaseFilter{Phone: p, Limit: 10})
+	if err != nil || len(cases) != 2 {
+		t.Fatalf("cases %v %v", cases, err)
+	}
+	for _, cs := range cases {
+		if cs.Kind != crm.KindCallback {
+			t.Errorf("case %s is a %s", cs.Number, cs.Kind)
+		}
+		if cs.ID == msg.CaseID && cs.RecordingURL != m.recording() {
+			t.Errorf("the message case has recording %q", cs.RecordingURL)
+		}
+	}
+	// 0 where no agent is offered (the offer itself, a recording) is a wrong key.
+	w.dial(t, p).press("0").press("0").expect("Invalid choice, try again. Our agents answer calls")
+}
+
+// An agent calling the agent line is handed the longest-waiting caller of their language's
+// queue; one who speaks both takes from the longer queue. Anyone else is told the line is for
+// agents. When Africa's Talking reports the caller handed over, the call is answered by that
+// agent.
+func TestAgentLine(t *testing.T) {
+	w := newWorld(t, setup{})
+	agentCall := func(agent crm.Phone) *call {
+		c := &call{t: t, w: w, session: "ATVId_agent_" + string(agent[len(agent)-4:]), vars: map[string]string{"AGENT": string(agent), "LINE": agentLine}}
+		c.vars["SESSION"] = c.session + w.phone().Masked()[5:6]
+		return c.send("/at/voice?key="+key, "agent_call", nil)
+	}
+	dequeue := func(c *call) *ivr.Node {
+		t.Helper()
+		d := c.action("Dequeue")
+		if d == nil || d.Attr("phoneNumber") != number {
+			t.Fatalf("no Dequeue for the contact-centre number:\n%s", c.body)
+		}
+		return d
+	}
+	if d := dequeue(agentCall(agentEN).expect("Connecting you to the next caller.")); d.Attr("name") != "agents-en" {
+		t.Errorf("English agent takes from %s", d.Attr("name"))
+	}
+	if d := dequeue(agentCall(agentBoth).expect("Tunakuunganisha")); d.Attr("name") != "agents-sw" {
+		t.Errorf("with no counts, a bilingual agent takes from %s, not their first language's", d.Attr("name"))
+	}
+	w.dialer.set(map[string]int{"agents-en": 4, "agents-sw": 1}, nil)
+	if d := dequeue(agentCall(agentBoth)); d.Attr("name") != "agents-en" {
+		t.Errorf("with more English callers, a bilingual agent takes from %s", d.Attr("name"))
+	}
+	stranger := agentCall(w.phone())
+	if stranger.action("Dequeue") != nil {
+		t.Fatal("a stranger was handed a caller")
+	}
+	stranger.expect("Laini hii ni ya mawakala wa Huduma.", "This line is for Huduma agents.")
+	if _, err := w.office.Call(storetest.Context(t), stranger.session); !errors.Is(err, crm.ErrNotFound) {
+		t.Errorf("an agent-line call was recorded as a citizen's: %v", err)
+	}
+
+	w.dialer.set(nil, nil)
+	c := w.dial(t, w.citizen(t, crm.English)).press("0")
+	c.send("/at/voice?key="+key, "dequeued", map[string]string{"AGENT": string(agentEN)})
+	if len(c.root.Children) != 0 {
+		t.Fatalf("the hand-over was answered with actions:\n%s", c.body)
+	}
+	got := c.stored()
+	agent, err := w.office.AgentByPhone(storetest.Context(t), agentEN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Outcome != crm.CallAnswered || got.AgentID != agent.ID {
+		t.Fatalf("call %+v, want answered by %d", got, agent.ID)
+	}
+	c.hangup(300, "NORMAL_CLEARING")
+	if got := c.stored(); got.Outcome != crm.CallAnswered || got.AgentID != agent.ID || got.Active {
+		t.Fatalf("after the end: %+v", got)
+	}
+}
+
+// An agent calls a citizen back from the console; when the citizen answers, Africa's
+// Talking asks what to do, and the citizen is connected to that agent.
+func TestOutboundCallConnectsTheAgentWhoPlacedIt(t *testing.T) {
+	w := newWorld(t, setup{})
+	ctx := storetest.Context(t)
+	p := w.citizen(t, crm.Swahili)
+	cs, err := w.office.RequestCallback(ctx, crm.CallbackRequest{Phone: p, Lang: crm.Swahili, Window: w.office.CallbackWindows()[0]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	agent := w.sup // a supervisor may call any general case back
+	placed, err := w.office.PlaceCall(ctx, agent, cs.Number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &call{t: t, w: w, session: placed.SessionID, vars: map[string]string{"CALLER": string(p), "NUMBER": number, "REQUEST": "case-x"}}
+	c.vars["SESSION"] = c.session
+	c.send("/at/voice?key="+key, "outbound_answered", nil).expect("Habari, hii ni Huduma Kenya ikirudisha simu yako.")
+	d := c.action("Dial")
+	if d == nil || d.Attr("phoneNumbers") != string(agent.Phone) || d.Attr("callerId") != number {
+		t.Fatalf("not connected to the agent:\n%s", c.body)
+	}
+	if got := c.stored(); got.Outcome != crm.CallAnswered || got.AgentID != agent.ID || got.CaseID != cs.ID || got.Direction != crm.CallOutbound {
+		t.Fatalf("call %+v", got)
+	}
+	// A call nobody placed: the citizen is told they will be called again.
+	u := &call{t: t, w: w, session: "ATVId_unplaced", vars: map[string]string{"CALLER": string(p), "NUMBER": number, "REQUEST": "x"}}
+	u.vars["SESSION"] = u.session
+	u.send("/at/voice?key="+key, "outbound_answered", nil).expect("Tutakupigia tena.")
+	if u.action("Dial") != nil {
+		t.Fatal("dialled nobody's agent")
+	}
+}
+
+// A callback for a call we have no record of (expired, or lost with a replica) starts the
+// menus again with a word of explanation, whatever keys it carried.
+func TestUnknownCallMidwayStartsAfresh(t *testing.T) {
+	w := newWorld(t, setup{})
+	c := &call{t: t, w: w, session: "ATVId_lost", vars: map[string]string{"CALLER": string(w.citizen(t, crm.English)), "NUMBER": number}}
+	c.vars["SESSION"] = c.session
+	c.send("/at/voice?key="+key+"&step=4", "digits", map[string]string{"DIGITS": "1"}).
+		expect("Sorry, we lost your place. Let us start again. Welcome to Huduma Kenya. Press 1 for Check status.")
+	if s := c.state(); s.State != "main" || s.Draft != (flows.Draft{}) {
+		t.Fatalf("restarted on %s with %+v", s.State, s.Draft)
+	}
+}
+
+// What is no voice callback (no key, no session, not a form) is refused, still in XML; a
+// caller from a foreign number is told, politely, in both languages.
+func TestRequestsThatAreNoCallback(t *testing.T) {
+	w := newWorld(t, setup{})
+	vars := map[string]string{"SESSION": "ATVId_x", "CALLER": "+254712000001", "NUMBER": number}
+	for _, c := range []struct {
+		name, target, body string
+		status             int
+	}{
+		{"no key", "/at/voice", form(t, "incoming", vars), 403},
+		{"wrong key", "/at/voice?key=guess", form(t, "incoming", vars), 403},
+		{"no session", "/at/voice?key=" + key, form(t, "missing_session", vars), 400},
+		{"session id with spaces", "/at/voice?key=" + key, strings.Replace(form(t, "incoming", vars), "ATVId_x", "ATVId+x", 1), 400},
+	} {
+		status, ctype, body := w.post(t, c.target, c.body)
+		if status != c.status || ctype != ivr.MIMEXML {
+			t.Errorf("%s: %d %s", c.name, status, ctype)
+		}
+		if errs := validateAT(t, body); len(errs) > 0 {
+			t.Errorf("%s: %v\n%s", c.name, errs, body)
+		}
+	}
+	foreign := &call{t: t, w: w, session: "ATVId_tz", vars: map[string]string{"SESSION": "ATVId_tz", "CALLER": "+255754000111", "NUMBER": number}}
+	foreign.send("/at/voice?key="+key, "incoming", nil).expect("Huduma hii ni kwa nambari za simu za Kenya.", "This service is for Kenyan mobile numbers.")
+	if foreign.waiting() != nil {
+		t.Fatal("a foreign caller was asked for keys")
+	}
+	if strings.Contains(w.logs.String(), "+255754000111") || strings.Contains(w.logs.String(), "+254712000001") {
+		t.Errorf("a phone number reached the log in full:\n%s", w.logs.String())
+	}
+}
+
+// failing is a session store whose reads fail, as a Redis that has gone away.
+type failing struct{ flows.SessionStore }
+
+func (failing) Load(context.Context, string) (*flows.Session, error) {
+	return nil, errors.New("redis: connection refused")
+}
+
+// A store failure is a spoken apology, in valid XML, and an error in the log.
+func TestStoreFailureIsASpokenApology(t *testing.T) {
+	w := newWorld(t, setup{sessions: failing{}})
+	p := w.citizen(t, crm.English)
+	c := w.dial(t, p).expect("Samahani, hatukuweza kukamilisha.", "Sorry, we could not complete that. Please call again.")
+	if c.waiting() != nil {
+		t.Fatal("the apology waits for keys")
+	}
+	if !strings.Contains(w.logs.String(), "voice load session failed") || strings.Contains(w.logs.String(), string(p)) {
+		t.Errorf("log:\n%s", w.logs.String())
+	}
+}
+
+// A list longer than eight is spoken a page at a time: 9 hears more, each page numbered from
+// 1, and star goes back a page.
+func TestLongListsAreSpokenInPages(t *testing.T) {
+	w := newWorld(t, setup{})
+	ctx := storetest.Context(t)
+	p := w.citizen(t, crm.English)
+	services := w.desk.Catalog().ServicesAt("KSM")
+	n := 0
+	for day := 25; day <= 27 && n < 10; day++ {
+		for _, svc := range services[:4] {
+			if n == 10 {
+				break
+			}
+			if _, err := w.desk.Book(ctx, crm.Booking{Phone: p, Centre: "KSM", Service: svc.Code,
+				Day: time.Date(2026, 11, day, 0, 0, 0, 0, time.UTC), Start: 9*60 + 30*n}); err != nil {
+				t.Fatal(err)
+			}
+			n++
+		}
+	}
+	c := w.dial(t, p).pick("My appointments").expect("Press 8 for ", "Press 9 for more. Press star to go back.")
+	if strings.Contains(c.said(), "Press 9 for Friday") {
+		t.Fatal("a ninth appointment is offered on 9, which means more")
+	}
+	first := c.said()
+	c.press("9").expect("Press 1 for Friday 27 November")
+	if strings.Contains(c.said(), "Press 9 for more") || strings.Contains(c.said(), "Press 3 for") {
+		t.Fatalf("page 2 of 10: %s", c.said())
+	}
+	c.press("1")
+	if s := c.state(); s.State != "appointment" || !strings.Contains(c.said(), "Friday 27 November") {
+		t.Fatalf("1 on page 2 chose %s: %s", s.State, c.said())
+	}
+	c.press("*").press("9").press("*")
+	if c.said() != first {
+		t.Fatalf("star from page 2 says\n%s\nnot\n%s", c.said(), first)
+	}
+}
+
+// Africa's Talking repeating a callback while the first is still being handled (here, or on
+// another replica): every answer is the same, the call moves on once, and sending the
+// complaint opens one case.
+func TestConcurrentRepeatsAnswerAlikeAndOpenOneCase(t *testing.T) {
+	for _, kind := range realstore.Kinds {
+		t.Run(kind.Name, func(t *testing.T) {
+			w := newWorld(t, setup{kind: kind})
+			p := w.citizen(t, crm.English)
+			c := w.dial(t, p)
+			// fire sends the same key press 8 times at once and returns the one answer.
+			fire := func(digits string) string {
+				target := c.waiting().Attr("callbackUrl")
+				body := form(t, "digits", map[string]string{"SESSION": c.session, "CALLER": string(p), "NUMBER": number, "DIGITS": digits})
+				const n = 8
+				answers := make(chan string, n)
+				var wg sync.WaitGroup
+				for range n {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						_, _, b := w.post(t, target, body)
+						answers <- b
+					}()
+				}
+				wg.Wait()
+				close(answers)
+				first := <-answers
+				for a := range answers {
+					if a != first {
+						t.Fatalf("answers differ:\n%s\n%s", a, first)
+					}
+				}
+				root, err := ivr.Parse([]byte(first))
+				if err != nil {
+					t.Fatal(err)
+				}
+				c.body, c.root = first, root
+				return first
+			}
+			if a := fire("3"); !strings.Contains(a, "What is it about?") {
+				t.Fatalf("after 3: %s", a)
+			}
+			c.send(c.waiting().Attr("callbackUrl"), "digits", map[string]string{"DIGITS": "1"})
+			if got := c.state(); got.State != "voice_complaint_record" {
+				t.Fatalf("the repeats moved the call on to %s", got.State)
+			}
+			c.record()
+			if a := fire("1"); !strings.Contains(a, "Complaint received. Case ") {
+				t.Fatalf("after sending: %s", a)
+			}
+			cases, err := w.store.Cases(storetest.Context(t), crm.CaseFilter{Phone: p, Limit: 10})
+			if err != nil || len(cases) != 1 {
+				t.Fatalf("%d cases (%v)", len(cases), err)
+			}
+		})
+	}
+}
