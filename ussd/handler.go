@@ -121,16 +121,33 @@ func printable(s string) bool {
 // Answer runs one hop and returns the reply body. Whatever the reply promises (a booking, a
 // cancellation) is committed before it returns.
 func (h *Handler) Answer(ctx context.Context, req Request) string {
-	began := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, h.cfg.Deadline)
 	defer cancel()
+	return h.answer(ctx, req, true)
+}
+
+// answer runs the hop on the session as loaded. When the save finds the session changed since
+// (the same hop being handled at the same moment, here or on another replica, or a session
+// store's kept copy gone stale), the hop runs once more on the session as stored: it is then
+// usually a repeat, answered as before. Whatever the first run did again is harmless: every
+// effect a menu has is keyed by the session (bookings, cases) or idempotent (cancelling).
+func (h *Handler) answer(ctx context.Context, req Request, retry bool) string {
+	began := time.Now()
 
 	phone, err := crm.ParsePhone(req.PhoneNumber)
 	if err != nil {
 		h.log.Info("ussd from a non-Kenyan number", "phone", crm.MaskPhone(req.PhoneNumber))
 		return "END " + h.msgs.Both("notice.not_kenyan")
 	}
-	s, err := h.sessions.Load(ctx, req.SessionID)
+	var s *flows.Session
+	if req.Text == "" && retry {
+		// A session's first hop is nearly always new, so it is not looked up: saving a new
+		// session is refused when one is stored under its id already (see the retry below),
+		// and a repeated first hop then runs again with the look-up, answered as before.
+		err = flows.ErrNoSession
+	} else {
+		s, err = h.sessions.Load(ctx, req.SessionID)
+	}
 	switch {
 	case errors.Is(err, flows.ErrNoSession):
 		if req.Text != "" {
@@ -168,6 +185,10 @@ func (h *Handler) Answer(ctx context.Context, req Request) string {
 	saveCtx, cancelSave := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 	defer cancelSave()
 	if err := h.sessions.Save(saveCtx, s, h.engine.Resumable(s)); err != nil {
+		if errors.Is(err, flows.ErrStaleSession) && retry {
+			h.log.Debug("ussd session changed while the hop ran; running it again", "phone", phone, "session", s.ID)
+			return h.answer(ctx, req, false)
+		}
 		if !s.Screen.End {
 			return h.fail(ctx, s, err, "save session")
 		}

@@ -90,6 +90,7 @@ func (s *Store) Load(ctx context.Context, id string) (*flows.Session, error) {
 
 // Save writes the session and, with keepForResume, the resume copy under its phone; without,
 // it deletes that copy. Both change under one lock, so no reader sees one without the other.
+// It refuses a session loaded at an older revision (flows.ErrStaleSession).
 func (s *Store) Save(ctx context.Context, sess *flows.Session, keepForResume bool) error {
 	if sess == nil {
 		return errors.New("memory: save session: nil session")
@@ -108,13 +109,24 @@ func (s *Store) Save(ctx context.Context, sess *flows.Session, keepForResume boo
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.opts.Now()
+	var rev uint64 // of what is stored; an expired session is no longer stored
+	if e, ok := s.sessions[sess.ID]; ok && !e.expired(now) {
+		rev = e.sess.Rev
+	}
+	if sess.Rev != rev {
+		return fmt.Errorf("memory: save session %q: %w", sess.ID, flows.ErrStaleSession)
+	}
+	c.Rev = rev + 1
 	// One copy for both maps is safe: stored copies are never written to, only copied again.
 	s.sessions[sess.ID] = entry{sess: c, expires: now.Add(s.opts.TTL)}
-	if keepForResume {
+	switch {
+	case sess.Channel != "": // resume copies are USSD's (see flows.SessionStore)
+	case keepForResume:
 		s.resumable[sess.Phone] = entry{sess: c, expires: now.Add(s.opts.ResumeWindow)}
-	} else {
+	default:
 		delete(s.resumable, sess.Phone)
 	}
+	sess.Rev = c.Rev
 	return nil
 }
 

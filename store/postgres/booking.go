@@ -11,15 +11,16 @@ import (
 	"github.com/huduma-connect/huduma/crm"
 )
 
-// Book reserves a place and records the appointment in one transaction; on any error the
-// transaction rolls back, so nothing is written.
+// Book reserves a place, records the appointment and queues its notifications in one SQL
+// statement (bookSQL), so a booking costs one round trip to the server: the statement is its
+// own transaction, and on any error nothing of it is written.
 //
 // A request that repeats an earlier one's idempotency key gets the earlier appointment back
-// and reserves nothing. Two such requests can race past that first look-up (under READ
-// COMMITTED it does not see the first's uncommitted row). The second then waits on the
-// slot's row lock and, once the first commits, either finds the slot full or is stopped by
-// the unique key at its insert; either way it rolls back and, finding the key committed,
-// answers with the first one's appointment rather than "slot full".
+// and reserves nothing. Two such requests can race past the look-up (under READ COMMITTED
+// neither sees the other's uncommitted row). The second then waits on the slot's row lock
+// and, once the first commits, either finds the slot full or is stopped by the unique key at
+// its insert; either way nothing of it is written and, finding the key committed, it answers
+// with the first one's appointment rather than "slot full".
 func (s *Store) Book(ctx context.Context, a crm.NewAppointment) (crm.Appointment, error) {
 	day := crm.DateOf(a.Day)
 	created := a.CreatedAt
@@ -30,57 +31,84 @@ func (s *Store) Book(ctx context.Context, a crm.NewAppointment) (crm.Appointment
 	if a.IdempotencyKey != "" {
 		key = &a.IdempotencyKey
 	}
-
-	tx, err := s.pool.Begin(ctx)
+	n, err := notificationColumnsOf(created, a.Notifications)
 	if err != nil {
 		return crm.Appointment{}, fmt.Errorf("postgres: book: %w", err)
 	}
-	defer rollback(ctx, tx)
 
-	if key != nil {
-		prev, err := byIdempotencyKey(ctx, tx, *key)
-		if err == nil {
-			return prev, nil
-		}
-		if !errors.Is(err, pgx.ErrNoRows) {
-			return crm.Appointment{}, fmt.Errorf("postgres: book: look up idempotency key: %w", err)
-		}
-	}
-	if err := reserve(ctx, tx, a.Centre, a.Service, day, a.Start, a.Capacity); err != nil {
-		if errors.Is(err, crm.ErrSlotFull) && key != nil {
-			rollback(ctx, tx)
+	var (
+		outcome string
+		appt    crm.Appointment
+	)
+	err = s.pool.QueryRow(ctx, bookSQL,
+		a.Ref, a.Phone, a.Centre, a.Service, day, a.Start, key, created, a.Capacity,
+		n.phones, n.langs, n.kinds, n.params, n.priorities, n.essentials, n.subjects, n.created,
+	).Scan(&outcome, &appt.Ref, &appt.Phone, &appt.Centre, &appt.Service, &appt.Day, &appt.Start,
+		&appt.Status, &appt.CreatedAt)
+	switch {
+	case err == nil:
+		appt.CreatedAt = appt.CreatedAt.UTC() // as scanAppointment: pgx answers in the local zone
+		return appt, nil
+	case errors.Is(err, pgx.ErrNoRows): // no earlier booking, and no place taken
+		if key != nil {
 			if prev, ok, kerr := s.earlierBooking(ctx, *key); kerr != nil || ok {
 				return prev, kerr
 			}
 		}
-		return crm.Appointment{}, fmt.Errorf("postgres: book: %w", err)
+		return crm.Appointment{}, fmt.Errorf("postgres: book: %w", crm.ErrSlotFull)
 	}
-	appt, err := scanAppointment(tx.QueryRow(ctx, `INSERT INTO appointments
-		(ref, phone, centre, service, day, start_min, status, idempotency_key, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, 'booked', $7, $8, $8)
-		RETURNING `+appointmentColumns,
-		a.Ref, a.Phone, a.Centre, a.Service, day, a.Start, key, created))
-	if err != nil {
-		return s.bookConflict(ctx, tx, key, err)
-	}
-	if err := insertNotifications(ctx, tx, created, a.Notifications); err != nil {
-		return crm.Appointment{}, fmt.Errorf("postgres: book: %w", err)
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return crm.Appointment{}, fmt.Errorf("postgres: book: commit: %w", err)
-	}
-	return appt, nil
+	return s.bookConflict(ctx, key, err)
 }
 
-// bookConflict turns a failed appointment insert into Book's answer. The transaction is
-// aborted by then, so it is rolled back first (freeing the place) and any look-up runs on
-// the pool.
-func (s *Store) bookConflict(ctx context.Context, tx pgx.Tx, key *string, err error) (crm.Appointment, error) {
+// bookSQL is a booking in one statement. Its parts:
+//
+//   - prev: the appointment an earlier request with the same idempotency key ($7) made;
+//   - taken: one place in the slot, unless prev exists. With a capacity ($9 > 0) a missing
+//     slot row is created; an existing row (the operator's capacity wins) is counted up only
+//     while a place is free. Without one, only an existing row is counted up;
+//   - made: the appointment, only if a place was taken;
+//   - the notifications ($10–$17, one array per column), only if the appointment was made.
+//
+// It returns one row, 'prev' or 'new' with the appointment, or none when the slot is full.
+// Data-modifying parts run whether or not the final SELECT reads them, and all or nothing.
+const bookSQL = `WITH prev AS (
+	SELECT ` + appointmentColumns + ` FROM appointments
+	WHERE $7::text IS NOT NULL AND idempotency_key = $7
+), created AS (
+	INSERT INTO slots AS s (centre, service, day, start_min, capacity, booked)
+	SELECT $3, $4, $5, $6, $9, 1 WHERE $9 > 0 AND NOT EXISTS (SELECT FROM prev)
+	ON CONFLICT (centre, service, day, start_min)
+	DO UPDATE SET booked = s.booked + 1 WHERE s.booked < s.capacity
+	RETURNING 1
+), counted AS (
+	UPDATE slots SET booked = booked + 1
+	WHERE $9 <= 0 AND NOT EXISTS (SELECT FROM prev)
+		AND centre = $3 AND service = $4 AND day = $5 AND start_min = $6 AND booked < capacity
+	RETURNING 1
+), made AS (
+	INSERT INTO appointments
+		(ref, phone, centre, service, day, start_min, status, idempotency_key, created_at, updated_at)
+	SELECT $1, $2, $3, $4, $5, $6, 'booked', $7, $8, $8
+	WHERE EXISTS (SELECT FROM created) OR EXISTS (SELECT FROM counted)
+	RETURNING ` + appointmentColumns + `
+), queued AS (
+	INSERT INTO outbox (phone, lang, kind, params, priority, essential, subject, created_at)
+	SELECT n.phone, n.lang, n.kind, n.params, n.priority, n.essential, n.subject, n.created_at
+	FROM unnest($10::text[], $11::text[], $12::text[], $13::jsonb[], $14::int[], $15::bool[],
+		$16::text[], $17::timestamptz[]) AS n(phone, lang, kind, params, priority, essential, subject, created_at)
+	WHERE EXISTS (SELECT FROM made)
+)
+SELECT 'prev', ` + appointmentColumns + ` FROM prev
+UNION ALL
+SELECT 'new', ` + appointmentColumns + ` FROM made`
+
+// bookConflict turns a booking stopped by a unique index into Book's answer. Nothing of the
+// statement was written.
+func (s *Store) bookConflict(ctx context.Context, key *string, err error) (crm.Appointment, error) {
 	constraint, unique := uniqueViolation(err)
 	if !unique {
-		return crm.Appointment{}, fmt.Errorf("postgres: book: insert appointment: %w", err)
+		return crm.Appointment{}, fmt.Errorf("postgres: book: %w", err)
 	}
-	rollback(ctx, tx)
 	// A concurrent request with the same key committed first. Whichever unique index
 	// Postgres checked first, the key decides: that request's appointment is the answer.
 	if key != nil {

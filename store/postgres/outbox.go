@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -53,6 +54,42 @@ func insertNotifications(ctx context.Context, tx pgx.Tx, now time.Time, n []crm.
 		}
 	}
 	return nil
+}
+
+// notificationArrays are notifications column by column, for statements that insert them
+// with unnest in the same round trip as other work (see bookSQL).
+type notificationArrays struct {
+	phones, langs, kinds, params, subjects []string
+	priorities                             []int
+	essentials                             []bool
+	created                                []time.Time
+}
+
+func notificationColumnsOf(now time.Time, n []crm.Notification) (notificationArrays, error) {
+	var a notificationArrays
+	for _, m := range n {
+		created := m.CreatedAt
+		if created.IsZero() {
+			created = now
+		}
+		params := m.Params
+		if params == nil {
+			params = map[string]string{} // the column holds an object, never JSON null
+		}
+		p, err := json.Marshal(params)
+		if err != nil {
+			return a, fmt.Errorf("queue %s notification: %w", m.Kind, err)
+		}
+		a.phones = append(a.phones, string(m.Phone))
+		a.langs = append(a.langs, string(m.Lang))
+		a.kinds = append(a.kinds, string(m.Kind))
+		a.params = append(a.params, string(p))
+		a.priorities = append(a.priorities, int(m.Priority))
+		a.essentials = append(a.essentials, m.Essential)
+		a.subjects = append(a.subjects, m.Subject)
+		a.created = append(a.created, created)
+	}
+	return a, nil
 }
 
 // Notifications lists the outbox rows the filter selects, by ID. A zero field does not

@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	goredis "github.com/redis/go-redis/v9"
 )
@@ -15,6 +16,11 @@ func Connect(ctx context.Context, url string) (*goredis.Client, error) {
 	if err != nil {
 		// The URL may carry a password, so it is not repeated in the error.
 		return nil, fmt.Errorf("redis: parse url: %w", err)
+	}
+	if !strings.Contains(url, "protocol=") {
+		// RESP2 unless the URL asks otherwise: the sessions need nothing of RESP3, and with it
+		// the client checks every reply for server push notifications, a cost on every hop.
+		opts.Protocol = 2
 	}
 	client := goredis.NewClient(opts)
 	if err := client.Ping(ctx).Err(); err != nil {

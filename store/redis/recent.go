@@ -1,56 +1,53 @@
 package redis
 
 import (
-	"hash/maphash"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/huduma-connect/huduma/flows"
 )
 
-// recent remembers the sessions this process saved lately: a hash of the bytes it wrote and
-// a private copy of the session they encode. Every hop loads the session it saved on the
-// previous hop, and decoding the JSON (a screen of 67 services is 3 KB of it) was the largest
-// cost of a hop in the gateway after the system calls. Load still reads Redis, the one
-// authority: when the bytes it reads hash the same as the bytes saved here, they encode the
-// copy kept here and it hands out a copy of that; otherwise (another replica saved since,
-// or an older release mid-deploy) it decodes as before.
+// recent keeps a private copy of each session this process saved lately, so that the next
+// hop's Load needs no round trip: a USSD session is one phone's conversation, and with one
+// replica, or with a load balancer that keeps a session on its replica, the next request for
+// it comes here. The copy may be stale (another replica saved since, or the same request is
+// being handled twice at once); Save's revision check refuses to write over what it has not
+// seen, so a stale copy costs one retry, never a lost hop. A copy is used only within the
+// session's TTL, after which Redis has forgotten the session too.
 //
 // The copies stay at most maxRecent; an ended session's copy is dropped at once.
 type recent struct {
-	seed maphash.Seed
-	max  int
+	max int
+	ttl time.Duration
 
 	mu sync.Mutex
 	m  map[string]recentEntry
 }
 
 type recentEntry struct {
-	sum  uint64
-	size int
-	sess *flows.Session // never written to, never handed out
+	sess    *flows.Session // never written to, never handed out
+	expires time.Time
 }
 
 // maxRecent bounds the memory the copies take: a copy is a few kilobytes at most, and a
 // session is loaded again within seconds, so a few thousand cover the sessions in flight.
 const maxRecent = 4096
 
-func newRecent(max int) *recent {
-	return &recent{seed: maphash.MakeSeed(), max: max, m: make(map[string]recentEntry)}
+func newRecent(max int, ttl time.Duration) *recent {
+	return &recent{max: max, ttl: ttl, m: make(map[string]recentEntry)}
 }
 
-// saved records what Save wrote for the session.
-func (r *recent) saved(s *flows.Session, b []byte) {
+// saved records the session as Save wrote it (with its new revision).
+func (r *recent) saved(s *flows.Session) {
 	if r.max <= 0 {
 		return
 	}
-	if s.Screen.End { // no next hop will load it; a repeat of the last one decodes
-		r.mu.Lock()
-		delete(r.m, s.ID)
-		r.mu.Unlock()
+	if s.Screen.End { // no next hop will load it; a repeat of the last one reads Redis
+		r.forget(s.ID)
 		return
 	}
-	e := recentEntry{sum: maphash.Bytes(r.seed, b), size: len(b), sess: clone(s)}
+	e := recentEntry{sess: clone(s), expires: time.Now().Add(r.ttl)}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, ok := r.m[s.ID]; !ok && len(r.m) >= r.max {
@@ -62,15 +59,15 @@ func (r *recent) saved(s *flows.Session, b []byte) {
 	r.m[s.ID] = e
 }
 
-// load returns a copy of the session the bytes encode when this process saved exactly them.
-func (r *recent) load(id string, b []byte) (*flows.Session, bool) {
+// load returns a copy of the session as this process last saved it.
+func (r *recent) load(id string) (*flows.Session, bool) {
 	if r.max <= 0 {
 		return nil, false
 	}
 	r.mu.Lock()
 	e, ok := r.m[id]
 	r.mu.Unlock()
-	if !ok || e.size != len(b) || e.sum != maphash.Bytes(r.seed, b) {
+	if !ok || time.Now().After(e.expires) {
 		return nil, false
 	}
 	return clone(e.sess), true

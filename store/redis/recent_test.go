@@ -1,9 +1,11 @@
 package redis
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/huduma-connect/huduma/flows"
 	"github.com/huduma-connect/huduma/store/storetest"
@@ -51,6 +53,7 @@ func TestKeptCopyIsWhatTheBytesDecodeTo(t *testing.T) {
 	if err := decoded.UnmarshalBinary(b); err != nil {
 		t.Fatal(err)
 	}
+	decoded.Rev = s.Rev // kept beside the encoding, in the session's hash
 	if kept := clone(&s); !reflect.DeepEqual(kept, &decoded) {
 		t.Fatalf("kept copy %+v\ndecodes as %+v", kept, decoded)
 	}
@@ -83,24 +86,30 @@ func fill(v reflect.Value, n int) int {
 }
 
 func TestRecentIsBounded(t *testing.T) {
-	r := newRecent(2)
+	r := newRecent(2, time.Minute)
 	for i := range 3 {
-		s := &flows.Session{ID: fmt.Sprint(i)}
-		r.saved(s, []byte(s.ID))
+		r.saved(&flows.Session{ID: fmt.Sprint(i)})
 	}
 	if len(r.m) != 2 {
 		t.Fatalf("%d copies kept, want 2", len(r.m))
 	}
-	s := &flows.Session{ID: "2", Screen: flows.Screen{End: true}}
-	r.saved(s, []byte("end"))
+	r.saved(&flows.Session{ID: "2", Screen: flows.Screen{End: true}})
 	if _, ok := r.m["2"]; ok {
 		t.Fatal("an ended session's copy is kept")
 	}
 }
 
-// Another replica (or an older release) saving the session is seen at once: the kept copy is
-// used only when Redis holds exactly the bytes this process wrote.
-func TestLoadSeesOtherReplicasSaves(t *testing.T) {
+func TestRecentForgetsAfterTheTTL(t *testing.T) {
+	r := newRecent(2, -time.Second) // expired as soon as saved
+	r.saved(&flows.Session{ID: "1"})
+	if _, ok := r.load("1"); ok {
+		t.Fatal("a copy older than the session's TTL was used")
+	}
+}
+
+// Two replicas on one Redis: each answers Load from its own copy, but neither can write over
+// a save it has not seen. The one whose copy is stale is refused, and then reads Redis.
+func TestReplicasNeverOverwriteEachOther(t *testing.T) {
 	ctx := storetest.Context(t)
 	client := connect(t)
 	prefix := uniquePrefix(t, client)
@@ -120,18 +129,28 @@ func TestLoadSeesOtherReplicasSaves(t *testing.T) {
 		t.Fatal("a loaded copy's mutation reached the kept copy")
 	}
 
-	other := clone(s)
+	// b has no copy: it reads Redis, and saves the next hop.
+	other, err := b.Load(ctx, s.ID)
+	if err != nil || !reflect.DeepEqual(other, s) {
+		t.Fatalf("b loads %+v, %v; want what a saved", other, err)
+	}
 	other.State, other.Hops = "book_county", 2
 	if err := b.Save(ctx, other, false); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := a.Load(ctx, s.ID); err != nil || !reflect.DeepEqual(got, other) {
-		t.Fatalf("Load after another replica's Save: %+v, %v", got, err)
+
+	// a's copy is now stale: its save is refused and writes nothing.
+	stale, _ := a.Load(ctx, s.ID)
+	stale.State, stale.Hops = "written over", 2
+	if err := a.Save(ctx, stale, false); !errors.Is(err, flows.ErrStaleSession) {
+		t.Fatalf("save from a stale copy: %v, want ErrStaleSession", err)
 	}
-	if err := client.Set(ctx, prefix+"s:"+s.ID, `{"id":"ATUid_replicas","state":"written by hand"}`, 0).Err(); err != nil {
-		t.Fatal(err)
+	fresh, err := a.Load(ctx, s.ID)
+	if err != nil || !reflect.DeepEqual(fresh, other) {
+		t.Fatalf("Load after the refused save: %+v, %v; want b's save %+v", fresh, err, other)
 	}
-	if got, err := a.Load(ctx, s.ID); err != nil || got.State != "written by hand" {
-		t.Fatalf("Load after a raw SET: %+v, %v", got, err)
+	fresh.Hops = 3
+	if err := a.Save(ctx, fresh, false); err != nil {
+		t.Fatalf("save after reloading: %v", err)
 	}
 }

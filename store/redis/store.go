@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -15,9 +16,16 @@ import (
 
 var _ flows.SessionStore = (*Store)(nil)
 
-// Store is a flows.SessionStore on Redis. Sessions live under Prefix+"s:"+id and the resume
-// copy under Prefix+"r:"+phone, both encoded with flows.Session.MarshalBinary and both expiring
-// on their own, so nothing has to clean up after abandoned calls.
+// Store is a flows.SessionStore on Redis. A session lives in a hash under Prefix+"sess:"+id
+// (its encoding, flows.Session.MarshalBinary, and its revision) and the resume copy under
+// Prefix+"r:"+phone, both expiring on their own, so nothing has to clean up after abandoned
+// calls.
+//
+// A hop costs one round trip: Load answers from the copy this process kept when it last
+// saved the session (see recent), and Save writes only if Redis still holds the revision
+// that copy was saved at (saveScript). A copy made stale by another replica's save, or by a
+// repeated request handled at the same moment, is caught there: Save returns
+// flows.ErrStaleSession and writes nothing, and the next Load reads Redis.
 //
 // Errors name the session id (an Africa's Talking session id, not personal data) but never
 // the phone number, which is personal data under the Data Protection Act.
@@ -30,33 +38,68 @@ type Store struct {
 // New returns a Store on client. The caller owns the client: Store never closes it, so one
 // client can be shared with other users of the same Redis.
 func New(client goredis.UniversalClient, opts Options) *Store {
-	return &Store{client: client, opts: opts.withDefaults(), recent: newRecent(maxRecent)}
+	opts = opts.withDefaults()
+	return &Store{client: client, opts: opts, recent: newRecent(maxRecent, opts.TTL)}
 }
 
-func (s *Store) sessionKey(id string) string      { return s.opts.Prefix + "s:" + id }
+func (s *Store) sessionKey(id string) string      { return s.opts.Prefix + "sess:" + id }
 func (s *Store) resumeKey(phone crm.Phone) string { return s.opts.Prefix + "r:" + string(phone) }
 
-// Load returns the session saved under id, or flows.ErrNoSession.
+// Fields of a session's hash.
+const (
+	fieldBody = "b"
+	fieldRev  = "r"
+)
+
+// Load returns the session saved under id, or flows.ErrNoSession: the copy kept from this
+// process's last save of it when there is one, else what Redis holds.
 func (s *Store) Load(ctx context.Context, id string) (*flows.Session, error) {
-	b, err := s.read(ctx, s.sessionKey(id))
-	if err == nil {
-		if sess, ok := s.recent.load(id, b); ok {
-			return sess, nil
-		}
-		sess := new(flows.Session)
-		if err = sess.UnmarshalBinary(b); err == nil {
-			return sess, nil
-		}
+	if sess, ok := s.recent.load(id); ok {
+		return sess, nil
 	}
-	if errors.Is(err, flows.ErrNoSession) {
-		return nil, err
+	vals, err := s.client.HMGet(ctx, s.sessionKey(id), fieldBody, fieldRev).Result()
+	if err != nil {
+		return nil, fmt.Errorf("redis: load session %q: %w", id, err)
 	}
-	return nil, fmt.Errorf("redis: load session %q: %w", id, err)
+	body, _ := vals[0].(string)
+	revText, _ := vals[1].(string)
+	if body == "" {
+		return nil, flows.ErrNoSession
+	}
+	rev, err := strconv.ParseUint(revText, 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("redis: load session %q: revision %q: %w", id, revText, err)
+	}
+	sess := new(flows.Session)
+	if err := sess.UnmarshalBinary([]byte(body)); err != nil {
+		return nil, fmt.Errorf("redis: load session %q: %w", id, err)
+	}
+	sess.Rev = rev
+	return sess, nil
 }
 
+// saveScript writes a session if Redis holds the revision the caller loaded (ARGV[1]; 0: no
+// session), together with the resume copy: kept (ARGV[4] = "keep", for ARGV[5] ms) or
+// dropped ("drop"). It answers the new revision, or -1 and writes nothing. A script, so the
+// check and the writes are one round trip and nothing runs between them.
+var saveScript = goredis.NewScript(`
+local rev = tonumber(redis.call('HGET', KEYS[1], 'r') or '0')
+if rev ~= tonumber(ARGV[1]) then return -1 end
+rev = rev + 1
+redis.call('HSET', KEYS[1], 'b', ARGV[2], 'r', rev)
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+if ARGV[4] == 'keep' then
+	redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[5])
+elseif ARGV[4] == 'drop' then
+	redis.call('DEL', KEYS[2])
+end
+return rev
+`)
+
 // Save writes the session and, with keepForResume, the resume copy under its phone; without,
-// it deletes that copy. Both happen in one MULTI/EXEC pipeline: one round trip on the hot path
-// of every hop, and no moment where the session and the resume copy disagree.
+// it deletes that copy: one script, so one round trip on the hot path of every hop, and no
+// moment where the session and the resume copy disagree. It refuses a session loaded at an
+// older revision than Redis holds (flows.ErrStaleSession).
 func (s *Store) Save(ctx context.Context, sess *flows.Session, keepForResume bool) error {
 	if sess == nil {
 		return errors.New("redis: save session: nil session")
@@ -72,22 +115,25 @@ func (s *Store) Save(ctx context.Context, sess *flows.Session, keepForResume boo
 	if err != nil {
 		return fmt.Errorf("redis: save session %q: %w", sess.ID, err)
 	}
-	_, err = s.client.TxPipelined(ctx, func(p goredis.Pipeliner) error {
-		// go-redis sends PX for durations that are not whole seconds, EX otherwise.
-		p.Set(ctx, s.sessionKey(sess.ID), b, s.opts.TTL)
-		switch {
-		case keepForResume:
-			p.Set(ctx, s.resumeKey(sess.Phone), b, s.opts.ResumeWindow)
-		case sess.Phone != "":
-			p.Del(ctx, s.resumeKey(sess.Phone))
-		}
-		return nil
-	})
+	resume := ""
+	switch {
+	case sess.Channel != "": // resume copies are USSD's (see flows.SessionStore)
+	case keepForResume:
+		resume = "keep"
+	case sess.Phone != "":
+		resume = "drop"
+	}
+	rev, err := saveScript.Run(ctx, s.client, []string{s.sessionKey(sess.ID), s.resumeKey(sess.Phone)},
+		sess.Rev, b, s.opts.TTL.Milliseconds(), resume, s.opts.ResumeWindow.Milliseconds()).Int64()
+	if err == nil && rev < 0 {
+		err = flows.ErrStaleSession
+	}
 	if err != nil {
 		s.recent.forget(sess.ID)
 		return fmt.Errorf("redis: save session %q: %w", sess.ID, err)
 	}
-	s.recent.saved(sess, b)
+	sess.Rev = uint64(rev)
+	s.recent.saved(sess)
 	return nil
 }
 

@@ -3,7 +3,6 @@ package redis
 import (
 	"bytes"
 	"context"
-	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -22,42 +21,39 @@ func TestConformance(t *testing.T) {
 	})
 }
 
-// TestSaveIsOneTransaction pins the promise that a hop costs one round trip: Save must send
-// exactly one MULTI/EXEC pipeline and no lone command.
-func TestSaveIsOneTransaction(t *testing.T) {
+// TestHopIsOneRoundTrip pins the promise that a hop costs one round trip: a Load of a
+// session this process saved sends nothing, and Save sends exactly one command (the script).
+func TestHopIsOneRoundTrip(t *testing.T) {
 	ctx := storetest.Context(t)
 	client := connect(t)
 	rec := &recorder{}
 	client.AddHook(rec)
 	st := New(client, Options{Prefix: uniquePrefix(t, client)})
 	s := &flows.Session{ID: "ATUid_tx", Phone: "+254700000001"}
-	// A new connection (pipelines have their own pool) says HELLO and CLIENT SETINFO through
-	// the hooks; that is once per connection, not per Save, so one Save warms it up.
+	// A new connection says HELLO and CLIENT SETINFO through the hooks, and the script is
+	// loaded once; one Save warms both up.
 	if err := st.Save(ctx, s, false); err != nil {
 		t.Fatalf("Save: %v", err)
 	}
-
-	for _, c := range []struct {
-		keep bool
-		want []string
-	}{
-		{true, []string{"multi", "set", "set", "exec"}},
-		{false, []string{"multi", "set", "del", "exec"}},
-	} {
+	for _, keep := range []bool{true, false} {
 		rec.reset()
-		if err := st.Save(ctx, s, c.keep); err != nil {
-			t.Fatalf("Save(keep=%v): %v", c.keep, err)
+		loaded, err := st.Load(ctx, s.ID)
+		if err != nil {
+			t.Fatalf("Load: %v", err)
+		}
+		if err := st.Save(ctx, loaded, keep); err != nil {
+			t.Fatalf("Save(keep=%v): %v", keep, err)
 		}
 		single, pipelines := rec.get()
-		if len(single) != 0 || len(pipelines) != 1 || !slices.Equal(pipelines[0], c.want) {
-			t.Errorf("Save(keep=%v) sent commands %v and pipelines %v, want one pipeline %v",
-				c.keep, single, pipelines, c.want)
+		if len(single) != 1 || single[0] != "evalsha" || len(pipelines) != 0 {
+			t.Errorf("Load and Save(keep=%v) sent commands %v and pipelines %v, want one evalsha",
+				keep, single, pipelines)
 		}
 	}
 }
 
 // TestKeysAndEncoding pins the key layout and the value format, which operators and the other
-// gateway instances (possibly an older release mid-deploy) rely on.
+// gateway instances rely on: the session's hash holds the encoding and the revision.
 func TestKeysAndEncoding(t *testing.T) {
 	ctx := storetest.Context(t)
 	client := connect(t)
@@ -72,20 +68,22 @@ func TestKeysAndEncoding(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	sessionKey, resumeKey := prefix+"sess:ATUid_keys", prefix+"r:+254700000001"
+	fields, err := client.HGetAll(ctx, sessionKey).Result()
+	if err != nil {
+		t.Fatalf("HGETALL %s: %v", sessionKey, err)
+	}
+	if fields["b"] != string(want) || fields["r"] != "1" || len(fields) != 2 {
+		t.Errorf("HGETALL %s = %v, want b = %s and r = 1", sessionKey, fields, want)
+	}
+	got, err := client.Get(ctx, resumeKey).Bytes()
+	if err != nil || !bytes.Equal(got, want) {
+		t.Errorf("GET %s = %s, %v; want flows.Session.MarshalBinary %s", resumeKey, got, err, want)
+	}
 	for _, k := range []struct {
 		key string
 		ttl time.Duration
-	}{
-		{prefix + "s:ATUid_keys", ttl},
-		{prefix + "r:+254700000001", resume},
-	} {
-		got, err := client.Get(ctx, k.key).Bytes()
-		if err != nil {
-			t.Fatalf("GET %s: %v", k.key, err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("GET %s = %s, want flows.Session.MarshalBinary %s", k.key, got, want)
-		}
+	}{{sessionKey, ttl}, {resumeKey, resume}} {
 		left, err := client.PTTL(ctx, k.key).Result()
 		if err != nil {
 			t.Fatalf("PTTL %s: %v", k.key, err)

@@ -45,6 +45,9 @@ func Run(t *testing.T, open func(t *testing.T, ttl, resume time.Duration) flows.
 		{"ResumeCopyExpiresBeforeSession", testExpiryResumeFirst},
 		{"SaveRefreshesExpiry", testSaveRefreshes},
 		{"Concurrent", testConcurrent},
+		{"StaleSaveIsRefused", testStale},
+		{"OtherChannelsLeaveTheResumeCopy", testOtherChannel},
+		{"ConcurrentSavesOfOneRevision", testOneWinner},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -72,10 +75,15 @@ func testUnknown(t *testing.T, open func(*testing.T, time.Duration, time.Duratio
 func testRoundTrip(t *testing.T, open func(*testing.T, time.Duration, time.Duration) flows.SessionStore) {
 	st, ctx := open(t, long, long), storetest.Context(t)
 	want := fullSession("ATUid_round", phoneA)
-	checkComplete(t, want)
 	mustSave(t, ctx, st, want, true)
 	sameSession(t, "Load", mustLoad(t, ctx, st, want.ID), want)
 	sameSession(t, "LoadResumable", mustLoadResumable(t, ctx, st, phoneA), want)
+
+	call := fullSession("ATVId_round", phoneB)
+	call.Channel = flows.ChannelVoice
+	checkComplete(t, call)
+	mustSave(t, ctx, st, call, false)
+	sameSession(t, "Load of a voice session", mustLoad(t, ctx, st, call.ID), call)
 }
 
 // testCopiesIndependent: a flow mutates the session it loaded before saving it again; until
@@ -256,6 +264,98 @@ func testConcurrent(t *testing.T, open func(*testing.T, time.Duration, time.Dura
 		})
 	}
 	wg.Wait()
+}
+
+// testStale: a save from a copy loaded before another save of the same session (a repeated
+// request handled twice at once, another replica) is refused and writes nothing, so no hop
+// is lost; after loading again, saving works.
+func testStale(t *testing.T, open func(*testing.T, time.Duration, time.Duration) flows.SessionStore) {
+	st, ctx := open(t, long, long), storetest.Context(t)
+	first := fullSession("ATUid_stale", phoneA)
+	mustSave(t, ctx, st, first, true)
+	if first.Rev == 0 {
+		t.Fatal("Save left the session's revision 0")
+	}
+
+	a, b := mustLoad(t, ctx, st, first.ID), mustLoad(t, ctx, st, first.ID)
+	if a.Rev != first.Rev {
+		t.Errorf("Load revision %d, want %d (what Save set)", a.Rev, first.Rev)
+	}
+	a.State, a.Hops = "from a", 5
+	mustSave(t, ctx, st, a, false)
+	b.State, b.Hops = "from b", 5
+	if err := st.Save(ctx, b, true); !errors.Is(err, flows.ErrStaleSession) {
+		t.Fatalf("Save of a stale copy: %v, want ErrStaleSession", err)
+	}
+	sameSession(t, "Load after the refused save", mustLoad(t, ctx, st, first.ID), a)
+	if _, err := st.LoadResumable(ctx, phoneA); !errors.Is(err, flows.ErrNoSession) {
+		t.Errorf("the refused save kept a resume copy: %v", err)
+	}
+
+	again := mustLoad(t, ctx, st, first.ID)
+	again.Hops = 6
+	mustSave(t, ctx, st, again, false)
+
+	// A new session (revision 0) whose id is already stored is stale too: the first hop was
+	// handled twice.
+	if err := st.Save(ctx, fullSession("ATUid_stale", phoneA), false); !errors.Is(err, flows.ErrStaleSession) {
+		t.Errorf("Save of a second new session under a stored id: %v, want ErrStaleSession", err)
+	}
+}
+
+// testOtherChannel: a voice call from a phone whose USSD booking dropped must not take the
+// booking's resume copy away (nor offer the call itself for resuming).
+func testOtherChannel(t *testing.T, open func(*testing.T, time.Duration, time.Duration) flows.SessionStore) {
+	st, ctx := open(t, long, long), storetest.Context(t)
+	dropped := fullSession("ATUid_dropped", phoneA)
+	dropped.Channel = ""
+	mustSave(t, ctx, st, dropped, true)
+	call := fullSession("ATVId_call", phoneA)
+	call.Channel = flows.ChannelVoice
+	mustSave(t, ctx, st, call, false)
+	mustSave(t, ctx, st, call, true)
+	sameSession(t, "resume copy after a voice call's saves", mustLoadResumable(t, ctx, st, phoneA), dropped)
+}
+
+// testOneWinner: of many saves racing from the same revision, exactly one is written.
+func testOneWinner(t *testing.T, open func(*testing.T, time.Duration, time.Duration) flows.SessionStore) {
+	const racers = 16
+	st, ctx := open(t, long, long), storetest.Context(t)
+	s := fullSession("ATUid_race", phoneA)
+	mustSave(t, ctx, st, s, false)
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		won     []int
+		refused int
+	)
+	copies := make([]*flows.Session, racers)
+	for i := range copies { // all loaded before any saves
+		copies[i] = mustLoad(t, ctx, st, s.ID)
+	}
+	for i, c := range copies {
+		wg.Go(func() {
+			c.Hops = 100 + i
+			err := st.Save(ctx, c, false)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				won = append(won, c.Hops)
+			case errors.Is(err, flows.ErrStaleSession):
+				refused++
+			default:
+				t.Errorf("Save: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if len(won) != 1 || refused != racers-1 {
+		t.Fatalf("%d saves written (%v), %d refused; want 1 and %d", len(won), won, refused, racers-1)
+	}
+	if got := mustLoad(t, ctx, st, s.ID); got.Hops != won[0] {
+		t.Errorf("stored hop %d, want the winner's %d", got.Hops, won[0])
+	}
 }
 
 func mustSave(t *testing.T, ctx context.Context, st flows.SessionStore, s *flows.Session, keep bool) {
