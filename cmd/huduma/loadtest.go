@@ -17,7 +17,8 @@ import (
 )
 
 // loadtestCommand runs `huduma loadtest`: whole USSD sessions over HTTP exactly as Africa's
-// Talking sends them, from many phones at once, through journeys that end in real bookings.
+// Talking sends them, from many phones at once, through journeys that end in real bookings,
+// complaints and status checks.
 // It exits non-zero when any answer was not what a caller should get.
 func loadtestCommand(ctx context.Context, args []string) error {
 	return loadtest(ctx, args, os.Stdout, os.Stderr)
@@ -35,6 +36,7 @@ func loadtest(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	target := fs.String("target", "", "USSD callback URL (default "+dialDefaultURLHelp()+")")
 	profile := fs.String("profile", "huduma", "journeys: huduma (our menus), peer (shared/bench/peer-ussd-menu-builder), floor (shared/bench/limit)")
+	mix := fs.String("mix", "", "journey weights, e.g. book=70,complaint=15,status=15 (huduma's own mix, the default); a journey left out does not run")
 	phones := fs.Int("phones", 32, "closed loop: phones, each starting its next session when its last one ends")
 	rate := fs.Float64("rate", 0, "open loop: new sessions per second, however slowly the server answers (replaces -phones)")
 	maxInFlight := fs.Int("max-inflight", 10000, "open loop: most sessions running at once; a start beyond it counts as an error")
@@ -79,6 +81,11 @@ func loadtest(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	p, err := loadgen.ProfileByName(*profile)
 	if err != nil {
 		return fmt.Errorf("loadtest: %w", err)
+	}
+	if *mix != "" {
+		if err := p.SetMix(*mix); err != nil {
+			return fmt.Errorf("loadtest: -mix: %w", err)
+		}
 	}
 	u := *target
 	if u == "" {

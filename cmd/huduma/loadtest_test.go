@@ -20,8 +20,10 @@ import (
 	"github.com/huduma-connect/huduma/ussd/loadgen"
 )
 
-// huduma loadtest against the gateway as `huduma serve` assembles it, on both store pairs:
-// no unexpected answer, and every booking the callers completed is in the database.
+// huduma loadtest against the gateway as `huduma serve` assembles it, on both store pairs,
+// with its default mix of bookings, complaints and status checks: no unexpected answer, and
+// every booking and complaint the callers completed is in the database, as the report counts
+// them.
 func TestLoadtestCommand(t *testing.T) {
 	stores := map[string]func(t *testing.T) []string{
 		"embedded": func(t *testing.T) []string {
@@ -41,7 +43,7 @@ func TestLoadtestCommand(t *testing.T) {
 			}
 			first := strconv.FormatInt(n, 10)
 			var stdout, stderr bytes.Buffer
-			const sessions = 24
+			const sessions = 30
 			err = loadtest(context.Background(), []string{
 				"-target", base + "/at/ussd", "-phones", "4", "-sessions", fmt.Sprint(sessions),
 				"-first-phone", first, "-json",
@@ -53,17 +55,51 @@ func TestLoadtestCommand(t *testing.T) {
 			if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
 				t.Fatalf("%v: %s", err, stdout.String())
 			}
-			if rep.Errors != 0 || rep.Total.Bookings != sessions || rep.HopsPerS <= 0 || rep.Latency.P99 <= 0 {
+			tot := rep.Total
+			if rep.Errors != 0 || tot.Bookings+tot.Complaints+tot.StatusChecks != sessions || rep.HopsPerS <= 0 || rep.Latency.P99 <= 0 ||
+				rep.Mix != "book=70,complaint=15,status=15" {
 				t.Fatalf("report %s", stdout.String())
 			}
+			// Each session called from a phone of its own: a booking is one appointment, a
+			// complaint one case.
+			var booked, lodged int64
 			for i := range int64(sessions) {
 				phone := crm.Phone(fmt.Sprintf("+2547%08d", (n+i)%100_000_000))
 				appts, err := gw.desk.Upcoming(context.Background(), phone)
-				if err != nil || len(appts) != 1 {
+				if err != nil || len(appts) > 1 {
 					t.Fatalf("%s: %d appointments, %v", phone, len(appts), err)
 				}
+				cases, err := gw.store.Cases(context.Background(), crm.CaseFilter{Phone: phone})
+				if err != nil || len(cases) > 1 || len(cases)+len(appts) > 1 {
+					t.Fatalf("%s: %d cases and %d appointments, %v", phone, len(cases), len(appts), err)
+				}
+				booked += int64(len(appts))
+				lodged += int64(len(cases))
+			}
+			if booked != tot.Bookings || lodged != tot.Complaints {
+				t.Fatalf("%d bookings and %d complaints reported; the database holds %d and %d", tot.Bookings, tot.Complaints, booked, lodged)
 			}
 		})
+	}
+}
+
+// -mix chooses the journeys: with only bookings, every session is a booking.
+func TestLoadtestMix(t *testing.T) {
+	base, _ := startGatewayWith(t, "-db", "sqlite:"+filepath.Join(t.TempDir(), "huduma.db"))
+	var stdout, stderr bytes.Buffer
+	const sessions = 8
+	err := loadtest(context.Background(), []string{
+		"-target", base + "/at/ussd", "-phones", "2", "-sessions", fmt.Sprint(sessions), "-mix", "book=1", "-json", "-quiet",
+	}, &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("%v\n%s\n%s", err, stdout.String(), stderr.String())
+	}
+	var rep loadgen.Report
+	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+		t.Fatalf("%v: %s", err, stdout.String())
+	}
+	if rep.Errors != 0 || rep.Total.Bookings != sessions || rep.Mix != "book=1" {
+		t.Fatalf("report %s", stdout.String())
 	}
 }
 
@@ -88,7 +124,10 @@ func TestLoadtestFailsOnUnexpectedAnswers(t *testing.T) {
 
 func TestLoadtestRefusesBadFlags(t *testing.T) {
 	var out bytes.Buffer
-	for _, args := range [][]string{{"-profile", "nope"}, {"-phones", "many"}, {"stray"}} {
+	for _, args := range [][]string{
+		{"-profile", "nope"}, {"-phones", "many"}, {"stray"},
+		{"-mix", "book=lots"}, {"-mix", "call=1"}, {"-profile", "peer", "-mix", "complaint=1"}, {"-mix", "book=0"},
+	} {
 		if err := loadtest(context.Background(), args, &out, &out); err == nil {
 			t.Errorf("%q accepted", args)
 		}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -42,26 +43,34 @@ func gateway(t *testing.T, capacity int) (url string, world *flowstest.World) {
 	return "http://" + ln.Addr().String() + "/at/ussd", w
 }
 
-// bookings collects the references the completed sessions were given, by phone.
-type bookings struct {
-	mu   sync.Mutex
-	refs map[string]string
+// completions collects the sessions that completed, in the order they did.
+type completions struct {
+	mu  sync.Mutex
+	all []loadgen.Completion
 }
 
-func (b *bookings) add(c loadgen.Completion) {
-	first, _, _ := strings.Cut(c.Screen, "\n")
-	_, ref, _ := strings.Cut(first, "Ref ")
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.refs == nil {
-		b.refs = map[string]string{}
+func (c *completions) add(x loadgen.Completion) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.all = append(c.all, x)
+}
+
+// of lists the completions of one journey.
+func (c *completions) of(journey string) []loadgen.Completion {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []loadgen.Completion
+	for _, x := range c.all {
+		if x.Journey == journey {
+			out = append(out, x)
+		}
 	}
-	b.refs[c.Phone] = ref
+	return out
 }
 
-// verify checks that every reference a phone was shown is an appointment in the store, and
-// that no slot holds more than capacity.
-func (b *bookings) verify(t *testing.T, w *flowstest.World, capacity int) {
+// verifyBookings checks that every reference a phone was shown is an appointment in the
+// store, and that no slot holds more than capacity.
+func verifyBookings(t *testing.T, w *flowstest.World, books []loadgen.Completion, capacity int) {
 	t.Helper()
 	type slot struct {
 		centre, service string
@@ -69,13 +78,20 @@ func (b *bookings) verify(t *testing.T, w *flowstest.World, capacity int) {
 		start           int
 	}
 	taken := map[slot]int{}
-	for phone, ref := range b.refs {
-		appts, err := w.Desk.Upcoming(context.Background(), crm.Phone(phone))
+	phones := map[string]bool{}
+	for _, b := range books {
+		first, _, _ := strings.Cut(b.Screen, "\n")
+		_, ref, _ := strings.Cut(first, "Ref ")
+		if phones[b.Phone] {
+			t.Fatalf("%s completed two bookings; every session has a phone of its own", b.Phone)
+		}
+		phones[b.Phone] = true
+		appts, err := w.Desk.Upcoming(context.Background(), crm.Phone(b.Phone))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(appts) != 1 || appts[0].Ref.Grouped() != ref {
-			t.Fatalf("%s was told Ref %q; the store holds %+v", phone, ref, appts)
+			t.Fatalf("%s was told Ref %q; the store holds %+v", b.Phone, ref, appts)
 		}
 		a := appts[0]
 		taken[slot{a.Centre, a.Service, a.Day, a.Start}]++
@@ -87,13 +103,112 @@ func (b *bookings) verify(t *testing.T, w *flowstest.World, capacity int) {
 	}
 }
 
-func huduma(t *testing.T, w *flowstest.World) loadgen.Profile {
+// lodged is what the complaints of a run were, for tests that want every kind covered.
+type lodged struct {
+	integrity, general, aboutCentre, noCentre, withService, skipped int
+}
+
+// verifyComplaints checks that every case number a caller was given is a case in the store,
+// lodged from that phone, in the queue its final screen named, and that the store holds no
+// other case.
+func verifyComplaints(t *testing.T, w *flowstest.World, got []loadgen.Completion) lodged {
+	t.Helper()
+	ctx := context.Background()
+	integrityScreen := textBefore(w, "complaint.done.integrity")
+	var l lodged
+	for _, c := range got {
+		if c.Ref == "" || !strings.Contains(c.Screen, c.Ref.Grouped()) {
+			t.Fatalf("%s: reference %q, screen %q", c.Phone, c.Ref, c.Screen)
+		}
+		k, err := w.Store.CaseByNumber(ctx, c.Ref)
+		if err != nil {
+			t.Fatalf("%s was told case %s: %v", c.Phone, c.Ref.Grouped(), err)
+		}
+		integrity := strings.HasPrefix(c.Screen, integrityScreen)
+		if string(k.Phone) != c.Phone || k.Kind != crm.KindComplaint || k.Description == "" ||
+			(k.Queue == crm.QueueIntegrity) != integrity || (k.Category == crm.CategoryCorruption) != integrity {
+			t.Fatalf("%s was told %q; the store holds %+v", c.Phone, c.Screen, k)
+		}
+		if integrity {
+			l.integrity++
+		} else {
+			l.general++
+		}
+		if k.Centre != "" {
+			l.aboutCentre++
+		} else {
+			l.noCentre++
+		}
+		if k.Service != "" {
+			l.withService++
+		} else {
+			l.skipped++
+		}
+	}
+	all, err := w.Store.Cases(ctx, crm.CaseFilter{Limit: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != len(got) {
+		t.Fatalf("%d complaints completed, %d cases in the store", len(got), len(all))
+	}
+	return l
+}
+
+// verifyStatusChecks checks that every status check ended on the status of a case the run
+// was given, or on "no such number" for one made up; it returns how many of each.
+func verifyStatusChecks(t *testing.T, w *flowstest.World, got, complaints []loadgen.Completion) (known, unknown int) {
+	t.Helper()
+	notFound := textBefore(w, "status.err.unknown")
+	given := map[string]bool{}
+	for _, c := range complaints {
+		given[c.Ref.Grouped()] = true
+	}
+	for _, c := range got {
+		if strings.HasPrefix(c.Screen, notFound) {
+			unknown++
+			continue
+		}
+		number, _, _ := strings.Cut(strings.TrimPrefix(c.Screen, textBefore(w, "case.stranger")), "\n")
+		if !given[number] {
+			t.Fatalf("%s checked a status and read %q: no case of this run", c.Phone, c.Screen)
+		}
+		known++
+	}
+	return known, unknown
+}
+
+// textBefore is the English text of a catalogue key up to its first argument.
+func textBefore(w *flowstest.World, key string) string {
+	text, _, _ := strings.Cut(w.Msgs.Text(crm.English, key), "%")
+	return text
+}
+
+// huduma is our gateway's profile with the journeys mixed as mix says ("" keeps its own).
+func huduma(t *testing.T, w *flowstest.World, mix string) loadgen.Profile {
 	t.Helper()
 	p, err := loadgen.Huduma(w.Msgs)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if mix != "" {
+		if err := p.SetMix(mix); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return p
+}
+
+// journey is the profile's journey of that name, to change it.
+func journey(t *testing.T, p *loadgen.Profile, name string) *loadgen.Journey {
+	t.Helper()
+	for i := range p.Journeys {
+		if p.Journeys[i].Journey.Name == name {
+			return &p.Journeys[i].Journey
+		}
+	}
+	t.Fatalf("profile %s has no journey %q", p.Name, name)
+	return nil
 }
 
 // requireNoErrors fails on any unexpected answer, and logs the report (go test -v shows it).
@@ -107,14 +222,15 @@ func requireNoErrors(t *testing.T, rep *loadgen.Report) {
 	t.Logf("\n%s", b.String())
 }
 
-// TestSmoke is the CI smoke: three seconds of booking journeys from eight phones through the
-// real gateway. Every answer must be the one a caller expects, and every booking a caller was
-// told about must be in the store. It asserts no timing: CI machines vary.
+// TestSmoke is the CI smoke: three seconds of the huduma mix (bookings, complaints, status
+// checks) from eight phones through the real gateway. Every answer must be the one a caller
+// expects, every booking and complaint a caller was told about must be in the store, and the
+// report must count them. It asserts no timing: CI machines vary.
 func TestSmoke(t *testing.T) {
 	url, w := gateway(t, 10)
-	var got bookings
+	var got completions
 	rep, err := loadgen.Run(context.Background(), loadgen.Config{
-		Target: url, Profile: huduma(t, w), Phones: 8, Duration: 3 * time.Second, OnComplete: got.add,
+		Target: url, Profile: huduma(t, w, ""), Phones: 8, Duration: 3 * time.Second, OnComplete: got.add,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -123,10 +239,186 @@ func TestSmoke(t *testing.T) {
 	if rep.Total.Bookings == 0 || rep.Hops == 0 || rep.Total.Failed != 0 {
 		t.Fatalf("report: %+v", rep)
 	}
-	if int64(len(got.refs)) != rep.Total.Bookings {
-		t.Fatalf("%d bookings reported, %d phones told a reference", rep.Total.Bookings, len(got.refs))
+	books, complaints, checks := got.of("book"), got.of("complaint"), got.of("status")
+	if int64(len(books)) != rep.Total.Bookings || int64(len(complaints)) != rep.Total.Complaints ||
+		int64(len(checks)) != rep.Total.StatusChecks || rep.Total.Completed != int64(len(got.all)) ||
+		rep.Total.Bookings+rep.Total.Complaints+rep.Total.StatusChecks != rep.Total.Completed {
+		t.Fatalf("reported %+v; completed %d bookings, %d complaints, %d status checks", rep.Total, len(books), len(complaints), len(checks))
 	}
-	got.verify(t, w, 10)
+	if rep.Bookings+rep.Complaints+rep.StatusChecks != rep.Sessions {
+		t.Fatalf("measured window: %d sessions, %d bookings, %d complaints, %d status checks", rep.Sessions, rep.Bookings, rep.Complaints, rep.StatusChecks)
+	}
+	verifyBookings(t, w, books, 10)
+	verifyComplaints(t, w, complaints)
+	verifyStatusChecks(t, w, checks, complaints)
+}
+
+// TestComplaints: one caller after another makes a complaint through the real menus, about a
+// centre or not, in every category (a corruption report ends on its own screen), naming a
+// service or skipping it. Each completes without an error, and each case number a caller was
+// given is a case in the store, as the report counts them.
+func TestComplaints(t *testing.T) {
+	url, w := gateway(t, 10)
+	var got completions
+	const sessions = 60
+	rep, err := loadgen.Run(context.Background(), loadgen.Config{
+		// One phone and a fixed seed: the same choices on every run, so coverage is stable.
+		Target: url, Profile: huduma(t, w, "complaint=1"), Phones: 1, Sessions: sessions, Seed: 7, OnComplete: got.add,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	requireNoErrors(t, rep)
+	if rep.Total.Complaints != sessions || rep.Total.Bookings != 0 || rep.Total.StatusChecks != 0 {
+		t.Fatalf("totals %+v; want %d complaints", rep.Total, sessions)
+	}
+	l := verifyComplaints(t, w, got.of("complaint"))
+	for what, n := range map[string]int{
+		"a corruption report": l.integrity, "another category": l.general, "a centre": l.aboutCentre,
+		"no centre": l.noCentre, "a service": l.withService, "a skipped service": l.skipped,
+	} {
+		if n == 0 {
+			t.Errorf("no complaint with %s (%+v); the test no longer covers it", what, l)
+		}
+	}
+}
+
+// TestStatusChecks: a status check types a case number a complaint of the run was given and
+// reads its status; before the run has one, it types a made-up number with a valid check
+// digit and reads "no ticket or case with that number". Both complete, without an error.
+func TestStatusChecks(t *testing.T) {
+	t.Run("made up", func(t *testing.T) {
+		url, w := gateway(t, 10)
+		var got completions
+		const sessions = 20
+		rep, err := loadgen.Run(context.Background(), loadgen.Config{
+			Target: url, Profile: huduma(t, w, "status=1"), Phones: 2, Sessions: sessions, OnComplete: got.add,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		requireNoErrors(t, rep)
+		if rep.Total.StatusChecks != sessions || rep.Total.Completed != sessions {
+			t.Fatalf("totals %+v; want %d status checks", rep.Total, sessions)
+		}
+		if known, unknown := verifyStatusChecks(t, w, got.of("status"), nil); known != 0 || unknown != sessions {
+			t.Fatalf("%d known, %d unknown; want every number unknown", known, unknown)
+		}
+	})
+	t.Run("given", func(t *testing.T) {
+		url, w := gateway(t, 10)
+		var got completions
+		const sessions = 40
+		rep, err := loadgen.Run(context.Background(), loadgen.Config{
+			Target: url, Profile: huduma(t, w, "complaint=1,status=1"), Phones: 1, Sessions: sessions, Seed: 3, OnComplete: got.add,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		requireNoErrors(t, rep)
+		complaints, checks := got.of("complaint"), got.of("status")
+		if rep.Total.Complaints != int64(len(complaints)) || rep.Total.StatusChecks != int64(len(checks)) ||
+			rep.Total.Completed != sessions {
+			t.Fatalf("totals %+v; completed %d complaints, %d status checks", rep.Total, len(complaints), len(checks))
+		}
+		verifyComplaints(t, w, complaints)
+		known, _ := verifyStatusChecks(t, w, checks, complaints)
+		if known == 0 {
+			t.Fatal("no status check typed a case number of this run; the test no longer covers it")
+		}
+		// One phone: sessions run one after another, so once a complaint was made every later
+		// status check types a number the run was given.
+		lodged := false
+		for _, c := range got.all {
+			lodged = lodged || c.Journey == "complaint"
+			if c.Journey == "status" && lodged && strings.HasPrefix(c.Screen, textBefore(w, "status.err.unknown")) {
+				t.Fatalf("%s typed a made-up number after a complaint was made: %q", c.Phone, c.Screen)
+			}
+		}
+	})
+}
+
+// rewriting is the gateway behind a proxy that changes its answers, for the answers a correct
+// gateway never gives.
+func rewriting(t *testing.T, target string, rewrite func(body string) string) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		resp, err := http.PostForm(target, r.PostForm)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		w.WriteHeader(resp.StatusCode)
+		io.WriteString(w, rewrite(string(body)))
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// Answers a right gateway never gives are errors: a case number the run was given and the
+// gateway does not know, and a complaint's ending for a corruption report.
+func TestWrongAnswersAreErrors(t *testing.T) {
+	t.Run(loadgen.KindUnknownReference, func(t *testing.T) {
+		url, w := gateway(t, 10)
+		stranger, err := crm.NewReference()
+		if err != nil {
+			t.Fatal(err)
+		}
+		numbers := regexp.MustCompile(`[0-9]{3} [0-9]{3} [0-9]{3}`)
+		// Callers are told a case number that is not the one lodged.
+		url = rewriting(t, url, func(body string) string { return numbers.ReplaceAllString(body, stranger.Grouped()) })
+		rep, err := loadgen.Run(context.Background(), loadgen.Config{
+			Target: url, Profile: huduma(t, w, "complaint=1,status=1"), Phones: 1, Sessions: 20, Seed: 3,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Errors == 0 || len(rep.ErrorKinds) != 1 || rep.ErrorKinds[0].Kind != loadgen.KindUnknownReference ||
+			rep.ErrorKinds[0].Where != "status: reference" {
+			t.Fatalf("errors %d, kinds %+v", rep.Errors, rep.ErrorKinds)
+		}
+	})
+	t.Run(loadgen.KindNoReference, func(t *testing.T) {
+		url, w := gateway(t, 10)
+		numbers := regexp.MustCompile(`[0-9]{3} [0-9]{3} [0-9]{3}`)
+		// The case number is left off the complaint's final screen.
+		url = rewriting(t, url, func(body string) string { return numbers.ReplaceAllString(body, "") })
+		const sessions = 4
+		rep, err := loadgen.Run(context.Background(), loadgen.Config{
+			Target: url, Profile: huduma(t, w, "complaint=1"), Phones: 2, Sessions: sessions,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Errors != sessions || len(rep.ErrorKinds) != 1 || rep.ErrorKinds[0].Kind != loadgen.KindNoReference || rep.Total.Complaints != 0 {
+			t.Fatalf("errors %d, kinds %+v, totals %+v", rep.Errors, rep.ErrorKinds, rep.Total)
+		}
+	})
+	t.Run(loadgen.KindWrongEnd, func(t *testing.T) {
+		url, w := gateway(t, 10)
+		p := huduma(t, w, "complaint=1")
+		c := loadgen.NewCatalog(w.Msgs)
+		j := journey(t, &p, "complaint")
+		for i := range j.Steps {
+			if j.Steps[i].Name == "category" {
+				j.Steps[i].Choose = c.Option("category.corruption")
+			}
+		}
+		// A corruption report is answered as any other complaint.
+		integrity, general := textBefore(w, "complaint.done.integrity"), textBefore(w, "complaint.done")
+		url = rewriting(t, url, func(body string) string { return strings.Replace(body, "END "+integrity, "END "+general, 1) })
+		const sessions = 4
+		rep, err := loadgen.Run(context.Background(), loadgen.Config{Target: url, Profile: p, Phones: 2, Sessions: sessions})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Errors != sessions || len(rep.ErrorKinds) != 1 || rep.ErrorKinds[0].Kind != loadgen.KindWrongEnd {
+			t.Fatalf("errors %d, kinds %+v", rep.Errors, rep.ErrorKinds)
+		}
+	})
 }
 
 // TestFullSlotsAreChosenAgain: with one place per slot and every caller wanting the first
@@ -135,15 +427,15 @@ func TestSmoke(t *testing.T) {
 // error is counted.
 func TestFullSlotsAreChosenAgain(t *testing.T) {
 	url, w := gateway(t, 1)
-	p := huduma(t, w)
-	j := &p.Journeys[0].Journey
+	p := huduma(t, w, "book=1")
+	j := journey(t, &p, "book")
 	for i := range j.Steps {
 		switch j.Steps[i].Name {
 		case "county", "centre", "service", "day", "time":
 			j.Steps[i].Choose = loadgen.First()
 		}
 	}
-	var got bookings
+	var got completions
 	const sessions = 40
 	rep, err := loadgen.Run(context.Background(), loadgen.Config{
 		Target: url, Profile: p, Phones: 6, Sessions: sessions, OnComplete: got.add,
@@ -152,20 +444,20 @@ func TestFullSlotsAreChosenAgain(t *testing.T) {
 		t.Fatal(err)
 	}
 	requireNoErrors(t, rep)
-	if rep.Total.Bookings != sessions || len(got.refs) != sessions {
-		t.Fatalf("%d bookings reported, %d references; want %d", rep.Total.Bookings, len(got.refs), sessions)
+	if rep.Total.Bookings != sessions || len(got.of("book")) != sessions {
+		t.Fatalf("%d bookings reported, %d references; want %d", rep.Total.Bookings, len(got.of("book")), sessions)
 	}
 	if rep.Retries["err.day_full"] == 0 {
 		t.Fatalf("no day was found full (retries %v); the test no longer fills days", rep.Retries)
 	}
-	got.verify(t, w, 1)
+	verifyBookings(t, w, got.of("book"), 1)
 }
 
 // TestHangUp leaves sessions open part-way, as the live-sessions measurement does.
 func TestHangUp(t *testing.T) {
 	url, w := gateway(t, 10)
 	rep, err := loadgen.Run(context.Background(), loadgen.Config{
-		Target: url, Profile: huduma(t, w), Phones: 4, Sessions: 20, HangUpAfter: 3,
+		Target: url, Profile: huduma(t, w, "book=1"), Phones: 4, Sessions: 20, HangUpAfter: 3,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -345,16 +637,57 @@ func TestCatalogKeysMustExist(t *testing.T) {
 	}
 }
 
+func TestSetMix(t *testing.T) {
+	w := flowstest.New(t, 1)
+	for _, c := range []struct{ spec, want, err string }{
+		{"", "book=70,complaint=15,status=15", ""}, // the profile's own
+		{"book=70,complaint=15,status=15", "book=70,complaint=15,status=15", ""},
+		{" status = 3 , book=1", "book=1,status=3", ""},
+		{"complaint=1,book=0", "complaint=1", ""},
+		{"book=1,call=1", "", `no journey "call"`},
+		{"book=x", "", "not a whole number"},
+		{"book=-1", "", "not a whole number"},
+		{"book", "", "journey=weight"},
+		{"book=1,", "", "journey=weight"},
+		{"book=1,book=2", "", "twice"},
+		{"book=0,status=0", "", "add up to nothing"},
+	} {
+		p := huduma(t, w, "")
+		var err error
+		if c.spec != "" {
+			err = p.SetMix(c.spec)
+		}
+		switch {
+		case c.err == "" && err != nil:
+			t.Errorf("%q: %v", c.spec, err)
+		case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
+			t.Errorf("%q: error %v, want one saying %q", c.spec, err, c.err)
+		case c.err != "" && p.Mix() != "book=70,complaint=15,status=15":
+			t.Errorf("%q was refused but changed the mix to %s", c.spec, p.Mix())
+		case c.err == "" && p.Mix() != c.want:
+			t.Errorf("%q: mix %s, want %s", c.spec, p.Mix(), c.want)
+		}
+	}
+	p := huduma(t, w, "")
+	for i := range p.Journeys {
+		p.Journeys[i].Weight = 0
+	}
+	if err := p.Validate(); err == nil {
+		t.Error("a profile whose journeys all weigh 0 validated")
+	}
+}
+
 func ExampleReport_WriteText() {
-	rep := &loadgen.Report{Profile: "floor", Target: "http://127.0.0.1:3200/ussd", Mode: "closed", Phones: 32, Seconds: 20,
-		Hops: 200000, HopsPerS: 10000, Sessions: 40000, SessionsPerS: 2000, Bookings: 40000}
+	rep := &loadgen.Report{Profile: "huduma", Mix: "book=70,complaint=15,status=15", Target: "http://127.0.0.1:8080/at/ussd",
+		Mode: "closed", Phones: 32, Seconds: 20, Hops: 200000, HopsPerS: 10000, Sessions: 40000, SessionsPerS: 2000,
+		Bookings: 28000, Complaints: 6000, StatusChecks: 6000}
 	rep.WriteText(stdout{})
 	// Output:
-	// profile floor → http://127.0.0.1:3200/ussd, 32 phones (closed loop), 20.0 s measured
+	// profile huduma (book=70,complaint=15,status=15) → http://127.0.0.1:8080/at/ussd, 32 phones (closed loop), 20.0 s measured
 	//   hops        200000  (10000/s)
-	//   sessions    40000 completed  (2000.0/s), 40000 of them bookings
+	//   sessions    40000 completed  (2000.0/s): 28000 bookings, 6000 complaints, 6000 status checks
 	//   latency     p50 0.00 ms  p90 0.00 ms  p99 0.00 ms  p99.9 0.00 ms  max 0.00 ms  (mean 0.00 ms)
-	//   whole run   0 sessions started: 0 completed, 0 abandoned, 0 failed, 0 cut off; 0 bookings; 0 hops
+	//   whole run   0 sessions started: 0 completed, 0 abandoned, 0 failed, 0 cut off; 0 bookings, 0 complaints, 0 status checks; 0 hops
 	//   errors      none
 }
 

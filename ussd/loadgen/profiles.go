@@ -42,14 +42,57 @@ func (c *Catalog) texts(key string) []string {
 	return out
 }
 
-// Prompt recognises the screen built from the catalogue key.
-func (c *Catalog) Prompt(key string) Matcher { return Prompt(key, c.texts(key)...) }
+// Prompt recognises the screens built from the catalogue keys.
+func (c *Catalog) Prompt(keys ...string) Matcher {
+	var texts []string
+	for _, k := range keys {
+		texts = append(texts, c.texts(k)...)
+	}
+	return Prompt(strings.Join(keys, " | "), texts...)
+}
 
 // Option chooses the option labelled with the catalogue key's text.
 func (c *Catalog) Option(key string) Rule {
 	r := Label(c.texts(key)...)
 	r.Name = key
 	return r
+}
+
+// OneOf chooses at random among the options labelled with the keys' texts.
+func (c *Catalog) OneOf(keys ...string) Rule {
+	var labels []string
+	for _, k := range keys {
+		labels = append(labels, c.texts(k)...)
+	}
+	r := AnyLabel(labels...)
+	r.Name = "one of " + strings.Join(keys, " | ")
+	return r
+}
+
+// Reference reads the reference on a screen built from one of the keys, whose text gives it
+// as its first argument ("Complaint received. Case %[1]s. …"): the digits and spaces right
+// after the text before it, checked as crm reads a reference.
+func (c *Catalog) Reference(keys ...string) func(screen string) (crm.Reference, bool) {
+	var prefixes []string
+	for _, k := range keys {
+		prefixes = append(prefixes, c.texts(k)...)
+	}
+	return func(screen string) (crm.Reference, bool) {
+		for _, p := range prefixes {
+			rest, ok := strings.CutPrefix(screen, p)
+			if !ok {
+				continue
+			}
+			end := strings.IndexFunc(rest, func(r rune) bool { return r != ' ' && (r < '0' || r > '9') })
+			if end < 0 {
+				end = len(rest)
+			}
+			if ref, err := crm.ParseReference(strings.TrimSpace(rest[:end])); err == nil {
+				return ref, true
+			}
+		}
+		return "", false
+	}
 }
 
 // Err reports every key a journey named that the catalogue lacks.
@@ -66,34 +109,97 @@ func (c *Catalog) Err() error {
 func HudumaBooking(c *Catalog) Journey {
 	return Journey{
 		Name: "book",
-		Steps: []Step{
-			{Name: "language", Screen: c.Prompt("language.title"), Optional: true, Choose: c.Option("language.en")},
-			{Name: "resume", Screen: c.Prompt("resume.title"), Optional: true, Choose: c.Option("resume.restart")},
-			{Name: "main", Screen: c.Prompt("main.title"), Choose: c.Option("main.book")},
-			{Name: "county", Screen: c.Prompt("book.county"), Choose: Browse(2)},
-			{Name: "centre", Screen: c.Prompt("book.centre"), Choose: Random()},
-			{Name: "service", Screen: c.Prompt("book.service"), Choose: Browse(2)},
-			{Name: "day", Screen: c.Prompt("book.day"), Choose: Random()},
-			{Name: "time", Screen: c.Prompt("book.time"), Choose: Random()},
-			{Name: "confirm", Screen: c.Prompt("book.confirm"), Choose: c.Option("book.confirm.yes")},
-		},
-		Done:    c.Prompt("book.done"),
-		Booking: true,
-		Retry:   []Matcher{c.Prompt("err.day_full"), c.Prompt("err.taken")},
-		Wrong:   []Matcher{c.Prompt("err.choice"), c.Prompt("err.gone")},
-		Detours: []Detour{{Screen: c.Prompt("book.no_times"), Press: "0", Avoid: "day"}},
-		Failures: []Failure{
-			{Screen: c.Prompt("notice.system"), Kind: KindSystemNotice},
-			{Screen: c.Prompt("notice.slow"), Kind: KindSystemNotice},
-		},
+		Steps: append(opening(c, "main.book"),
+			Step{Name: "county", Screen: c.Prompt("book.county"), Choose: Browse(2)},
+			Step{Name: "centre", Screen: c.Prompt("book.centre"), Choose: Random()},
+			Step{Name: "service", Screen: c.Prompt("book.service"), Choose: Browse(2)},
+			Step{Name: "day", Screen: c.Prompt("book.day"), Choose: Random()},
+			Step{Name: "time", Screen: c.Prompt("book.time"), Choose: Random()},
+			Step{Name: "confirm", Screen: c.Prompt("book.confirm"), Choose: c.Option("book.confirm.yes")},
+		),
+		Done:     c.Prompt("book.done"),
+		Counts:   CountsBooking,
+		Retry:    []Matcher{c.Prompt("err.day_full"), c.Prompt("err.taken")},
+		Wrong:    []Matcher{c.Prompt("err.choice"), c.Prompt("err.gone")},
+		Detours:  []Detour{{Screen: c.Prompt("book.no_times"), Press: "0", Avoid: "day"}},
+		Failures: notices(c),
 	}
 }
 
-// Huduma is the traffic on our gateway. Today it is all bookings; status checks and
-// complaints join the mix as the menus gain them.
+// HudumaComplaint is a first-time caller making a complaint: English, Make a complaint, about
+// a centre (then a county, browsing the list, and a centre) or not, a category, a service or
+// Skip when asked, a few words typed in English or Kiswahili, Confirm. It ends on the case
+// number, which the run remembers for status checks; a corruption report ends on its own
+// screen (to the integrity unit), and the other one's screen there is an error.
+func HudumaComplaint(c *Catalog) Journey {
+	return Journey{
+		Name: "complaint",
+		Steps: append(opening(c, "main.complaint"),
+			Step{Name: "about", Screen: c.Prompt("complaint.about"), Choose: c.OneOf("complaint.about.yes", "complaint.about.no")},
+			Step{Name: "county", Screen: c.Prompt("complaint.county"), Optional: true, Choose: Browse(2)},
+			Step{Name: "centre", Screen: c.Prompt("complaint.centre"), Optional: true, Choose: Random()},
+			Step{Name: "category", Screen: c.Prompt("complaint.category"), Choose: Browse(2)},
+			Step{Name: "service", Screen: c.Prompt("complaint.service"), Optional: true, Choose: Browse(2)},
+			Step{Name: "describe", Screen: c.Prompt("complaint.describe"), Choose: Describe()},
+			Step{Name: "confirm", Screen: c.Prompt("complaint.confirm"), Choose: c.Option("complaint.confirm.yes")},
+		),
+		Done: c.Prompt("complaint.done"),
+		DoneIf: []DoneIf{{
+			Step: "category", Chose: c.Prompt("category.corruption"), Done: c.Prompt("complaint.done.integrity"),
+		}},
+		Remember: c.Reference("complaint.done", "complaint.done.integrity"),
+		Counts:   CountsComplaint,
+		Wrong:    []Matcher{c.Prompt("err.choice"), c.Prompt("complaint.err.empty"), c.Prompt("complaint.err.long")},
+		Failures: notices(c),
+	}
+}
+
+// HudumaStatusCheck is a first-time caller checking a status: English, Check status, a case
+// number typed in. The number is one a complaint of this run was given, answered with the
+// case's status; before the run has one, a made-up number, answered "no ticket or case with
+// that number" (where the caller hangs up). A made-up number that happens to be a real case's
+// or ticket's gets its status, which is a right answer too.
+func HudumaStatusCheck(c *Catalog) Journey {
+	return Journey{
+		Name: "status",
+		Steps: append(opening(c, "main.status"),
+			Step{Name: "reference", Screen: c.Prompt("status.prompt"), Choose: RecallReference()},
+		),
+		Done:     c.Prompt("case.owner", "case.stranger", "request.owner", "request.stranger"),
+		HangUpOn: []Matcher{c.Prompt("status.err.unknown")},
+		Counts:   CountsStatusCheck,
+		Wrong:    []Matcher{c.Prompt("err.choice"), c.Prompt("status.err.bad")},
+		Failures: notices(c),
+	}
+}
+
+// opening is how every journey starts: the language screen a new phone sees (English), the
+// offer to continue a booking this phone dropped (no), and the main menu's option mainKey.
+func opening(c *Catalog, mainKey string) []Step {
+	return []Step{
+		{Name: "language", Screen: c.Prompt("language.title"), Optional: true, Choose: c.Option("language.en")},
+		{Name: "resume", Screen: c.Prompt("resume.title"), Optional: true, Choose: c.Option("resume.restart")},
+		{Name: "main", Screen: c.Prompt("main.title"), Choose: c.Option(mainKey)},
+	}
+}
+
+// notices are the gateway's apologies, each an error.
+func notices(c *Catalog) []Failure {
+	return []Failure{
+		{Screen: c.Prompt("notice.system"), Kind: KindSystemNotice},
+		{Screen: c.Prompt("notice.slow"), Kind: KindSystemNotice},
+	}
+}
+
+// Huduma is the traffic on our gateway: bookings, complaints and status checks, 70:15:15
+// (SetMix changes it).
 func Huduma(msgs *flows.Messages) (Profile, error) {
 	c := NewCatalog(msgs)
-	p := Profile{Name: "huduma", Journeys: []Weighted{{Journey: HudumaBooking(c), Weight: 1}}}
+	p := Profile{Name: "huduma", Journeys: []Weighted{
+		{Journey: HudumaBooking(c), Weight: 70},
+		{Journey: HudumaComplaint(c), Weight: 15},
+		{Journey: HudumaStatusCheck(c), Weight: 15},
+	}}
 	return p, c.Err()
 }
 
@@ -108,8 +214,8 @@ func Peer() Profile {
 			{Name: "service", Screen: Prompt("service", "Select service:"), Choose: Random()},
 			{Name: "confirm", Screen: Prompt("confirm", "Confirm booking"), Choose: Label("Confirm")},
 		},
-		Done:    Prompt("booked", "Booked."),
-		Booking: true,
+		Done:   Prompt("booked", "Booked."),
+		Counts: CountsBooking,
 	}}}}
 }
 
@@ -121,7 +227,7 @@ func Floor() Profile {
 		steps[i] = Step{Name: fmt.Sprintf("input %d", i+1), Screen: AnyScreen(), Choose: First()}
 	}
 	return Profile{Name: "floor", Journeys: []Weighted{{Weight: 1, Journey: Journey{
-		Name: "book", Steps: steps, Done: Prompt("booked", "Booked."), Booking: true,
+		Name: "book", Steps: steps, Done: Prompt("booked", "Booked."), Counts: CountsBooking,
 	}}}}
 }
 

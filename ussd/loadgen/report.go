@@ -16,14 +16,19 @@ func (r *Report) WriteText(w io.Writer) error {
 	if r.Mode == "open" {
 		load = fmt.Sprintf("%g new sessions/s (open loop)", r.Rate)
 	}
-	fmt.Fprintf(&b, "profile %s → %s, %s, %.1f s measured\n", r.Profile, r.Target, load, r.Seconds)
+	profile := r.Profile
+	if r.Mix != "" {
+		profile += " (" + r.Mix + ")"
+	}
+	fmt.Fprintf(&b, "profile %s → %s, %s, %.1f s measured\n", profile, r.Target, load, r.Seconds)
 	fmt.Fprintf(&b, "  hops        %d  (%.0f/s)\n", r.Hops, r.HopsPerS)
-	fmt.Fprintf(&b, "  sessions    %d completed  (%.1f/s), %d of them bookings\n", r.Sessions, r.SessionsPerS, r.Bookings)
+	fmt.Fprintf(&b, "  sessions    %d completed  (%.1f/s): %d bookings, %d complaints, %d status checks\n",
+		r.Sessions, r.SessionsPerS, r.Bookings, r.Complaints, r.StatusChecks)
 	fmt.Fprintf(&b, "  latency     p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  p99.9 %.2f ms  max %.2f ms  (mean %.2f ms)\n",
 		r.Latency.P50, r.Latency.P90, r.Latency.P99, r.Latency.P999, r.Latency.Max, r.Latency.Mean)
 	t := r.Total
-	fmt.Fprintf(&b, "  whole run   %d sessions started: %d completed, %d abandoned, %d failed, %d cut off; %d bookings; %d hops\n",
-		t.Started, t.Completed, t.Abandoned, t.Failed, t.Cancelled, t.Bookings, t.Hops)
+	fmt.Fprintf(&b, "  whole run   %d sessions started: %d completed, %d abandoned, %d failed, %d cut off; %d bookings, %d complaints, %d status checks; %d hops\n",
+		t.Started, t.Completed, t.Abandoned, t.Failed, t.Cancelled, t.Bookings, t.Complaints, t.StatusChecks, t.Hops)
 	if len(r.Retries) > 0 {
 		keys := make([]string, 0, len(r.Retries))
 		for k := range r.Retries {

@@ -1,8 +1,8 @@
 // Package loadgen drives whole USSD sessions against a gateway over HTTP, exactly as Africa's
 // Talking does: one virtual phone sends hop k+1 only after hop k was answered, with every
 // input so far joined by "*". Sessions follow journeys (see Journey) that end in real
-// bookings; the run reports throughput, hop latency and every answer that was not what a
-// caller should get.
+// bookings, complaints and status checks; the run reports throughput, hop latency, the
+// journeys completed and every answer that was not what a caller should get.
 //
 // It runs closed-loop (Phones phones, each starting a new session as soon as its last one
 // ends) or open-loop (Rate new sessions per second, however slowly the server answers).
@@ -16,11 +16,13 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/huduma-connect/huduma/crm"
 	"github.com/huduma-connect/huduma/ussd"
 )
 
@@ -81,6 +83,8 @@ type Completion struct {
 	Phone   string
 	// Screen is the final screen (for a booking, it carries the reference).
 	Screen string
+	// Ref is the reference the journey remembered from it (Journey.Remember), if any.
+	Ref crm.Reference
 }
 
 // Kinds of unexpected answers.
@@ -96,6 +100,9 @@ const (
 	KindNoFreeOption     = "no-free-option"    // every option was tried (all full)
 	KindTooManyHops      = "too-many-hops"     // the session went round in circles
 	KindBacklog          = "backlog"           // open loop: MaxInFlight reached, a start was dropped
+	KindWrongEnd         = "wrong-end"         // another of the journey's endings than its choices called for
+	KindNoReference      = "no-reference"      // a final screen without the reference the journey remembers
+	KindUnknownReference = "unknown-reference" // "no such number" for a reference the run was given
 )
 
 // maxHops ends a session that goes round in circles.
@@ -186,6 +193,7 @@ type run struct {
 	phones   atomic.Int64 // numbers handed out
 	inFlight atomic.Int64
 	stop     chan struct{}
+	refs     refBook // references completed journeys were given, for later ones to type
 }
 
 func (r *run) run(parent context.Context) *Report {
@@ -428,6 +436,8 @@ type session struct {
 	last    []string          // the label last chosen at each step
 	avoid   []map[string]bool // labels not to choose again at each step
 	browsed []int             // pages read at each step since its last choice
+	// recalled says the session typed a reference the run was given: the server must know it.
+	recalled bool
 }
 
 func (w *worker) session(ctx context.Context) {
@@ -446,7 +456,7 @@ func (w *worker) session(ctx context.Context) {
 	w.sim.Phone = s.phone
 	r.st.sessionStarted()
 	outcome := w.walk(ctx, s)
-	r.st.sessionEnded(outcome, j.Booking)
+	r.st.sessionEnded(outcome, j.Counts)
 }
 
 type outcome int
@@ -478,6 +488,12 @@ func (w *worker) walk(ctx context.Context, s *session) outcome {
 		if _, i := sc.splitError(j.Wrong); i >= 0 {
 			return w.failed(s, KindWrongInput, sc)
 		}
+		if _, i := sc.splitError(j.HangUpOn); i >= 0 {
+			if s.recalled {
+				return w.failed(s, KindUnknownReference, sc)
+			}
+			return w.complete(s, sc, "")
+		}
 		retry, ri := sc.splitError(j.Retry)
 
 		input := ""
@@ -501,11 +517,13 @@ func (w *worker) walk(ctx context.Context, s *session) outcome {
 				s.avoidLast(i)
 			}
 			st := &j.Steps[i]
-			opt, more, ok := st.Choose.pick(sc, func(l string) bool { return s.avoid[i][l] }, s.browsed[i], w.rng)
+			c := choosing{avoid: s.avoid[i], pages: s.browsed[i], rng: w.rng, refs: &w.r.refs}
+			opt, more, ok := st.Choose.pick(sc, &c)
 			switch {
 			case ok:
 				input = opt.Input
 				s.last[i], s.browsed[i], s.cur = opt.Label, 0, i+1
+				s.recalled = s.recalled || c.recalled
 			case more && s.browsed[i] < maxBrowse:
 				input = "98"
 				s.browsed[i]++
@@ -583,18 +601,45 @@ func (j *Journey) stepIndex(name string) int {
 func (w *worker) ended(s *session, sc *Screen) outcome {
 	j := s.j
 	sc.Prompt = sc.Text
-	if j.Done.Match(sc) {
-		if cb := w.r.cfg.OnComplete; cb != nil {
-			cb(Completion{Journey: j.Name, Phone: s.phone, Screen: sc.Text})
+	done := j.doneFor(s)
+	if done.Match(sc) {
+		var ref crm.Reference
+		if j.Remember != nil {
+			var ok bool
+			if ref, ok = j.Remember(sc.Text); !ok {
+				return w.failed(s, KindNoReference, sc)
+			}
+			w.r.refs.add(ref)
 		}
-		return completed
+		return w.complete(s, sc, ref)
 	}
 	for _, f := range j.Failures {
 		if f.Screen.Match(sc) {
 			return w.failed(s, f.Kind, sc)
 		}
 	}
+	if j.Done.Match(sc) || slices.ContainsFunc(j.DoneIf, func(d DoneIf) bool { return d.Done.Match(sc) }) {
+		return w.failed(s, KindWrongEnd, sc)
+	}
 	return w.failed(s, KindEndTooEarly, sc)
+}
+
+// doneFor is the ending the session's choices call for.
+func (j *Journey) doneFor(s *session) Matcher {
+	for _, d := range j.DoneIf {
+		if k := j.stepIndex(d.Step); k >= 0 && s.last[k] != "" && d.Chose.matchText(s.last[k]) {
+			return d.Done
+		}
+	}
+	return j.Done
+}
+
+// complete is a session whose journey is done, on sc.
+func (w *worker) complete(s *session, sc *Screen, ref crm.Reference) outcome {
+	if cb := w.r.cfg.OnComplete; cb != nil {
+		cb(Completion{Journey: s.j.Name, Phone: s.phone, Screen: sc.Text, Ref: ref})
+	}
+	return completed
 }
 
 func (w *worker) failed(s *session, kind string, sc *Screen) outcome {

@@ -37,9 +37,10 @@ type stats struct {
 
 	windowHops      int64
 	windowCompleted int64
-	windowBookings  int64
+	windowTallies   [numTallies]int64
 
-	hops, started, completed, abandoned, failed, cancelled, bookings int64
+	hops, started, completed, abandoned, failed, cancelled int64
+	tallies                                                [numTallies]int64
 
 	retries map[string]int64
 	errs    map[errKey]*ErrorTally
@@ -102,20 +103,16 @@ func (st *stats) sessionStarted() {
 	st.mu.Unlock()
 }
 
-func (st *stats) sessionEnded(o outcome, booking bool) {
+func (st *stats) sessionEnded(o outcome, counts Tally) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	switch o {
 	case completed:
 		st.completed++
-		if booking {
-			st.bookings++
-		}
+		st.tallies[counts]++
 		if st.phase == phaseWindow {
 			st.windowCompleted++
-			if booking {
-				st.windowBookings++
-			}
+			st.windowTallies[counts]++
 		}
 	case abandoned:
 		st.abandoned++
@@ -178,6 +175,7 @@ func ms(us int64) float64 { return float64(us) / 1000 }
 // the whole run (warm-up and drain included), so that every booking and every error counts.
 type Report struct {
 	Profile  string  `json:"profile"`
+	Mix      string  `json:"mix"` // the journeys' weights, as -mix takes them
 	Target   string  `json:"target"`
 	Mode     string  `json:"mode"` // "closed" or "open"
 	Phones   int     `json:"phones,omitempty"`
@@ -188,7 +186,10 @@ type Report struct {
 	// Sessions completed in the window, and per second.
 	Sessions     int64   `json:"sessions"`
 	SessionsPerS float64 `json:"sessions_per_s"`
+	// Of those: bookings written, complaints lodged (cases opened), statuses looked up.
 	Bookings     int64   `json:"bookings"`
+	Complaints   int64   `json:"complaints"`
+	StatusChecks int64   `json:"status_checks"`
 	Latency      Latency `json:"latency_ms"`
 
 	Total Totals `json:"total"`
@@ -217,7 +218,10 @@ type Totals struct {
 	Abandoned int64 `json:"sessions_abandoned"`
 	Failed    int64 `json:"sessions_failed"`
 	Cancelled int64 `json:"sessions_cancelled"`
-	Bookings  int64 `json:"bookings"`
+	// Completed journeys, as in the measured window.
+	Bookings     int64 `json:"bookings"`
+	Complaints   int64 `json:"complaints"`
+	StatusChecks int64 `json:"status_checks"`
 }
 
 // ErrorTally is one kind of unexpected answer at one place in a journey.
@@ -233,8 +237,9 @@ func (st *stats) report(r *run) *Report {
 	defer st.mu.Unlock()
 	secs := st.end.Sub(st.start).Seconds()
 	rep := &Report{
-		Profile: r.cfg.Profile.Name, Target: redactKey(r.cfg.Target), Mode: "closed", Phones: r.cfg.Phones,
-		Seconds: secs, Hops: st.windowHops, Sessions: st.windowCompleted, Bookings: st.windowBookings,
+		Profile: r.cfg.Profile.Name, Mix: r.cfg.Profile.Mix(), Target: redactKey(r.cfg.Target), Mode: "closed", Phones: r.cfg.Phones,
+		Seconds: secs, Hops: st.windowHops, Sessions: st.windowCompleted,
+		Bookings: st.windowTallies[CountsBooking], Complaints: st.windowTallies[CountsComplaint], StatusChecks: st.windowTallies[CountsStatusCheck],
 		Latency: Latency{
 			P50: ms(st.window.ValueAtQuantile(50)), P90: ms(st.window.ValueAtQuantile(90)),
 			P99: ms(st.window.ValueAtQuantile(99)), P999: ms(st.window.ValueAtQuantile(99.9)),
@@ -242,7 +247,8 @@ func (st *stats) report(r *run) *Report {
 		},
 		Total: Totals{
 			Hops: st.hops, Started: st.started, Completed: st.completed, Abandoned: st.abandoned,
-			Failed: st.failed, Cancelled: st.cancelled, Bookings: st.bookings,
+			Failed: st.failed, Cancelled: st.cancelled,
+			Bookings: st.tallies[CountsBooking], Complaints: st.tallies[CountsComplaint], StatusChecks: st.tallies[CountsStatusCheck],
 		},
 		Errors: st.errN,
 	}
