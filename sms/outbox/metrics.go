@@ -96,6 +96,9 @@ func NewMetrics() *Metrics {
 	for _, r := range []string{failRefused, failExhausted, failUnrenderable} {
 		m.failed.WithLabelValues(r) // show every reason from the start, at 0
 	}
+	for _, st := range []string{crm.OutboxQueued, crm.OutboxSending, crm.OutboxFailed} {
+		m.depth.WithLabelValues(st) // every status from the start, before the first read of the outbox
+	}
 	return m
 }
 
