@@ -105,7 +105,8 @@ func textOrEmpty(s *string) string {
 }
 
 // CreateCase stores a new case with its first audit entry and its notifications in one
-// transaction. The database gives the case its ID; it starts at version 1.
+// statement (createCaseSQL), which is its own transaction: one round trip while the citizen
+// waits for the case number. The database gives the case its ID; it starts at version 1.
 //
 // A repeated idempotency key returns the case that key made and writes nothing. The insert
 // does nothing on a taken key (ON CONFLICT waits for a concurrent insert of the same key to
@@ -120,60 +121,71 @@ func (s *Store) CreateCase(ctx context.Context, c crm.Case, a crm.AuditEntry, n 
 	if c.UpdatedAt.IsZero() {
 		c.UpdatedAt = c.CreatedAt
 	}
-	tx, err := s.pool.Begin(ctx)
+	if a.At.IsZero() {
+		a.At = c.CreatedAt
+	}
+	queued, err := notificationColumnsOf(c.CreatedAt, n)
 	if err != nil {
 		return crm.Case{}, false, fmt.Errorf("postgres: create case: %w", err)
 	}
-	defer rollback(ctx, tx)
-
-	got, err := scanCase(tx.QueryRow(ctx, `INSERT INTO cases
-		(number, kind, category, queue, phone, lang, centre, service, description,
-		 callback_from, callback_to, callback_asap, status, level, assignee_id, due_at,
-		 resolution_due, first_response_at, paused_at, resolved_at, rating, rated_at,
-		 idempotency_key, version, created_at, updated_at, recording_url)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-		        $19, $20, $21, $22, $23, 1, $24, $25, $26)
-		ON CONFLICT ON CONSTRAINT `+conCaseIdempotencyKey+` DO NOTHING
-		RETURNING `+caseColumns,
+	got, err := scanCase(s.pool.QueryRow(ctx, createCaseSQL,
 		c.Number, c.Kind, c.Category, c.Queue, c.Phone, c.Lang, c.Centre, c.Service, c.Description,
 		timeOrNull(c.Callback.From), timeOrNull(c.Callback.To), c.Callback.ASAP, c.Status,
 		int(c.Level), idOrNull(c.AssigneeID), timeOrNull(c.DueAt), timeOrNull(c.ResolutionDue),
 		timeOrNull(c.FirstResponseAt), timeOrNull(c.PausedAt), timeOrNull(c.ResolvedAt),
 		textOrNull(string(c.Rating)), timeOrNull(c.RatedAt), textOrNull(c.IdempotencyKey),
-		c.CreatedAt, c.UpdatedAt, c.RecordingURL))
-	if errors.Is(err, pgx.ErrNoRows) {
-		// The key is taken (a NULL key never conflicts): that case is the answer. Under READ
-		// COMMITTED this statement sees the row the conflict waited for.
-		prev, err := scanCase(tx.QueryRow(ctx,
+		c.CreatedAt, c.UpdatedAt, c.RecordingURL,
+		a.At, idOrNull(a.ActorID), a.Actor, a.Action, a.From, a.To, a.Detail,
+		queued.phones, queued.langs, queued.kinds, queued.params, queued.priorities, queued.essentials,
+		queued.subjects, queued.created))
+	switch {
+	case err == nil:
+		return got, true, nil
+	case errors.Is(err, pgx.ErrNoRows):
+		// The key is taken (a NULL key never conflicts): that case is the answer. This new
+		// statement sees the row the conflict waited for.
+		prev, err := scanCase(s.pool.QueryRow(ctx,
 			`SELECT `+caseColumns+` FROM cases WHERE idempotency_key = $1`, c.IdempotencyKey))
 		if err != nil {
 			return crm.Case{}, false, fmt.Errorf("postgres: create case: look up idempotency key: %w", err)
 		}
 		return prev, false, nil
 	}
-	if err != nil {
-		return s.createCaseConflict(ctx, tx, c.IdempotencyKey, err)
-	}
-	if err := insertAudit(ctx, tx, got.ID, got.CreatedAt, []crm.AuditEntry{a}); err != nil {
-		return crm.Case{}, false, fmt.Errorf("postgres: create case: %w", err)
-	}
-	if err := insertNotifications(ctx, tx, got.CreatedAt, n); err != nil {
-		return crm.Case{}, false, fmt.Errorf("postgres: create case: %w", err)
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return crm.Case{}, false, fmt.Errorf("postgres: create case: commit: %w", err)
-	}
-	return got, true, nil
+	return s.createCaseConflict(ctx, c.IdempotencyKey, err)
 }
 
-// createCaseConflict turns a failed case insert into CreateCase's answer. The transaction
-// is aborted by then, so it is rolled back first and the look-up runs on the pool.
-func (s *Store) createCaseConflict(ctx context.Context, tx pgx.Tx, key string, err error) (crm.Case, bool, error) {
+// createCaseSQL is a new case in one statement: the case ($1–$26), its first audit entry
+// ($27–$33) and its notifications ($34–$41, one array per column) when the case was made;
+// nothing at all when its idempotency key is taken, and then no row comes back.
+const createCaseSQL = `WITH made AS (
+	INSERT INTO cases
+		(number, kind, category, queue, phone, lang, centre, service, description,
+		 callback_from, callback_to, callback_asap, status, level, assignee_id, due_at,
+		 resolution_due, first_response_at, paused_at, resolved_at, rating, rated_at,
+		 idempotency_key, version, created_at, updated_at, recording_url)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
+	        $19, $20, $21, $22, $23, 1, $24, $25, $26)
+	ON CONFLICT ON CONSTRAINT ` + conCaseIdempotencyKey + ` DO NOTHING
+	RETURNING ` + caseColumns + `
+), audited AS (
+	INSERT INTO case_audit (case_id, at, actor_id, actor, action, from_value, to_value, detail)
+	SELECT id, $27, $28, $29, $30, $31, $32, $33 FROM made
+), queued AS (
+	INSERT INTO outbox (phone, lang, kind, params, priority, essential, subject, created_at)
+	SELECT n.phone, n.lang, n.kind, n.params, n.priority, n.essential, n.subject, n.created_at
+	FROM unnest($34::text[], $35::text[], $36::text[], $37::jsonb[], $38::int[], $39::bool[],
+		$40::text[], $41::timestamptz[]) AS n(phone, lang, kind, params, priority, essential, subject, created_at)
+	WHERE EXISTS (SELECT FROM made)
+)
+SELECT ` + caseColumns + ` FROM made`
+
+// createCaseConflict turns a case insert stopped by a unique index into CreateCase's answer.
+// Nothing of the statement was written.
+func (s *Store) createCaseConflict(ctx context.Context, key string, err error) (crm.Case, bool, error) {
 	constraint, unique := uniqueViolation(err)
 	if !unique {
 		return crm.Case{}, false, fmt.Errorf("postgres: create case: %w", err)
 	}
-	rollback(ctx, tx)
 	if key != "" {
 		prev, kerr := scanCase(s.pool.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases WHERE idempotency_key = $1`, key))
 		if kerr == nil {
