@@ -54,10 +54,26 @@ func (o *Office) Sweep(ctx context.Context) (SweepResult, error) {
 	if err != nil {
 		return res, fmt.Errorf("sweep: unassigned cases: %w", err)
 	}
+	// Once nobody can take a case of a queue and language, the others of that kind wait for
+	// the next sweep: trying each of them would only lock and read in vain, hundreds of round
+	// trips every sweep while agents are all busy (or none is on shift).
+	type kind struct {
+		queue Queue
+		lang  Lang
+	}
+	nobody := map[kind]bool{}
 	for _, c := range waiting {
-		if _, _, err := o.store.AssignNext(ctx, c, o.cfg.AgentCap, now); err == nil {
+		k := kind{c.Queue, c.Lang}
+		if nobody[k] {
+			continue
+		}
+		_, _, err := o.store.AssignNext(ctx, c, o.cfg.AgentCap, now)
+		switch {
+		case err == nil:
 			res.Assigned++
-		} else if !errors.Is(err, ErrNoAgent) && !errors.Is(err, ErrConflict) {
+		case errors.Is(err, ErrNoAgent):
+			nobody[k] = true
+		case !errors.Is(err, ErrConflict):
 			return res, fmt.Errorf("sweep: assign %s: %w", c.Number, err)
 		}
 	}

@@ -1,6 +1,7 @@
 package crm_test
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"strconv"
@@ -369,6 +370,56 @@ func TestRoundRobinAssignmentBySpokenLanguageWithCap(t *testing.T) {
 		}
 		if got, _ := o.store.Case(ctx, waiting.ID); got.AssigneeID != c.ID {
 			t.Errorf("the waiting case went to %d, want chebet", got.AssigneeID)
+		}
+	})
+}
+
+// assignCounter is a real store that counts the assignments it is asked for.
+type assignCounter struct {
+	crm.Store
+	calls atomic.Int64
+}
+
+func (s *assignCounter) AssignNext(ctx context.Context, c crm.Case, limit int, now time.Time) (crm.Case, crm.User, error) {
+	s.calls.Add(1)
+	return s.Store.AssignNext(ctx, c, limit, now)
+}
+
+// With cases waiting and nobody able to take them, a sweep asks once per queue and language,
+// not once per case: a backlog of hundreds must not cost hundreds of locking transactions
+// every sweep while the agents are all busy.
+func TestSweepAsksOncePerKindNobodyCanTake(t *testing.T) {
+	eachStore(t, func(t *testing.T, open func(t *testing.T) crm.Store) {
+		store := &assignCounter{Store: open(t)}
+		o := newOffice(t, store, at("2026-11-24 09:00")) // cap 3
+		ctx := storetest.Context(t)
+		for i := range 10 {
+			lang := crm.English
+			if i%2 == 1 {
+				lang = crm.Swahili
+			}
+			if _, err := o.LodgeComplaint(ctx, crm.Complaint{
+				Phone: crm.Phone("+2547120003" + strconv.Itoa(10+i)), Lang: lang, Category: crm.CategoryOther, Description: "help",
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		store.calls.Store(0)
+		if res, err := o.Sweep(ctx); err != nil || res.Assigned != 0 {
+			t.Fatalf("sweep with no agents: assigned %d, %v", res.Assigned, err)
+		}
+		if n := store.calls.Load(); n != 2 {
+			t.Errorf("sweep with no agents asked for %d assignments, want 2 (English, Kiswahili)", n)
+		}
+
+		o.addUser(t, "chebet", crm.RoleAgent, "", 3, crm.English)
+		store.calls.Store(0)
+		if res, err := o.Sweep(ctx); err != nil || res.Assigned != 3 {
+			t.Fatalf("sweep with one English agent (cap 3): assigned %d, %v; want 3", res.Assigned, err)
+		}
+		// Three English cases assigned, the fourth finds her full; Kiswahili is asked once.
+		if n := store.calls.Load(); n != 5 {
+			t.Errorf("sweep asked for %d assignments, want 5", n)
 		}
 	})
 }
