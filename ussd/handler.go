@@ -166,6 +166,12 @@ func (h *Handler) answer(ctx context.Context, req Request, retry bool) string {
 	case req.Text == s.LastRequest:
 		// The aggregator repeated a hop it got no answer to: same answer, no second effect.
 		return s.LastReply
+	case older(req.Text, s.LastRequest):
+		// A copy of an earlier hop arriving after the session moved on (a duplicate that ran
+		// slow, here or on another replica): acting on it would apply an old key press to a
+		// newer screen, say a day's "1" to "Confirm". It gets the latest answer and changes
+		// nothing.
+		return s.LastReply
 	case len(req.Text) > MaxText:
 		return "END " + h.msgs.Text(s.Lang, "notice.too_long")
 	default:
@@ -243,6 +249,12 @@ func (h *Handler) fail(ctx context.Context, s *flows.Session, err error, what st
 		return "END " + h.msgs.Both(key)
 	}
 	return "END " + h.msgs.Text(lang, key)
+}
+
+// older reports whether text is the history of a hop before the one seen: AT's history only
+// grows within a session.
+func older(text, seen string) bool {
+	return seen != "" && (text == "" || strings.HasPrefix(seen, text+"*"))
 }
 
 // newestInput is what the citizen typed on this hop. Africa's Talking sends the whole history

@@ -249,6 +249,29 @@ func TestRepeatedHopIsAnsweredIdentically(t *testing.T) {
 	}
 }
 
+// A copy of an earlier hop that arrives after the session moved on (a duplicate that ran
+// slow, or was delayed in the network) must not be applied to the newer screen: the day's
+// "1" arriving on "Confirm appointment" would book what the citizen never confirmed.
+func TestLateCopyOfAnEarlierHopChangesNothing(t *testing.T) {
+	g := newGateway(t, 10, ussd.Config{})
+	const number = "+254722000003"
+	p := g.dial(t, "ATUid_late", number).pick("English").pick("Book appointment").pickPaged("Kisumu").
+		pick("Kisumu").pick("Birth certificate").press("1").press("1").expect("CON Confirm appointment:")
+	confirm := p.reply
+	history := p.history
+	for _, earlier := range [][]string{history[:len(history)-1], history[:len(history)-2], nil} {
+		p.history = earlier
+		if p.send(); p.reply != confirm {
+			t.Fatalf("late copy of hop %q answered\n%s\nwant the latest screen\n%s", strings.Join(earlier, "*"), p.reply, confirm)
+		}
+	}
+	if list, _ := g.world.Desk.Upcoming(context.Background(), crm.Phone(number)); len(list) != 0 {
+		t.Fatalf("late copies booked %d appointments", len(list))
+	}
+	p.history = history
+	p.press("1").expect("END Booked! Ref ")
+}
+
 func TestPaging(t *testing.T) {
 	g := newGateway(t, 10, ussd.Config{})
 	p := g.dial(t, "ATUid_page", "+254722000003").pick("English").pick("Book appointment")

@@ -13,13 +13,14 @@ import (
 // replica, or with a load balancer that keeps a session on its replica, the next request for
 // it comes here. The copy may be stale (another replica saved since, or the same request is
 // being handled twice at once); Save's revision check refuses to write over what it has not
-// seen, so a stale copy costs one retry, never a lost hop. A copy is used only within the
-// session's TTL, after which Redis has forgotten the session too.
+// seen, so a stale copy costs one retry, never a lost hop. A copy is used only until the
+// session's key expires in Redis (Save takes the time before the script sets the key's TTL).
+// Sessions must not be evicted by Redis before their TTL (maxmemory-policy noeviction, or a
+// volatile policy with room to spare): a copy of an evicted session would still be used.
 //
 // The copies stay at most maxRecent; an ended session's copy is dropped at once.
 type recent struct {
 	max int
-	ttl time.Duration
 
 	mu sync.Mutex
 	m  map[string]recentEntry
@@ -30,16 +31,18 @@ type recentEntry struct {
 	expires time.Time
 }
 
-// maxRecent bounds the memory the copies take: a copy is a few kilobytes at most, and a
-// session is loaded again within seconds, so a few thousand cover the sessions in flight.
-const maxRecent = 4096
+// maxRecent bounds the memory the copies take: a copy is a few kilobytes at most (about
+// 60 MB at the bound), and a session is loaded again within seconds, so this covers the
+// sessions in flight on a busy replica; past it, a hop costs a read of Redis as well.
+const maxRecent = 16384
 
-func newRecent(max int, ttl time.Duration) *recent {
-	return &recent{max: max, ttl: ttl, m: make(map[string]recentEntry)}
+func newRecent(max int) *recent {
+	return &recent{max: max, m: make(map[string]recentEntry)}
 }
 
-// saved records the session as Save wrote it (with its new revision).
-func (r *recent) saved(s *flows.Session) {
+// saved records the session as Save wrote it (with its new revision); the copy is used
+// until expires, which must not be later than the key's own expiry.
+func (r *recent) saved(s *flows.Session, expires time.Time) {
 	if r.max <= 0 {
 		return
 	}
@@ -47,7 +50,7 @@ func (r *recent) saved(s *flows.Session) {
 		r.forget(s.ID)
 		return
 	}
-	e := recentEntry{sess: clone(s), expires: time.Now().Add(r.ttl)}
+	e := recentEntry{sess: clone(s), expires: expires}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, ok := r.m[s.ID]; !ok && len(r.m) >= r.max {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -39,7 +40,7 @@ type Store struct {
 // client can be shared with other users of the same Redis.
 func New(client goredis.UniversalClient, opts Options) *Store {
 	opts = opts.withDefaults()
-	return &Store{client: client, opts: opts, recent: newRecent(maxRecent, opts.TTL)}
+	return &Store{client: client, opts: opts, recent: newRecent(maxRecent)}
 }
 
 func (s *Store) sessionKey(id string) string      { return s.opts.Prefix + "sess:" + id }
@@ -123,6 +124,9 @@ func (s *Store) Save(ctx context.Context, sess *flows.Session, keepForResume boo
 	case sess.Phone != "":
 		resume = "drop"
 	}
+	// The kept copy must not outlive the key: its lifetime starts before the script sets the
+	// key's, so a hop never runs on a copy of a session Redis has forgotten.
+	expires := time.Now().Add(s.opts.TTL)
 	rev, err := saveScript.Run(ctx, s.client, []string{s.sessionKey(sess.ID), s.resumeKey(sess.Phone)},
 		sess.Rev, b, s.opts.TTL.Milliseconds(), resume, s.opts.ResumeWindow.Milliseconds()).Int64()
 	if err == nil && rev < 0 {
@@ -133,7 +137,7 @@ func (s *Store) Save(ctx context.Context, sess *flows.Session, keepForResume boo
 		return fmt.Errorf("redis: save session %q: %w", sess.ID, err)
 	}
 	sess.Rev = uint64(rev)
-	s.recent.saved(sess)
+	s.recent.saved(sess, expires)
 	return nil
 }
 
