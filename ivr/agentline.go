@@ -66,7 +66,7 @@ func (h *Handler) agentQueue(ctx context.Context, agent crm.User) (queue string,
 // callback): they are greeted and connected to that agent. If the agent cannot be found, the
 // citizen is told they will be called again.
 func (h *Handler) outbound(ctx context.Context, cb Callback) Response {
-	phone, _ := crm.ParsePhone(cb.Destination)
+	phone, _ := crm.ParsePhone(h.calledCitizen(cb))
 	call, agent, err := h.office.CallAgent(ctx, cb.SessionID)
 	lang := call.Lang
 	if !lang.Valid() {

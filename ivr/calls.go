@@ -3,7 +3,9 @@ package ivr
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"time"
 
 	"github.com/huduma-connect/huduma/crm"
 	"github.com/huduma-connect/huduma/flows"
@@ -27,17 +29,38 @@ func direction(s string) crm.CallDirection {
 
 // callEvent is what the session says about the call after a callback.
 func callEvent(cb Callback, s *flows.Session) crm.CallEvent {
-	ev := crm.CallEvent{SessionID: cb.SessionID, Direction: crm.CallInbound, Phone: s.Phone, RecordingURL: recordingOf(cb)}
-	fromSession(&ev, s)
+	ev := crm.CallEvent{SessionID: cb.SessionID, Direction: crm.CallInbound, Phone: s.Phone}
+	fromSession(&ev, cb, s)
 	return ev
 }
 
-// fromSession fills what the call's menus have come to.
-func fromSession(ev *crm.CallEvent, s *flows.Session) {
+// fromSession fills what the call's menus have come to. The recording goes on the record only
+// with the case it belongs to: a complaint recorded, then cancelled or left unsent, is no
+// one's to hear, and the call's record is shown to every phone agent.
+func fromSession(ev *crm.CallEvent, cb Callback, s *flows.Session) {
 	ev.Lang = s.Lang
 	ev.Outcome = flows.CallOutcome(s)
 	ev.Queue = s.Screen.Queue
 	ev.CaseID = s.Screen.CaseID
+	ev.RecordingURL = caseRecording(cb, s)
+}
+
+// caseRecording is the recording of the case the session's screen announces: the one the
+// callback carries (a message left for an agent), else, for a complaint sent on a later key
+// press, the complaint's own (kept in the draft). "" when no case is announced.
+func caseRecording(cb Callback, s *flows.Session) string {
+	if s.Screen.CaseID == 0 {
+		return ""
+	}
+	if u := recordingOf(cb); u != "" {
+		return u
+	}
+	if flows.CallOutcome(s) == crm.CallComplaint {
+		if u, err := crm.CleanRecordingURL(s.Draft.Description); err == nil {
+			return u
+		}
+	}
+	return ""
 }
 
 // recordingOf is the callback's recording URL when the domain would accept it ("" otherwise,
@@ -63,12 +86,23 @@ func (h *Handler) record(ctx context.Context, ev crm.CallEvent) {
 func (h *Handler) citizenPhone(cb Callback) (crm.Phone, bool) {
 	raw := cb.CallerNumber
 	if direction(cb.Direction) == crm.CallOutbound {
-		raw = cb.Destination
+		raw = h.calledCitizen(cb)
 	} else if h.cfg.AgentLine != "" && sameNumber(cb.Destination, h.cfg.AgentLine) {
 		return "", false
 	}
 	p, err := crm.ParsePhone(raw)
 	return p, err == nil
+}
+
+// calledCitizen is the citizen's number on an outbound call: whichever of callerNumber and
+// destinationNumber is not our contact-centre number. Africa's Talking documents callerNumber
+// as the phone user and destinationNumber as our number, but the two have been seen the other
+// way round on outbound calls. Without a configured number, the documented layout holds.
+func (h *Handler) calledCitizen(cb Callback) string {
+	if h.cfg.Number != "" && sameNumber(cb.CallerNumber, h.cfg.Number) {
+		return cb.Destination
+	}
+	return cb.CallerNumber
 }
 
 // final stores the end-of-call notification: duration, cost and hang-up cause, with where the
@@ -82,7 +116,7 @@ func (h *Handler) final(ctx context.Context, cb Callback) {
 	}
 	ev := crm.CallEvent{
 		SessionID: cb.SessionID, Direction: direction(cb.Direction), Phone: phone, Final: true,
-		DurationSeconds: cb.DurationSeconds, HangupCause: cb.HangupCause, RecordingURL: recordingOf(cb),
+		DurationSeconds: cb.DurationSeconds, HangupCause: cb.HangupCause,
 	}
 	if cb.Amount != "" {
 		ev.Cost = strings.TrimSpace(cb.CurrencyCode + " " + cb.Amount)
@@ -91,7 +125,10 @@ func (h *Handler) final(ctx context.Context, cb Callback) {
 		s, err := h.sessions.Load(ctx, SessionKey(cb.SessionID))
 		switch {
 		case err == nil && s.Phone == phone:
-			fromSession(&ev, s)
+			if s, err = h.lastRecording(ctx, cb, s, true); err != nil {
+				h.log.Error("end of call: a recording left by hanging up was not taken", "err", err, "phone", phone, "session", cb.SessionID)
+			}
+			fromSession(&ev, cb, s)
 		case err != nil && !errors.Is(err, flows.ErrNoSession):
 			h.log.Warn("end of call: session unreadable; recording the notification alone", "err", err, "session", cb.SessionID)
 		}
@@ -101,6 +138,42 @@ func (h *Handler) final(ctx context.Context, cb Callback) {
 	}
 	h.record(ctx, ev)
 	h.log.Info("call ended", "phone", phone, "session", cb.SessionID, "seconds", cb.DurationSeconds, "cause", cb.HangupCause)
+}
+
+// lastRecording runs the step a recording callback would have run when the caller hung up to
+// end a Record: Africa's Talking then sends the recording only in the end-of-call
+// notification, and a message left for an agent must still become its case. The session is
+// saved (so a late recording callback finds the recording taken); when it changed since it
+// was loaded, the notification runs once more on the session as stored. For a complaint the
+// step only reaches the confirmation screen: nothing is lodged without the caller's "send".
+// It returns the session to describe the call from.
+func (h *Handler) lastRecording(ctx context.Context, cb Callback, s *flows.Session, retry bool) (*flows.Session, error) {
+	url := recordingOf(cb)
+	if url == "" || s.Screen.End || s.Screen.Input != flows.InputRecording {
+		return s, nil
+	}
+	if err := h.engine.Step(ctx, s, url); err != nil {
+		return s, fmt.Errorf("end of call: take the recording: %w", err)
+	}
+	// Whatever callback of this call still arrives is late: the call is over, and its answer
+	// is an empty response.
+	s.Hops++
+	s.LastRequest, s.LastReply = "final|"+url, string(Response{}.Bytes())
+	saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	defer cancel()
+	err := h.sessions.Save(saveCtx, s, false)
+	if errors.Is(err, flows.ErrStaleSession) && retry {
+		fresh, lerr := h.sessions.Load(ctx, SessionKey(cb.SessionID))
+		if lerr != nil {
+			return s, fmt.Errorf("end of call: reload the session: %w", lerr)
+		}
+		return h.lastRecording(ctx, cb, fresh, false)
+	}
+	if err != nil {
+		// The case (if the step opened one) is committed; the record still links it.
+		h.log.Error("end of call: save the session", "err", err, "phone", s.Phone, "session", cb.SessionID)
+	}
+	return s, nil
 }
 
 // dequeued records that Africa's Talking handed a queued caller to an agent.

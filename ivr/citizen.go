@@ -109,11 +109,16 @@ func (h *Handler) step(ctx context.Context, s *flows.Session, cb Callback) ([]st
 	if s.Screen.Input == flows.InputRecording {
 		input = cb.RecordingURL
 	}
-	if cb.Timeout || input == "" {
+	if cb.Timeout || cb.Digits == "" && input == "" {
 		return h.silence(s, cb), nil
 	}
-	if len(input) > maxDigits && s.Screen.Input != flows.InputRecording {
-		input = input[:maxDigits] // no menu takes more; what remains is still wrong input
+	if input == "" && s.Screen.Input != flows.InputText && s.Screen.Input != flows.InputRecording {
+		// A bare "#" is a key pressed, not silence: the choice is wrong.
+		s.Error = h.wrongChoice(s.Lang)
+		return nil, nil
+	}
+	if input == "" {
+		return h.silence(s, cb), nil
 	}
 	s.Error = ""
 	switch {

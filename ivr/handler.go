@@ -124,8 +124,8 @@ type Callback struct {
 const (
 	maxSessionID = crm.MaxCallSessionID
 	maxField     = 256
-	maxDigits    = 64
-	maxSilences  = 2 // prompts repeated after silence before a goodbye
+	maxDigits    = 32 // keys kept of one GetDigits: no menu takes more (a reference is 9)
+	maxSilences  = 2  // prompts repeated after silence before a goodbye
 )
 
 func (h *Handler) serve(c *fiber.Ctx) error {
@@ -133,7 +133,7 @@ func (h *Handler) serve(c *fiber.Ctx) error {
 	if h.cfg.CallbackKey != "" && subtle.ConstantTimeCompare([]byte(c.Query("key")), []byte(h.cfg.CallbackKey)) != 1 {
 		return c.Status(fiber.StatusForbidden).Send(rejection())
 	}
-	if !strings.HasPrefix(string(c.Request().Header.ContentType()), fiber.MIMEApplicationForm) {
+	if !isForm(string(c.Request().Header.ContentType())) {
 		h.log.Warn("voice callback is not a form")
 		return c.Status(fiber.StatusUnsupportedMediaType).Send(rejection())
 	}
@@ -149,6 +149,13 @@ func (h *Handler) serve(c *fiber.Ctx) error {
 	return c.Send(h.Answer(c.UserContext(), cb, base))
 }
 
+// isForm reports whether a callback's content type is a form: Africa's Talking posts
+// application/x-www-form-urlencoded, and multipart/form-data is read the same way.
+func isForm(ctype string) bool {
+	ctype = strings.ToLower(strings.TrimSpace(ctype))
+	return strings.HasPrefix(ctype, fiber.MIMEApplicationForm) || strings.HasPrefix(ctype, fiber.MIMEMultipartForm)
+}
+
 // rejection answers what cannot be a voice callback at all: still XML, refusing the call.
 func rejection() []byte { return Response{Actions: []Action{&Reject{}}}.Bytes() }
 
@@ -162,7 +169,7 @@ func parseCallback(c *fiber.Ctx) Callback {
 		Direction:       v("direction"),
 		CallerNumber:    v("callerNumber"),
 		Destination:     v("destinationNumber"),
-		Digits:          v("dtmfDigits"),
+		Digits:          clip(v("dtmfDigits"), maxDigits),
 		RecordingURL:    v("recordingUrl"),
 		CurrencyCode:    v("currencyCode"),
 		Amount:          v("amount"),
@@ -181,6 +188,15 @@ func parseCallback(c *fiber.Ctx) Callback {
 		cb.Silences = n
 	}
 	return cb
+}
+
+// clip cuts s to n bytes. What a caller keys in beyond what any menu takes is still wrong
+// input, and the session, which keeps every callback's input to tell repeats, stays small.
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
 }
 
 // malformed names what makes a request no voice callback at all (answered 400, still XML),

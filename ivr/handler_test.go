@@ -1,8 +1,13 @@
 package ivr_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
+	"mime/multipart"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -56,7 +61,7 @@ func TestSilenceRepeatsThePromptTwiceThenSaysGoodbye(t *testing.T) {
 func TestWrongKeysRepeatTheMenuWithTheErrorLine(t *testing.T) {
 	w := newWorld(t, setup{})
 	menu := "Welcome to Huduma Kenya. Press 1 for Check status."
-	for _, keys := range []string{"7", "9", "*", "12", "x", "5#"} {
+	for _, keys := range []string{"7", "9", "*", "12", "x", "5#", "#"} {
 		c := w.dial(t, w.citizen(t, crm.English)).press(keys)
 		if !strings.HasPrefix(c.said(), "Invalid choice, try again. "+menu) {
 			t.Errorf("%q: %s", keys, c.said())
@@ -64,11 +69,25 @@ func TestWrongKeysRepeatTheMenuWithTheErrorLine(t *testing.T) {
 		if c.state().State != "main" {
 			t.Errorf("%q moved the call to %s", keys, c.state().State)
 		}
+		if strings.Contains(c.waiting().Attr("callbackUrl"), "s=") {
+			t.Errorf("%q was counted as silence", keys)
+		}
 		c.pick("My appointments").expect("You have no upcoming appointments.")
 	}
 	// Star goes back where the menus allow it; 9 pages a list longer than 8.
 	c := w.dial(t, w.citizen(t, crm.English)).pick("Make a complaint").press("*").expect(menu)
 	c.press("2").expect("You have no upcoming appointments.").press("*").expect(menu)
+}
+
+// However many keys a callback carries, the session keeps no more than a menu could take,
+// and the caller hears the usual error line.
+func TestOverlongDigitsAreCut(t *testing.T) {
+	w := newWorld(t, setup{})
+	c := w.dial(t, w.citizen(t, crm.English)).pick("Check status")
+	c.press(strings.Repeat("7", 64<<10) + "#").expect("That number is not valid.")
+	if s := c.state(); len(s.LastRequest) > 100 {
+		t.Fatalf("the session keeps %d bytes of the request", len(s.LastRequest))
+	}
 }
 
 // A ticket or case number keyed in is read back and confirmed before it is looked up; a
@@ -349,29 +368,41 @@ func TestAgentLine(t *testing.T) {
 }
 
 // An agent calls a citizen back from the console; when the citizen answers, Africa's
-// Talking asks what to do, and the citizen is connected to that agent.
+// Talking asks what to do, and the citizen is connected to that agent. The citizen is whichever
+// number is not the contact centre's: AT documents callerNumber as the phone user, and has
+// been seen sending them the other way round.
 func TestOutboundCallConnectsTheAgentWhoPlacedIt(t *testing.T) {
 	w := newWorld(t, setup{})
 	ctx := storetest.Context(t)
+	for _, fixture := range []string{"outbound_answered", "outbound_answered_documented"} {
+		p := w.citizen(t, crm.Swahili)
+		cs, err := w.office.RequestCallback(ctx, crm.CallbackRequest{Phone: p, Lang: crm.Swahili, Window: w.office.CallbackWindows()[0]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		agent := w.sup // a supervisor may call any general case back
+		placed, err := w.office.PlaceCall(ctx, agent, cs.Number)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := &call{t: t, w: w, session: placed.SessionID, vars: map[string]string{"CALLER": string(p), "NUMBER": number, "REQUEST": "case-x"}}
+		c.vars["SESSION"] = c.session
+		c.send("/at/voice?key="+key, fixture, nil).expect("Habari, hii ni Huduma Kenya ikirudisha simu yako.")
+		d := c.action("Dial")
+		if d == nil || d.Attr("phoneNumbers") != string(agent.Phone) || d.Attr("callerId") != number {
+			t.Fatalf("%s: not connected to the agent:\n%s", fixture, c.body)
+		}
+		if got := c.stored(); got.Outcome != crm.CallAnswered || got.AgentID != agent.ID || got.CaseID != cs.ID ||
+			got.Direction != crm.CallOutbound || got.Phone != p {
+			t.Fatalf("%s: call %+v", fixture, got)
+		}
+	}
+	// The end of an outbound call known only by its end notification, in AT's documented layout.
 	p := w.citizen(t, crm.Swahili)
-	cs, err := w.office.RequestCallback(ctx, crm.CallbackRequest{Phone: p, Lang: crm.Swahili, Window: w.office.CallbackWindows()[0]})
-	if err != nil {
-		t.Fatal(err)
-	}
-	agent := w.sup // a supervisor may call any general case back
-	placed, err := w.office.PlaceCall(ctx, agent, cs.Number)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &call{t: t, w: w, session: placed.SessionID, vars: map[string]string{"CALLER": string(p), "NUMBER": number, "REQUEST": "case-x"}}
-	c.vars["SESSION"] = c.session
-	c.send("/at/voice?key="+key, "outbound_answered", nil).expect("Habari, hii ni Huduma Kenya ikirudisha simu yako.")
-	d := c.action("Dial")
-	if d == nil || d.Attr("phoneNumbers") != string(agent.Phone) || d.Attr("callerId") != number {
-		t.Fatalf("not connected to the agent:\n%s", c.body)
-	}
-	if got := c.stored(); got.Outcome != crm.CallAnswered || got.AgentID != agent.ID || got.CaseID != cs.ID || got.Direction != crm.CallOutbound {
-		t.Fatalf("call %+v", got)
+	e := &call{t: t, w: w, session: "ATVId_outbound_end", vars: map[string]string{"SESSION": "ATVId_outbound_end", "CALLER": string(p), "NUMBER": number}}
+	e.send("/at/voice?key="+key, "final_outbound", map[string]string{"DURATION": "30"})
+	if got := e.stored(); got.Phone != p || got.Direction != crm.CallOutbound || got.Active {
+		t.Fatalf("the end of an outbound call: %+v", got)
 	}
 	// A call nobody placed: the citizen is told they will be called again.
 	u := &call{t: t, w: w, session: "ATVId_unplaced", vars: map[string]string{"CALLER": string(p), "NUMBER": number, "REQUEST": "x"}}
@@ -424,6 +455,49 @@ func TestRequestsThatAreNoCallback(t *testing.T) {
 	}
 	if strings.Contains(w.logs.String(), "+255754000111") || strings.Contains(w.logs.String(), "+254712000001") {
 		t.Errorf("a phone number reached the log in full:\n%s", w.logs.String())
+	}
+}
+
+// A callback posted as multipart/form-data is read as the urlencoded form would be; a body
+// that is no form is still refused.
+func TestMultipartCallbacksAreForms(t *testing.T) {
+	w := newWorld(t, setup{})
+	vars := map[string]string{"SESSION": "ATVId_multipart", "CALLER": string(w.citizen(t, crm.English)), "NUMBER": number}
+	fields, err := url.ParseQuery(form(t, "incoming", vars))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k := range fields {
+		if err := mw.WriteField(k, fields.Get(k)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := mw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		ctype  string
+		status int
+	}{
+		{mw.FormDataContentType(), 200},
+		{"application/json", 415},
+	} {
+		req := httptest.NewRequest("POST", "/at/voice?key="+key, bytes.NewReader(body.Bytes()))
+		req.Header.Set("Content-Type", c.ctype)
+		resp, err := w.app.Test(req, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != c.status {
+			t.Fatalf("%s: %d\n%s", c.ctype, resp.StatusCode, b)
+		}
+		if c.status == 200 && !strings.Contains(string(b), "Welcome to Huduma Kenya.") {
+			t.Fatalf("multipart callback answered:\n%s", b)
+		}
 	}
 }
 

@@ -151,20 +151,7 @@ func TestEveryVoiceScreenInBothLanguages(t *testing.T) {
 // played from recordings, screens with a number, a date or a name still fall back to speech,
 // and the menus play nothing PromptKeys (the start-up warning's list) does not name.
 func TestKiswahiliPlaysRecordings(t *testing.T) {
-	msgs, err := flows.LoadMessages()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var csv strings.Builder
-	csv.WriteString("lang,key,url\n")
-	for _, k := range msgs.Keys() {
-		fmt.Fprintf(&csv, "sw,%s,https://audio.huduma.test/sw/%s.mp3\n", k, url.PathEscape(k))
-	}
-	audio, err := ivr.ReadAudio(strings.NewReader(csv.String()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := newWorld(t, setup{audio: audio})
+	w := newWorld(t, setup{audio: allRecorded(t)})
 	k := walkAll(t, w, crm.Swahili)
 	played := map[string]bool{}
 	var says int
@@ -174,11 +161,20 @@ func TestKiswahiliPlaysRecordings(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// Whatever collects keys wraps the screen's own words, never a hint or notice
+			// played before them.
+			for _, n := range root.Children {
+				if (n.Name == "GetDigits" || n.Name == "Record") && len(n.Children) == 1 && n.Children[0].Name == "Play" {
+					if k := playedKey(n.Children[0]); !screenRecording(k) {
+						t.Errorf("%s wraps %s, not the screen's options:\n%s", n.Name, k, a)
+					}
+				}
+			}
 			var walk func(n *ivr.Node)
 			walk = func(n *ivr.Node) {
 				switch n.Name {
 				case "Play":
-					played[strings.TrimSuffix(strings.TrimPrefix(n.Attr("url"), "https://audio.huduma.test/sw/"), ".mp3")] = true
+					played[playedKey(n)] = true
 				case "Say":
 					says++
 				}
@@ -219,4 +215,99 @@ func sortedKeys(m map[string]bool) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// allRecorded is a recording of every catalogue entry, in Kiswahili.
+func allRecorded(t *testing.T) *ivr.Audio {
+	t.Helper()
+	msgs, err := flows.LoadMessages()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var csv strings.Builder
+	csv.WriteString("lang,key,url\n")
+	for _, k := range msgs.Keys() {
+		fmt.Fprintf(&csv, "sw,%s,https://audio.huduma.test/sw/%s.mp3\n", k, url.PathEscape(k))
+	}
+	audio, err := ivr.ReadAudio(strings.NewReader(csv.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return audio
+}
+
+// playedKey is the catalogue key of a Play of allRecorded.
+func playedKey(n *ivr.Node) string {
+	return strings.TrimSuffix(strings.TrimPrefix(n.Attr("url"), "https://audio.huduma.test/sw/"), ".mp3")
+}
+
+// screenRecording reports whether key is a screen's own recording (its prompt and options),
+// not an error line, a notice or a navigation hint.
+func screenRecording(key string) bool {
+	for _, prefix := range []string{"err.", "voice.nav.", "voice.silence", "voice.restart", "voice.err.", "status.err.", "notice."} {
+		if strings.HasPrefix(key, prefix) {
+			return false
+		}
+	}
+	return true
+}
+
+// With recordings, the part that carries a screen's options is the one inside GetDigits, so a
+// key pressed while they are read counts; the error line and the hints are played before it.
+func TestRecordedMenuIsInsideGetDigits(t *testing.T) {
+	w := newWorld(t, setup{audio: allRecorded(t)})
+	c := w.dial(t, w.citizen(t, crm.Swahili)).press("7")
+	var before []string
+	for _, n := range c.root.Children {
+		if n.Name == "Play" {
+			before = append(before, playedKey(n))
+		}
+	}
+	g := c.waiting()
+	if g == nil || g.Name != "GetDigits" || len(g.Children) != 1 || playedKey(g.Children[0]) != "main.title" {
+		t.Fatalf("the main menu is not what GetDigits plays:\n%s", c.body)
+	}
+	if !slices.Equal(before, []string{"err.choice", "voice.nav.agent"}) {
+		t.Fatalf("played before the menu: %v", before)
+	}
+	// A key pressed during the menu is taken.
+	c.pick("Angalia hali ya ombi")
+	if c.state().State == "main" {
+		t.Fatal("a key pressed during the recorded menu was lost")
+	}
+}
+
+// Before a language is chosen, "we did not hear anything" is said in both languages,
+// Kiswahili first, with recordings and without; the language menu is still what waits.
+func TestNoticesBeforeALanguageAreInBoth(t *testing.T) {
+	msgs, err := flows.LoadMessages()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sw, en := msgs.Text(crm.Swahili, "voice.silence"), msgs.Text(crm.English, "voice.silence")
+	t.Run("spoken", func(t *testing.T) {
+		w := newWorld(t, setup{})
+		c := w.dial(t, w.phone()).silent()
+		said := c.said()
+		if i, j := strings.Index(said, sw), strings.Index(said, en); i < 0 || j < i {
+			t.Fatalf("want %q then %q:\n%s", sw, en, said)
+		}
+	})
+	t.Run("recorded", func(t *testing.T) {
+		w := newWorld(t, setup{audio: allRecorded(t)})
+		c := w.dial(t, w.phone()).silent()
+		k := c.root.Children
+		if len(k) < 3 || k[0].Name != "Play" || playedKey(k[0]) != "voice.silence" || k[1].Name != "Say" || k[1].Text != en {
+			t.Fatalf("want the Kiswahili recording, then English:\n%s", c.body)
+		}
+		if g := c.waiting(); g == nil || len(g.Children) != 1 || playedKey(g.Children[0]) != "language.title" {
+			t.Fatalf("the language menu is not what waits:\n%s", c.body)
+		}
+	})
+	// The restart notice of a call we lost, to a caller with no language yet, likewise.
+	w := newWorld(t, setup{})
+	c := &call{t: t, w: w, session: "ATVId_lost_new", vars: map[string]string{"CALLER": string(w.phone()), "NUMBER": number}}
+	c.vars["SESSION"] = c.session
+	c.send("/at/voice?key="+key+"&step=3", "digits", map[string]string{"DIGITS": "1"}).
+		expect(msgs.Text(crm.Swahili, "voice.restart")+" "+msgs.Text(crm.English, "voice.restart"), "Press 1 for English.")
 }

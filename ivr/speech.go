@@ -82,8 +82,10 @@ func NewSpeaker(msgs *flows.Messages, audio *Audio) *Speaker {
 }
 
 // part is one piece of what is said: its text, and the key of its recording ("" when its
-// words change and no recording can exist).
-type part struct{ key, text string }
+// words change and no recording can exist). also is English said after the recording when
+// the part is played (a notice before the caller's language is known: Kiswahili recorded,
+// then English); text then holds both, for speech.
+type part struct{ key, text, also string }
 
 // audioLang is the language whose recordings a session's screens use: the language screen,
 // before a choice, is Kiswahili first (it greets in both).
@@ -94,24 +96,21 @@ func audioLang(l crm.Lang) crm.Lang {
 	return l
 }
 
+// noMenu is the menu index of parts that carry no screen's options.
+const noMenu = -1
+
 // Prompts renders parts as what a caller hears: one Say in English; in Kiswahili one Play per
-// part when every part is recorded, else one Say of the Kiswahili text (the fallback).
-func (sp *Speaker) prompts(l crm.Lang, parts []part) []Prompt {
+// part when every part is recorded, else one Say of the Kiswahili text (the fallback). When
+// parts are played, the one at index menu (the screen's own recording, with its options) is
+// played last, after the notices, error line and navigation hints: only the last prompt sits
+// inside the action that collects keys, and a key pressed while the options are read must
+// count. Each hint is a sentence of its own, so saying it first keeps its meaning.
+func (sp *Speaker) prompts(l crm.Lang, parts []part, menu int) []Prompt {
 	if len(parts) == 0 {
 		return nil
 	}
 	if l != crm.English {
-		al := audioLang(l)
-		plays := make([]Prompt, 0, len(parts))
-		for _, p := range parts {
-			u := sp.audio.URL(al, p.key)
-			if u == "" {
-				plays = nil
-				break
-			}
-			plays = append(plays, &Play{URL: u})
-		}
-		if plays != nil {
+		if plays := sp.plays(audioLang(l), parts, menu); plays != nil {
 			return plays
 		}
 	}
@@ -120,6 +119,32 @@ func (sp *Speaker) prompts(l crm.Lang, parts []part) []Prompt {
 		texts[i] = p.text
 	}
 	return []Prompt{&Say{Voice: Voice, Text: strings.Join(texts, " ")}}
+}
+
+// plays is parts played from the recordings of al, the menu part last; nil unless every part
+// has a recording.
+func (sp *Speaker) plays(al crm.Lang, parts []part, menu int) []Prompt {
+	order := make([]part, 0, len(parts))
+	for i, p := range parts {
+		if i != menu {
+			order = append(order, p)
+		}
+	}
+	if menu >= 0 && menu < len(parts) {
+		order = append(order, parts[menu])
+	}
+	out := make([]Prompt, 0, len(order))
+	for _, p := range order {
+		u := sp.audio.URL(al, p.key)
+		if u == "" {
+			return nil
+		}
+		out = append(out, &Play{URL: u})
+		if p.also != "" {
+			out = append(out, &Say{Voice: Voice, Text: p.also})
+		}
+	}
+	return out
 }
 
 // notice is a catalogue entry said on its own.
@@ -132,30 +157,37 @@ func (sp *Speaker) notice(l crm.Lang, key string) part {
 func (sp *Speaker) Notice(l crm.Lang, key string) Response {
 	var r Response
 	if l == "" {
-		for _, p := range sp.prompts(crm.Swahili, []part{sp.notice(crm.Swahili, key)}) {
+		for _, p := range sp.prompts(crm.Swahili, []part{sp.notice(crm.Swahili, key)}, noMenu) {
 			r.Actions = append(r.Actions, p)
 		}
 		l = crm.English
 	}
-	for _, p := range sp.prompts(l, []part{sp.notice(l, key)}) {
+	for _, p := range sp.prompts(l, []part{sp.notice(l, key)}, noMenu) {
 		r.Actions = append(r.Actions, p)
 	}
 	return r
 }
 
 // screenParts is what the session's current screen (its current page) says, after the
-// notices named in preface (e.g. "we did not hear anything").
-func (sp *Speaker) screenParts(s *flows.Session, preface ...string) []part {
+// notices named in preface (e.g. "we did not hear anything"); menu is the index of the part
+// that carries the screen's prompt and options. Before the caller's language is known, the
+// notices are said in both, Kiswahili first, as the language menu greets.
+func (sp *Speaker) screenParts(s *flows.Session, preface ...string) (parts []part, menu int) {
 	l, al, sc := s.Lang, audioLang(s.Lang), &s.Screen
-	parts := make([]part, 0, 6)
+	parts = make([]part, 0, 6)
 	for _, key := range preface {
+		if l == "" {
+			sw, en := sp.msgs.Text(crm.Swahili, key), sp.msgs.Text(crm.English, key)
+			parts = append(parts, part{key: key, text: sw + " " + en, also: en})
+			continue
+		}
 		parts = append(parts, sp.notice(l, key))
 	}
 	if s.Error != "" {
 		parts = append(parts, part{key: sp.static[al][s.Error], text: speakable(s.Error)})
 	}
-	var menu strings.Builder
-	menu.WriteString(sentence(speakable(sc.Text)))
+	var words strings.Builder
+	words.WriteString(sentence(speakable(sc.Text)))
 	static := s.Page == 0 && sc.Key != "" && sc.Text == sp.msgs.Text(al, sc.Key) && !strings.Contains(sc.Text, "%")
 	first, last := page(s)
 	for i := first; i < last; i++ {
@@ -167,16 +199,17 @@ func (sp *Speaker) screenParts(s *flows.Session, preface ...string) []part {
 		if _, ok := sp.static[al][opt.Label]; !ok {
 			static = false
 		}
-		menu.WriteByte(' ')
-		menu.WriteString(sp.msgs.Text(ol, "voice.press", i-first+1, opt.Label))
+		words.WriteByte(' ')
+		words.WriteString(sp.msgs.Text(ol, "voice.press", i-first+1, opt.Label))
 	}
 	key := ""
 	if static {
 		key = sc.Key
 	}
-	parts = append(parts, part{key: key, text: strings.TrimSpace(menu.String())})
+	menu = len(parts)
+	parts = append(parts, part{key: key, text: strings.TrimSpace(words.String())})
 	if sc.End || sc.Input == flows.InputRecording {
-		return parts
+		return parts, menu
 	}
 	if last < len(sc.Options) {
 		parts = append(parts, sp.notice(l, "voice.nav.more"))
@@ -187,7 +220,7 @@ func (sp *Speaker) screenParts(s *flows.Session, preface ...string) []part {
 	if sc.Key == "main.title" {
 		parts = append(parts, sp.notice(l, "voice.nav.agent"))
 	}
-	return parts
+	return parts, menu
 }
 
 // page gives the options [first, last) spoken on the session's page.
@@ -254,9 +287,13 @@ type links struct{ next, silent string }
 // back when the caller does nothing; on a last screen, the words and, for the agent queue,
 // the Enqueue.
 func (sp *Speaker) Screen(s *flows.Session, to links, holdMusic string, preface ...string) Response {
-	prompts := sp.prompts(s.Lang, sp.screenParts(s, preface...))
-	var r Response
+	parts, menu := sp.screenParts(s, preface...)
 	sc := &s.Screen
+	if sc.End {
+		menu = noMenu // nothing waits for keys: said in reading order
+	}
+	prompts := sp.prompts(s.Lang, parts, menu)
+	var r Response
 	if sc.End {
 		for _, p := range prompts {
 			r.Actions = append(r.Actions, p)
@@ -266,8 +303,8 @@ func (sp *Speaker) Screen(s *flows.Session, to links, holdMusic string, preface 
 		}
 		return r
 	}
-	// Only the last prompt can sit inside the waiting action (it wraps exactly one); any
-	// before it are played first.
+	// Only the last prompt can sit inside the waiting action (it wraps exactly one): the
+	// screen's options (prompts puts them last); any before it are played first.
 	for _, p := range prompts[:len(prompts)-1] {
 		r.Actions = append(r.Actions, p)
 	}

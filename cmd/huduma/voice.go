@@ -120,6 +120,11 @@ func mountVoice(cfg config, gw *gateway, msgs *flows.Messages, sessions flows.Se
 		HoldMusic: v.HoldMusic, Audio: audio, Queues: queues, Deadline: cfg.HopDeadline, Logger: log,
 	})
 	h.Mount(gw.app)
+	if cfg.CallbackKey == "" {
+		// Africa's Talking does not sign its callbacks: without the key, anyone can post a
+		// "recording" that becomes a case agents open and play.
+		log.Warn("voice: HUDUMA_CALLBACK_KEY not set; anyone can post voice callbacks, and a forged recording becomes a case agents open")
+	}
 	if missing := h.MissingRecordings(); len(missing) > 0 {
 		log.Warn("voice: Kiswahili prompts without a recording are spoken by text-to-speech from the catalogue (set HUDUMA_VOICE_AUDIO)",
 			"missing", len(missing), "keys", strings.Join(missing, ","))

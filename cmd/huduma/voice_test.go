@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"flag"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -108,5 +109,35 @@ func TestVoiceSettingsAreChecked(t *testing.T) {
 	var cfg config
 	if err := cfg.flags(flag.NewFlagSet("serve", flag.ContinueOnError), true); err == nil || !strings.Contains(err.Error(), "HUDUMA_VOICE_MAX_QUEUE") {
 		t.Errorf("a malformed HUDUMA_VOICE_MAX_QUEUE: %v", err)
+	}
+}
+
+// Voice mounted without a callback key is warned about at start-up (a forged recording would
+// become a case agents open); with the key, it is not.
+func TestVoiceWithoutCallbackKeyIsWarnedAbout(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		warn bool
+	}{
+		{nil, true},
+		{[]string{"-callback-key", "k3y"}, false},
+	} {
+		var cfg config
+		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+		if err := cfg.flags(fs, true); err != nil {
+			t.Fatal(err)
+		}
+		if err := fs.Parse(append([]string{"-db", "sqlite:" + filepath.Join(t.TempDir(), "huduma.db")}, c.args...)); err != nil {
+			t.Fatal(err)
+		}
+		var logs bytes.Buffer
+		gw, err := openGateway(storetest.Context(t), cfg, slog.New(slog.NewTextHandler(&logs, nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		gw.close()
+		if got := strings.Contains(logs.String(), "HUDUMA_CALLBACK_KEY not set"); got != c.warn {
+			t.Errorf("%v: warned %t, want %t\n%s", c.args, got, c.warn, logs.String())
+		}
 	}
 }
