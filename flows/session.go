@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/huduma-connect/huduma/crm"
 )
@@ -91,6 +92,16 @@ type Draft struct {
 	// ResumeState is where a dropped session stood, while the citizen is asked whether to
 	// continue from there.
 	ResumeState string `json:"resume_state,omitempty"`
+}
+
+// Clone copies the session so that the copy shares nothing mutable with s: strings are
+// immutable, and the only reference in a Session is its screen's options (a test fails when
+// a field adds another, so that Clone is extended with it). Session stores hand out and keep
+// clones rather than encodings: decoding JSON on every hop was the largest cost of a hop.
+func (s *Session) Clone() *Session {
+	c := *s
+	c.Screen.Options = slices.Clone(s.Screen.Options)
+	return &c
 }
 
 // MarshalBinary encodes the session for a session store. Every store uses this one encoding,

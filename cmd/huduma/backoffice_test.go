@@ -15,17 +15,21 @@ import (
 	"github.com/huduma-connect/huduma/store/storetest"
 )
 
+// databases are the record stores the end-to-end command tests run on, by -db URL: a fresh
+// SQLite file, and a Postgres schema of the test's own.
+var databases = []struct {
+	name string
+	url  func(t *testing.T) string
+}{
+	{"sqlite", func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "huduma.db") }},
+	{"postgres", func(t *testing.T) string { return storetest.PostgresSchema(t) }},
+}
+
 // A new user's first day, as the issue asks it to be tried: a citizen lodges a complaint with
 // `huduma dial`'s client; an operator makes a supervisor with `huduma agent add`; the
 // supervisor logs in to the API, finds the case and resolves it, and the citizen is told.
 func TestComplaintFromDialToResolutionThroughTheAPI(t *testing.T) {
-	for _, db := range []struct {
-		name string
-		url  func(t *testing.T) string
-	}{
-		{"sqlite", func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "huduma.db") }},
-		{"postgres", func(t *testing.T) string { return storetest.PostgresSchema(t) }},
-	} {
+	for _, db := range databases {
 		t.Run(db.name, func(t *testing.T) {
 			url := db.url(t)
 			var out bytes.Buffer

@@ -18,13 +18,7 @@ import (
 // who chooses English, complains about staff conduct by recording a message and hangs up; a
 // supervisor then finds the case in the API with the recording and the call.
 func TestComplaintByVoiceThroughTheSimulatorReachesTheAPI(t *testing.T) {
-	for _, db := range []struct {
-		name string
-		url  func(t *testing.T) string
-	}{
-		{"sqlite", func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "huduma.db") }},
-		{"postgres", func(t *testing.T) string { return storetest.PostgresSchema(t) }},
-	} {
+	for _, db := range databases {
 		t.Run(db.name, func(t *testing.T) {
 			url := db.url(t)
 			var out bytes.Buffer

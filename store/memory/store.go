@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"sync"
 	"time"
 
@@ -40,15 +39,6 @@ type Store struct {
 type entry struct {
 	sess    *flows.Session
 	expires time.Time
-}
-
-// clone copies a session so that the copy shares nothing mutable with the original: strings
-// are immutable, and the only reference in a Session is its screen's options (a test fails
-// when flows adds another, so that this function is extended with it).
-func clone(s *flows.Session) *flows.Session {
-	c := *s
-	c.Screen.Options = slices.Clone(s.Screen.Options)
-	return &c
 }
 
 func (e entry) expired(now time.Time) bool { return !now.Before(e.expires) }
@@ -104,7 +94,7 @@ func (s *Store) Save(ctx context.Context, sess *flows.Session, keepForResume boo
 	if keepForResume && sess.Phone == "" {
 		return fmt.Errorf("memory: save session %q: keep for resume without a phone", sess.ID)
 	}
-	c := clone(sess)
+	c := sess.Clone()
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -154,5 +144,5 @@ func get[K comparable](s *Store, m map[K]entry, key K) (*flows.Session, error) {
 		return nil, flows.ErrNoSession
 	}
 	// Copying outside the lock: e.sess is never modified once stored.
-	return clone(e.sess), nil
+	return e.sess.Clone(), nil
 }

@@ -1,7 +1,6 @@
 package redis
 
 import (
-	"slices"
 	"sync"
 	"time"
 
@@ -50,7 +49,7 @@ func (r *recent) saved(s *flows.Session, expires time.Time) {
 		r.forget(s.ID)
 		return
 	}
-	e := recentEntry{sess: clone(s), expires: expires}
+	e := recentEntry{sess: s.Clone(), expires: expires}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, ok := r.m[s.ID]; !ok && len(r.m) >= r.max {
@@ -73,7 +72,7 @@ func (r *recent) load(id string) (*flows.Session, bool) {
 	if !ok || time.Now().After(e.expires) {
 		return nil, false
 	}
-	return clone(e.sess), true
+	return e.sess.Clone(), true
 }
 
 // forget drops the copy of a session.
@@ -81,13 +80,4 @@ func (r *recent) forget(id string) {
 	r.mu.Lock()
 	delete(r.m, id)
 	r.mu.Unlock()
-}
-
-// clone copies a session so that the copy shares nothing mutable with the original: strings
-// are immutable, and the only reference in a Session is its screen's options (a test fails
-// when flows adds another, so that this function is extended with it).
-func clone(s *flows.Session) *flows.Session {
-	c := *s
-	c.Screen.Options = slices.Clone(s.Screen.Options)
-	return &c
 }

@@ -1,4 +1,4 @@
-package memory
+package flows_test
 
 import (
 	"reflect"
@@ -7,10 +7,10 @@ import (
 	"github.com/huduma-connect/huduma/flows"
 )
 
-// TestCloneCoversEveryReference: clone copies Screen.Options and relies on everything else
+// TestCloneCoversEveryReference: Clone copies Screen.Options and relies on everything else
 // in a Session being a value or a string. A slice, map or pointer added to Session (or to
-// Screen, Option or Draft) would be shared between the stored copy and the caller's; this
-// test names it, so that clone is extended before it can happen.
+// Screen, Option or Draft) would be shared between a kept copy and the caller's; this
+// test names it, so that Clone is extended before it can happen.
 func TestCloneCoversEveryReference(t *testing.T) {
 	copied := map[string]bool{"Session.Screen.Options": true}
 	var walk func(path string, typ reflect.Type)
@@ -25,11 +25,11 @@ func TestCloneCoversEveryReference(t *testing.T) {
 			walk(path+"[]", typ.Elem())
 		case reflect.Slice:
 			if !copied[path] {
-				t.Errorf("%s is a slice that clone does not copy", path)
+				t.Errorf("%s is a slice that Clone does not copy", path)
 			}
 			walk(path+"[]", typ.Elem())
 		case reflect.Map, reflect.Pointer, reflect.Interface, reflect.Chan, reflect.Func, reflect.UnsafePointer:
-			t.Errorf("%s is a %s that clone would share between copies", path, typ.Kind())
+			t.Errorf("%s is a %s that Clone would share between copies", path, typ.Kind())
 		}
 	}
 	walk("Session", reflect.TypeOf(flows.Session{}))
@@ -37,7 +37,7 @@ func TestCloneCoversEveryReference(t *testing.T) {
 
 func TestCloneIsIndependent(t *testing.T) {
 	s := &flows.Session{ID: "a", Screen: flows.Screen{Options: []flows.Option{{Label: "x", Value: "1"}}}}
-	c := clone(s)
+	c := s.Clone()
 	if !reflect.DeepEqual(s, c) {
 		t.Fatalf("clone differs: %+v", c)
 	}
