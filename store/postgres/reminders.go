@@ -15,6 +15,9 @@ import (
 // DueReminders lists the booked appointments q's reminder is due for, by reference, each with
 // its phone's remembered language.
 func (s *Store) DueReminders(ctx context.Context, q crm.ReminderQuery) ([]crm.DueReminder, error) {
+	if err := s.flushLanguages(ctx); err != nil {
+		return nil, fmt.Errorf("postgres: due reminders: %w", err)
+	}
 	rows, _ := s.pool.Query(ctx, `SELECT a.ref, a.phone, a.centre, a.service, a.day, a.start_min, a.status,
 			a.created_at, coalesce(c.lang, '')
 		FROM appointments a LEFT JOIN citizens c ON c.phone = a.phone

@@ -1,7 +1,8 @@
 // Package postgres is the production crm.Store: PostgreSQL through a pgx connection pool.
 //
 // Every method runs in one transaction, so when it returns without error the change is
-// committed and a channel may tell the citizen. Places are counted in slot rows that booking
+// committed and a channel may tell the citizen. The one exception is a citizen's language
+// choice, written in batches a few milliseconds later (see languageWriter). Places are counted in slot rows that booking
 // increments with one conditional upsert, so concurrent bookings of the last place serialise
 // on that row's lock instead of on anything wider, and the CHECK on the row makes
 // overbooking impossible even for a buggy caller.
@@ -10,6 +11,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"log/slog"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -19,7 +21,8 @@ import (
 
 // Store is a crm.Store on PostgreSQL. It is safe for concurrent use.
 type Store struct {
-	pool *pgxpool.Pool
+	pool  *pgxpool.Pool
+	langs *languageWriter
 }
 
 var _ crm.Store = (*Store)(nil)
@@ -41,11 +44,15 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: ping: %w", err)
 	}
-	return &Store{pool: pool}, nil
+	return &Store{pool: pool, langs: newLanguageWriter(pool, slog.Default())}, nil
 }
 
-// Close closes every connection; the store must not be used afterwards.
-func (s *Store) Close() { s.pool.Close() }
+// Close writes the language choices not yet written and closes every connection; the store
+// must not be used afterwards.
+func (s *Store) Close() {
+	s.langs.close()
+	s.pool.Close()
+}
 
 // Ping checks that the database answers, for the health check.
 func (s *Store) Ping(ctx context.Context) error {
