@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync/atomic"
 	"time"
 )
@@ -18,6 +19,10 @@ type DeskConfig struct {
 	LeadTime time.Duration
 	// Now is the clock; tests set it.
 	Now func() time.Time
+	// FullSlotsRefresh is how often the copy of full slots free times are answered from is
+	// read again (see fullSlots): zero means FullSlotsRefresh, negative reads the slots of
+	// the day asked about every time.
+	FullSlotsRefresh time.Duration
 }
 
 // Desk is the front desk of the domain: what the channels (through flows) ask of the CRM.
@@ -26,6 +31,7 @@ type Desk struct {
 	store   Store
 	cfg     DeskConfig
 	catalog atomic.Pointer[Catalog]
+	full    *fullSlots
 }
 
 // NewDesk loads the catalogue from the store.
@@ -42,7 +48,10 @@ func NewDesk(ctx context.Context, store Store, cfg DeskConfig) (*Desk, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	d := &Desk{store: store, cfg: cfg}
+	if cfg.FullSlotsRefresh == 0 {
+		cfg.FullSlotsRefresh = FullSlotsRefresh
+	}
+	d := &Desk{store: store, cfg: cfg, full: newFullSlots(store, cfg.FullSlotsRefresh)}
 	if err := d.Reload(ctx); err != nil {
 		return nil, err
 	}
@@ -96,26 +105,29 @@ func (d *Desk) OpenDays(n int) []time.Time {
 func (d *Desk) earliestStart() time.Time { return d.Now().Add(d.cfg.LeadTime) }
 
 // FreeTimes lists the start times on day that still have a free place for the service at the
-// centre, soonest first.
+// centre, soonest first. A slot filled through another process in the last FullSlotsRefresh
+// may still be listed (see fullSlots); booking it then fails with ErrSlotFull.
 func (d *Desk) FreeTimes(ctx context.Context, centre, service string, day time.Time) ([]int, error) {
 	cat := d.Catalog()
 	if !cat.Offers(centre, service) {
 		return nil, ErrNotBookable
 	}
-	usage, err := d.store.SlotUsage(ctx, centre, service, day)
-	if err != nil {
-		return nil, fmt.Errorf("slot usage %s/%s/%s: %w", centre, service, day.Format(time.DateOnly), err)
-	}
-	full := make(map[int]bool, len(usage))
-	for _, u := range usage {
-		if u.Booked >= u.Capacity {
-			full[u.Start] = true
+	full, ok := d.full.fullOn(ctx, d.Today(), dayKey{centre, service, DateOf(day)})
+	if !ok {
+		usage, err := d.store.SlotUsage(ctx, centre, service, day)
+		if err != nil {
+			return nil, fmt.Errorf("slot usage %s/%s/%s: %w", centre, service, day.Format(time.DateOnly), err)
+		}
+		for _, u := range usage {
+			if u.Booked >= u.Capacity {
+				full = append(full, u.Start)
+			}
 		}
 	}
 	earliest := d.earliestStart()
 	var free []int
 	for _, s := range d.cfg.Calendar.SlotStarts(cat, day) {
-		if !full[s] && !d.cfg.Calendar.Instant(day, s).Before(earliest) {
+		if !slices.Contains(full, s) && !d.cfg.Calendar.Instant(day, s).Before(earliest) {
 			free = append(free, s)
 		}
 	}
@@ -160,6 +172,11 @@ func (d *Desk) Book(ctx context.Context, b Booking) (Appointment, error) {
 		if errors.Is(err, ErrReferenceTaken) && attempt < 5 {
 			continue
 		}
+		if err == nil || errors.Is(err, ErrSlotFull) {
+			// Full now, perhaps through another process that the copy of full slots has not
+			// caught up with: offer the day's times from the store again.
+			d.full.changedHere(b.Centre, b.Service, b.Day)
+		}
 		if err != nil {
 			return Appointment{}, fmt.Errorf("book %s/%s: %w", b.Centre, b.Service, err)
 		}
@@ -180,6 +197,9 @@ func (d *Desk) Reschedule(ctx context.Context, phone Phone, ref Reference, centr
 	if err != nil {
 		return Appointment{}, fmt.Errorf("reschedule: %w", err)
 	}
+	// The place it left is freed too, on a day this process does not know: another hop
+	// may see that one as full until the next read of the full slots.
+	d.full.changedHere(centre, service, day)
 	return a, nil
 }
 
@@ -215,6 +235,9 @@ func (d *Desk) CancelBooking(ctx context.Context, phone Phone, ref Reference, la
 	})
 	if err != nil {
 		return Appointment{}, false, fmt.Errorf("cancel: %w", err)
+	}
+	if cancelled {
+		d.full.changedHere(a.Centre, a.Service, a.Day)
 	}
 	return a, cancelled, nil
 }

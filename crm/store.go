@@ -69,6 +69,14 @@ type SlotUsage struct {
 	Capacity int
 }
 
+// SlotKey names one slot: a service's start time on a day at a centre.
+type SlotKey struct {
+	Centre  string
+	Service string
+	Day     time.Time // a date (DateOf)
+	Start   int       // minutes after midnight
+}
+
 // Store is what the domain needs from persistent storage. Every method is one transaction:
 // when it returns without error the change is committed, so a channel can tell the citizen.
 // Every notification a method is given is written as an outbox row in that same transaction.
@@ -91,6 +99,10 @@ type BookingStore interface {
 
 	// SlotUsage reports the slots of a centre, service and day that have rows.
 	SlotUsage(ctx context.Context, centre, service string, day time.Time) ([]SlotUsage, error)
+
+	// FullSlots lists every slot from one day to another (both included) with no place left:
+	// booked up, or closed by the operator (capacity 0).
+	FullSlots(ctx context.Context, from, to time.Time) ([]SlotKey, error)
 
 	// Book reserves a place and records the appointment in one transaction. It returns
 	// ErrSlotFull when no place is left, ErrAlreadyBooked when the phone already holds an

@@ -33,6 +33,22 @@ func (s *Store) SlotUsage(ctx context.Context, centre, service string, day time.
 	return out, nil
 }
 
+// FullSlots lists the slots from one day to another with no place left, through the partial
+// index slots_full (migration 00007), which holds only those.
+func (s *Store) FullSlots(ctx context.Context, from, to time.Time) ([]crm.SlotKey, error) {
+	rows, _ := s.pool.Query(ctx, `SELECT centre, service, day, start_min FROM slots
+		WHERE day BETWEEN $1 AND $2 AND booked >= capacity`, crm.DateOf(from), crm.DateOf(to))
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (crm.SlotKey, error) {
+		var k crm.SlotKey
+		err := r.Scan(&k.Centre, &k.Service, &k.Day, &k.Start)
+		return k, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: full slots: %w", err)
+	}
+	return out, nil
+}
+
 // SetSlotCapacity is the operator's write to a slot: it creates the slot's row, or changes
 // its capacity, to open more places than the default or (capacity 0) close the slot. The
 // row then wins over the capacity bookings bring. Lowering the capacity below the places

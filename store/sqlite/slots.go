@@ -22,6 +22,27 @@ func (s *Store) SlotUsage(ctx context.Context, centre, service string, day time.
 	return out, nil
 }
 
+// FullSlots lists the slots from one day to another with no place left, through the partial
+// index slots_full (migration 00007), which holds only those.
+func (s *Store) FullSlots(ctx context.Context, from, to time.Time) ([]crm.SlotKey, error) {
+	out, err := collect(ctx, s.db, `SELECT centre, service, day, start_min FROM slots
+		WHERE day BETWEEN ? AND ? AND booked >= capacity`,
+		func(r *sql.Rows, k *crm.SlotKey) error {
+			var day string
+			if err := r.Scan(&k.Centre, &k.Service, &day, &k.Start); err != nil {
+				return err
+			}
+			var err error
+			k.Day, err = parseDay(day)
+			return err
+		},
+		formatDay(from), formatDay(to))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: full slots: %w", err)
+	}
+	return out, nil
+}
+
 // SetSlotCapacity is the operator's write to a slot: it creates the slot's row, or changes
 // its capacity, to open more places than the default or (capacity 0) close the slot. The
 // row then wins over the capacity bookings bring. Lowering the capacity below the places

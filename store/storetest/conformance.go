@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("ZeroCapacity", func(t *testing.T) { testZeroCapacity(t, open) })
 	t.Run("Upcoming", func(t *testing.T) { testUpcoming(t, open(t)) })
 	t.Run("Language", func(t *testing.T) { testLanguage(t, open(t)) })
+	t.Run("FullSlots", func(t *testing.T) { testFullSlots(t, open(t)) })
 	runRequests(t, open) // requests.go: tracked requests, agencies, the outbox
 	runCases(t, open)    // cases.go: users, tokens, cases, assignment, escalation writes
 	runNotify(t, open)   // notify.go: booking notifications, inbound SMS, opt-outs, reminders
@@ -723,5 +724,54 @@ func testLanguage(t *testing.T, s Store) {
 		if got != step.want {
 			t.Fatalf("Language after setting %q: %q, want %q", step.set, got, step.want)
 		}
+	}
+}
+
+// testFullSlots: the slots with no place left are listed, booked up or closed by the
+// operator, within the days asked for and no others, and a cancellation takes a slot off.
+func testFullSlots(t *testing.T, s Store) {
+	ctx := Context(t)
+	full := func(from, to time.Time) []crm.SlotKey {
+		t.Helper()
+		got, err := s.FullSlots(ctx, from, to)
+		if err != nil {
+			t.Fatalf("FullSlots: %v", err)
+		}
+		slices.SortFunc(got, func(a, b crm.SlotKey) int {
+			return strings.Compare(fmt.Sprint(a.Day.Format(time.DateOnly), a.Service, a.Start),
+				fmt.Sprint(b.Day.Format(time.DateOnly), b.Service, b.Start))
+		})
+		return got
+	}
+	bookAt := func(p crm.Phone, svc string, day time.Time, start, capacity int) crm.Appointment {
+		req := booking(t, p)
+		req.Service, req.Day, req.Start, req.Capacity = svc, day, start, capacity
+		return mustBook(t, s, req)
+	}
+	day1 := day0.AddDate(0, 0, 1)
+	// Booked up: two places of two.
+	last := bookAt(phone(1), service, day0, 9*60, 2)
+	bookAt(phone(2), service, day0, 9*60, 2)
+	// A place left: one of two.
+	bookAt(phone(3), service2, day0, 10*60, 2)
+	// Booked up on the next day, outside a one-day window.
+	bookAt(phone(4), service, day1, 9*60, 1)
+	want := []crm.SlotKey{{Centre: centre, Service: service, Day: day0, Start: 9 * 60}}
+	if op, ok := s.(SlotSetter); ok {
+		// Closed by the operator, with nothing booked.
+		if err := op.SetSlotCapacity(ctx, centre, service3, day0, 11*60, 0); err != nil {
+			t.Fatalf("SetSlotCapacity: %v", err)
+		}
+		want = append(want, crm.SlotKey{Centre: centre, Service: service3, Day: day0, Start: 11 * 60})
+	}
+	if got := full(day0, day0); !slices.Equal(got, want) {
+		t.Fatalf("FullSlots(day0) = %+v, want %+v", got, want)
+	}
+	if got := full(day0, day1); len(got) != len(want)+1 || !got[len(got)-1].Day.Equal(day1) {
+		t.Fatalf("FullSlots(day0…day1) = %+v, want those of day0 and the one of day1", got)
+	}
+	mustCancel(t, s, phone(1), last.Ref)
+	if got := full(day0, day0); slices.Contains(got, want[0]) {
+		t.Fatalf("FullSlots after a cancellation still lists %+v: %+v", want[0], got)
 	}
 }
