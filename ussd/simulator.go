@@ -2,6 +2,7 @@ package ussd
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -35,9 +36,10 @@ const (
 // simulator should surface rather than wait out.
 const simHTTPTimeout = 15 * time.Second
 
-// simMaxBody bounds how much of an answer we read: a real USSD screen is at
-// most 182 characters, anything vastly bigger is a misrouted page.
-const simMaxBody = 64 << 10
+// SimMaxBody bounds how much of an answer a hop reads: a real USSD screen is
+// at most 182 characters, anything vastly bigger is a misrouted page. It is
+// exported so a client of its own (the load generator's) reads what Hop reads.
+const SimMaxBody = 64 << 10
 
 // simScreenLimit is the hard screen size the gateway promises to respect
 // (see docs/africastalking.md); the simulator flags screens beyond it because
@@ -130,17 +132,13 @@ func (s *Simulator) Run(ctx context.Context, in io.Reader, out io.Writer) error 
 // the session. text is the whole session's input so far joined by "*" (empty
 // on the first hop); sessionID must stay the same for every hop of a session,
 // since that is how the server finds its state. It is exported so a load
-// generator can drive many sessions without the terminal loop.
+// generator can drive many sessions without the terminal loop; one with an
+// HTTP client of its own sends AppendForm's body and judges the answer with
+// Answer, SendError and ReadError, so its hops end exactly as Hop's do.
 func (s *Simulator) Hop(ctx context.Context, sessionID, text string) (reply string, end bool, err error) {
 	target := simOr(s.URL, SimDefaultURL)
-	form := url.Values{
-		"sessionId":   {sessionID},
-		"serviceCode": {simOr(s.Code, SimDefaultCode)},
-		"phoneNumber": {simOr(s.Phone, SimDefaultPhone)},
-		"networkCode": {simOr(s.Network, SimDefaultNetwork)},
-		"text":        {text},
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, strings.NewReader(form.Encode()))
+	form := s.AppendForm(nil, sessionID, text)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(form))
 	if err != nil {
 		return "", false, fmt.Errorf("ussd hop: build request for %s: %w", simRedact(target), err)
 	}
@@ -153,23 +151,43 @@ func (s *Simulator) Hop(ctx context.Context, sessionID, text string) (reply stri
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		// *url.Error prints the full URL, which may carry the callback key;
-		// say where we went without it.
-		var uerr *url.Error
-		if errors.As(err, &uerr) {
-			err = uerr.Err
-		}
-		return "", false, fmt.Errorf("ussd hop: POST %s: %w", simRedact(target), err)
+		return "", false, s.SendError(err)
 	}
 	defer resp.Body.Close()
 
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, simMaxBody))
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, SimMaxBody))
 	if err != nil {
-		return "", false, fmt.Errorf("ussd hop: read answer from %s: %w", simRedact(target), err)
+		return "", false, s.ReadError(err)
 	}
+	return s.Answer(resp.StatusCode, resp.Status, raw)
+}
+
+// AppendForm appends a hop's form body to dst, byte for byte what
+// url.Values.Encode makes of Hop's form (keys sorted, values query-escaped).
+// It allocates nothing beyond dst, so a load generator can encode every hop
+// into one buffer it keeps.
+func (s *Simulator) AppendForm(dst []byte, sessionID, text string) []byte {
+	dst = append(dst, "networkCode="...)
+	dst = simAppendEscaped(dst, simOr(s.Network, SimDefaultNetwork))
+	dst = append(dst, "&phoneNumber="...)
+	dst = simAppendEscaped(dst, simOr(s.Phone, SimDefaultPhone))
+	dst = append(dst, "&serviceCode="...)
+	dst = simAppendEscaped(dst, simOr(s.Code, SimDefaultCode))
+	dst = append(dst, "&sessionId="...)
+	dst = simAppendEscaped(dst, sessionID)
+	dst = append(dst, "&text="...)
+	return simAppendEscaped(dst, text)
+}
+
+// Answer is what Hop makes of an answer that arrived: code and status are its
+// HTTP status (status as http.Response.Status, e.g. "500 Internal Server
+// Error", and shown only when code is not 200), raw its body cut at
+// SimMaxBody. Anything but a 200 whose body starts with CON or END is an error.
+func (s *Simulator) Answer(code int, status string, raw []byte) (reply string, end bool, err error) {
+	target := simOr(s.URL, SimDefaultURL)
 	body := string(raw)
-	if resp.StatusCode != http.StatusOK {
-		return "", false, fmt.Errorf("ussd hop: %s answered %s: %q", simRedact(target), resp.Status, simSnippet(body))
+	if code != http.StatusOK {
+		return "", false, fmt.Errorf("ussd hop: %s answered %s: %q", simRedact(target), status, simSnippet(body))
 	}
 
 	// Africa's Talking accepts only "CON …" or "END …"; anything else ends
@@ -182,6 +200,43 @@ func (s *Simulator) Hop(ctx context.Context, sessionID, text string) (reply stri
 	default:
 		return "", false, fmt.Errorf("ussd hop: %s answered neither CON nor END: %q", simRedact(target), simSnippet(body))
 	}
+}
+
+// SendError is Hop's error for a request that got no answer (refused, reset,
+// timed out).
+func (s *Simulator) SendError(err error) error {
+	// *url.Error prints the full URL, which may carry the callback key;
+	// say where we went without it.
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		err = uerr.Err
+	}
+	return fmt.Errorf("ussd hop: POST %s: %w", simRedact(simOr(s.URL, SimDefaultURL)), err)
+}
+
+// ReadError is Hop's error for an answer whose body could not be read to its
+// end (or to SimMaxBody).
+func (s *Simulator) ReadError(err error) error {
+	return fmt.Errorf("ussd hop: read answer from %s: %w", simRedact(simOr(s.URL, SimDefaultURL)), err)
+}
+
+// simAppendEscaped appends v escaped as url.QueryEscape does: letters, digits
+// and "-_.~" as they are, a space as "+", every other byte as %XX.
+func simAppendEscaped(dst []byte, v string) []byte {
+	const hex = "0123456789ABCDEF"
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
+			c == '-', c == '_', c == '.', c == '~':
+			dst = append(dst, c)
+		case c == ' ':
+			dst = append(dst, '+')
+		default:
+			dst = append(dst, '%', hex[c>>4], hex[c&15])
+		}
+	}
+	return dst
 }
 
 // NewSimSessionID returns a session id shaped like Africa's Talking's

@@ -3,6 +3,7 @@ package ussd
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -331,5 +332,89 @@ func TestSimulatorUnreachable(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "key=REDACTED") {
 		t.Errorf("error should name the URL with the key redacted: %v", err)
+	}
+}
+
+// AppendForm must send what url.Values.Encode made of the form before it, so
+// servers see the same bytes whichever client a hop goes through.
+func TestSimulatorAppendForm(t *testing.T) {
+	tests := []struct {
+		name            string
+		sim             Simulator
+		sessionID, text string
+	}{
+		{name: "defaults", sessionID: "ATUid_0123abcd", text: ""},
+		{name: "history", sim: Simulator{Phone: "+254700000001", Code: "*384*50#", Network: "63903"}, sessionID: "ATUid_x", text: "1*2*3"},
+		{name: "typed text", sessionID: "s", text: "Long queue at Huduma GPO; staff asked for 500/= & left!"},
+		{name: "every byte", sessionID: "a b+c%d", text: simAllBytes()},
+		{name: "unicode", sessionID: "s", text: "Nimesubiri saa 3 — asante ✓"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			want := url.Values{
+				"sessionId":   {tc.sessionID},
+				"serviceCode": {simOr(tc.sim.Code, SimDefaultCode)},
+				"phoneNumber": {simOr(tc.sim.Phone, SimDefaultPhone)},
+				"networkCode": {simOr(tc.sim.Network, SimDefaultNetwork)},
+				"text":        {tc.text},
+			}.Encode()
+			got := string(tc.sim.AppendForm([]byte("kept"), tc.sessionID, tc.text))
+			if got != "kept"+want {
+				t.Errorf("AppendForm =\n%q\nwant\n%q", got, "kept"+want)
+			}
+		})
+	}
+}
+
+func simAllBytes() string {
+	b := make([]byte, 256)
+	for i := range b {
+		b[i] = byte(i)
+	}
+	return string(b)
+}
+
+// Answer is Hop's judgement of an answer; a load generator relies on it to
+// fail its hops exactly as Hop does.
+func TestSimulatorAnswer(t *testing.T) {
+	long := "CON " + strings.Repeat("x", SimMaxBody)
+	tests := []struct {
+		name      string
+		code      int
+		body      string
+		wantReply string
+		wantEnd   bool
+		wantErr   string
+	}{
+		{name: "CON", code: 200, body: "CON Pick one\n1. A", wantReply: "Pick one\n1. A"},
+		{name: "END", code: 200, body: "END Thanks", wantReply: "Thanks", wantEnd: true},
+		{name: "no marker", code: 200, body: "Welcome", wantErr: `answered neither CON nor END: "Welcome"`},
+		{name: "status", code: 500, body: "boom", wantErr: `answered 500 Internal Server Error: "boom"`},
+		{name: "status with a screen", code: 404, body: "CON Menu", wantErr: `answered 404 Not Found: "CON Menu"`},
+		{name: "over-long body is cut", code: 200, body: long, wantReply: long[4:SimMaxBody]},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, _ := simFakeServer(t, func(string) (int, string) { return tc.code, tc.body })
+			sim := &Simulator{URL: srv.URL + "/at/ussd?key=s3cret", HTTP: srv.Client()}
+			reply, end, err := sim.Hop(context.Background(), "ATUid_test", "1")
+			raw := []byte(tc.body)
+			if len(raw) > SimMaxBody {
+				raw = raw[:SimMaxBody]
+			}
+			reply2, end2, err2 := sim.Answer(tc.code, fmt.Sprintf("%d %s", tc.code, http.StatusText(tc.code)), raw)
+			if reply != tc.wantReply || end != tc.wantEnd {
+				t.Errorf("Hop = (%.40q, %v), want (%.40q, %v)", reply, end, tc.wantReply, tc.wantEnd)
+			}
+			if (err == nil) != (tc.wantErr == "") || err != nil && !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("Hop error %v, want one saying %q", err, tc.wantErr)
+			}
+			if err != nil && strings.Contains(err.Error(), "s3cret") {
+				t.Errorf("error leaks the callback key: %v", err)
+			}
+			if reply2 != reply || end2 != end || fmt.Sprint(err2) != fmt.Sprint(err) {
+				t.Errorf("Answer = (%.40q, %v, %v); Hop = (%.40q, %v, %v)", reply2, end2, err2, reply, end, err)
+			}
+		})
 	}
 }

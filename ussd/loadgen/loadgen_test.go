@@ -583,6 +583,42 @@ func TestUnexpectedAnswers(t *testing.T) {
 	})
 }
 
+// A client of the caller's own (as https:// targets get net/http) is timed and its errors
+// told apart as the phones' own client's are.
+func TestOwnHTTPClient(t *testing.T) {
+	for _, c := range []struct {
+		kind   string // "" for none
+		answer func(string) (int, string)
+	}{
+		{"", floorAnswer},
+		{loadgen.KindStatus, func(string) (int, string) { return 503, "busy" }},
+		{loadgen.KindNoMarker, func(string) (int, string) { return 200, "Welcome" }},
+	} {
+		name := c.kind
+		if name == "" {
+			name = "no errors"
+		}
+		t.Run(name, func(t *testing.T) {
+			rep, err := loadgen.Run(context.Background(), loadgen.Config{
+				Target: floorServer(t, c.answer), Profile: loadgen.Floor(), Phones: 2, Sessions: 6, HTTP: &http.Client{},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.kind == "" {
+				requireNoErrors(t, rep)
+				if rep.Total.Completed != 6 || rep.Total.Hops != 30 || rep.Latency.Max == 0 {
+					t.Fatalf("totals %+v, latency %+v", rep.Total, rep.Latency)
+				}
+				return
+			}
+			if rep.Errors != 6 || len(rep.ErrorKinds) != 1 || rep.ErrorKinds[0].Kind != c.kind || rep.Latency.Max == 0 {
+				t.Fatalf("errors %d, kinds %+v, latency %+v", rep.Errors, rep.ErrorKinds, rep.Latency)
+			}
+		})
+	}
+}
+
 // The open loop starts sessions at the rate asked, however many are running.
 func TestOpenLoop(t *testing.T) {
 	url := floorServer(t, floorAnswer)

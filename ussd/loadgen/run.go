@@ -68,9 +68,9 @@ type Config struct {
 
 	// Progress, when set, gets a line every second.
 	Progress io.Writer
-	// HTTP is the client to send with. Nil means a lean one: each phone keeps one keep-alive
-	// connection and reads its answers on its own goroutine (see phoneConn); for https://
-	// targets, net/http with a connection per phone.
+	// HTTP is the client to send with. Nil means a lean one: for an http:// target each phone
+	// has an HTTP/1.1 client of its own on one keep-alive connection (see phoneConn); for
+	// https:// targets, net/http with a connection per phone.
 	HTTP *http.Client
 	// OnComplete, when set, is called for every session that completed its journey (from
 	// the session's goroutine).
@@ -146,14 +146,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	r := &run{cfg: cfg, st: newStats()}
 	r.client = cfg.HTTP
-	switch {
-	case r.client != nil:
-	case strings.HasPrefix(cfg.Target, "http://"):
-		// No client timeout: it costs a timer a request; phoneConn sets hopTimeout as the
-		// connection's deadline instead.
-		r.lean = true
-		r.client = &http.Client{}
-	default:
+	if r.client == nil {
+		if t, ok := leanTarget(cfg.Target); ok {
+			r.lean = &t
+		}
+	}
+	if r.client == nil && r.lean == nil {
 		conns := cfg.Phones
 		if cfg.Rate > 0 {
 			conns = min(cfg.MaxInFlight, 4096)
@@ -185,8 +183,8 @@ func newClient(conns int) *http.Client {
 type run struct {
 	cfg      Config
 	st       *stats
-	client   *http.Client
-	lean     bool // each worker keeps its own phoneConn
+	client   *http.Client // when lean is nil
+	lean     *target      // when set, each worker sends with a phoneConn of its own
 	idleMu   sync.Mutex
 	idle     []*worker    // open loop: workers between sessions
 	started  atomic.Int64 // sessions claimed
@@ -367,14 +365,14 @@ func (r *run) closeIdle() {
 	r.idle = nil
 }
 
-// worker runs sessions one after another with its own random source, HTTP recorder and, on
-// the lean client, its own connection.
+// worker runs sessions one after another with its own random source and either its own
+// phoneConn (conn) or net/http through a recorder (rec).
 type worker struct {
 	r    *run
 	rng  *rand.Rand
-	rec  *recorder
 	sim  *ussd.Simulator
 	conn *phoneConn
+	rec  *recorder
 }
 
 func (w *worker) close() {
@@ -384,31 +382,30 @@ func (w *worker) close() {
 }
 
 func (r *run) newWorker(id uint64) *worker {
-	var conn *phoneConn
-	base := r.client.Transport
-	if r.lean {
-		conn = newPhoneConn()
-		base = conn
+	w := &worker{
+		r:   r,
+		rng: rand.New(rand.NewPCG(r.cfg.Seed, id)),
+		sim: &ussd.Simulator{URL: r.cfg.Target, Code: r.cfg.Code, Network: r.cfg.Network},
 	}
+	if r.lean != nil {
+		w.conn = newPhoneConn(*r.lean, w.sim)
+		return w
+	}
+	base := r.client.Transport
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	rec := &recorder{base: base}
-	client := &http.Client{Transport: rec, Timeout: r.client.Timeout, Jar: r.client.Jar, CheckRedirect: r.client.CheckRedirect}
-	if client.Timeout == 0 && !r.lean {
-		client.Timeout = hopTimeout
+	w.rec = &recorder{base: base}
+	w.sim.HTTP = &http.Client{Transport: w.rec, Timeout: r.client.Timeout, Jar: r.client.Jar, CheckRedirect: r.client.CheckRedirect}
+	if w.sim.HTTP.Timeout == 0 {
+		w.sim.HTTP.Timeout = hopTimeout
 	}
-	return &worker{
-		r:    r,
-		rng:  rand.New(rand.NewPCG(r.cfg.Seed, id)),
-		rec:  rec,
-		sim:  &ussd.Simulator{URL: r.cfg.Target, Code: r.cfg.Code, Network: r.cfg.Network, HTTP: client},
-		conn: conn,
-	}
+	return w
 }
 
-// recorder notes how the last request ended, so an error from the simulator can be told
-// apart: no answer, an answer other than 200, or a 200 that is not a USSD screen.
+// recorder notes how the last request through net/http ended, so an error from the
+// simulator can be told apart (no answer, an answer other than 200, or a 200 that is not a
+// USSD screen) and only answered hops are timed. phoneConn reports the same itself.
 type recorder struct {
 	base   http.RoundTripper
 	status int
@@ -663,29 +660,41 @@ func (w *worker) lost(ctx context.Context) outcome {
 // hop sends the session's history and reads the answer.
 func (w *worker) hop(ctx context.Context, s *session) (*Screen, bool) {
 	text := strings.Join(s.inputs, "*")
-	w.rec.status, w.rec.err = 0, nil
-	began := time.Now()
-	reply, end, err := w.sim.Hop(ctx, s.id, text)
-	took := time.Since(began)
+	h := w.send(ctx, s.id, text)
 	s.hops++
-	if w.rec.err == nil && w.rec.status != 0 {
-		w.r.st.hop(took)
+	if h.status != 0 {
+		w.r.st.hop(h.took)
 	}
-	if err != nil {
+	if h.err != nil {
 		if ctx.Err() != nil {
 			return nil, false
 		}
 		kind := KindNoMarker
 		switch {
-		case w.rec.err != nil || w.rec.status == 0:
+		case h.status == 0:
 			kind = KindTransport
-		case w.rec.status != http.StatusOK:
+		case h.status != http.StatusOK:
 			kind = KindStatus
 		}
-		w.r.st.fail(kind, s.j.Name+": "+s.acted, fmt.Sprintf("%s text=%q → %s", s.phone, text, snippet(err.Error())))
+		w.r.st.fail(kind, s.j.Name+": "+s.acted, fmt.Sprintf("%s text=%q → %s", s.phone, text, snippet(h.err.Error())))
 		return nil, false
 	}
-	return parseScreen(reply, end), true
+	return parseScreen(h.reply, h.end), true
+}
+
+// send is one hop through the worker's client.
+func (w *worker) send(ctx context.Context, sessionID, text string) sent {
+	if w.conn != nil {
+		return w.conn.hop(ctx, sessionID, text)
+	}
+	w.rec.status, w.rec.err = 0, nil
+	began := time.Now()
+	reply, end, err := w.sim.Hop(ctx, sessionID, text)
+	h := sent{reply: reply, end: end, err: err, took: time.Since(began)}
+	if w.rec.err == nil {
+		h.status = w.rec.status
+	}
+	return h
 }
 
 func snippet(s string) string {
