@@ -20,6 +20,7 @@ type config struct {
 	Addr           string
 	DatabaseURL    string
 	RedisURL       string
+	RedisPipeline  bool
 	USSDCode       string
 	Timezone       string
 	SaturdayHours  string
@@ -66,6 +67,7 @@ func (c *config) flags(fs *flag.FlagSet, server bool) error {
 	str(&c.Addr, "addr", "HUDUMA_ADDR", "127.0.0.1:8080", "address to listen on")
 	str(&c.PprofAddr, "pprof", "HUDUMA_PPROF_ADDR", "", "serve Go profiles (/debug/pprof/) on this admin address, e.g. 127.0.0.1:6060; empty: off")
 	str(&c.RedisURL, "redis", "HUDUMA_REDIS_URL", "", "redis://… for sessions; empty keeps them in memory (one process only)")
+	parsed((*boolValue)(&c.RedisPipeline), "redis-autopipeline", "HUDUMA_REDIS_AUTOPIPELINE", "true", "batch the session writes of concurrent hops into one Redis round trip (go-redis's experimental automatic pipelining); false sends each on its own")
 	str(&c.USSDCode, "code", "HUDUMA_USSD_CODE", "*384*50#", "the USSD code citizens dial")
 	str(&c.SaturdayHours, "saturday", "HUDUMA_SATURDAY_HOURS", "", "Saturday opening hours, e.g. 08:00-13:00; empty: closed")
 	str(&c.CallbackKey, "callback-key", "HUDUMA_CALLBACK_KEY", "", "if set, callbacks must carry ?key=<this>")
@@ -128,6 +130,19 @@ func (v *intValue) Set(s string) error {
 	return nil
 }
 func (v *intValue) String() string { return strconv.Itoa(int(*v)) }
+
+type boolValue bool
+
+func (v *boolValue) Set(s string) error {
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return fmt.Errorf("want true or false")
+	}
+	*v = boolValue(b)
+	return nil
+}
+func (v *boolValue) String() string   { return strconv.FormatBool(bool(*v)) }
+func (v *boolValue) IsBoolFlag() bool { return true }
 
 type durationValue time.Duration
 

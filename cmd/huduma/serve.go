@@ -101,7 +101,7 @@ func openGateway(ctx context.Context, cfg config, log *slog.Logger) (*gateway, e
 	if err := migrateAndSeed(ctx, gw.store); err != nil {
 		return nil, err
 	}
-	sess, err := openSessions(ctx, cfg.RedisURL)
+	sess, err := openSessions(ctx, cfg.RedisURL, cfg.RedisPipeline)
 	if err != nil {
 		return nil, err
 	}

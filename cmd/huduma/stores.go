@@ -57,7 +57,7 @@ type sessions struct {
 }
 
 // openSessions picks the session store: Redis when a URL is given, memory otherwise.
-func openSessions(ctx context.Context, url string) (sessions, error) {
+func openSessions(ctx context.Context, url string, autoPipeline bool) (sessions, error) {
 	if url == "" {
 		m := memory.New(memory.Options{})
 		return sessions{store: m, name: "in-memory sessions", ping: func(context.Context) error { return nil }, close: func() { m.Close() }}, nil
@@ -67,7 +67,7 @@ func openSessions(ctx context.Context, url string) (sessions, error) {
 		return sessions{}, fmt.Errorf("connect redis: %w", err)
 	}
 	return sessions{
-		store: sessionredis.New(client, sessionredis.Options{}),
+		store: sessionredis.New(client, sessionredis.Options{NoAutoPipeline: !autoPipeline}),
 		name:  "redis sessions",
 		ping:  func(ctx context.Context) error { return client.Ping(ctx).Err() },
 		close: func() { client.Close() },

@@ -22,6 +22,10 @@ type Options struct {
 	// ResumeWindow is how long the resume copy outlives its last save. Zero or negative
 	// means DefaultResumeWindow.
 	ResumeWindow time.Duration
+	// NoAutoPipeline sends each command on its own round trip instead of through the
+	// client's automatic pipeline (see New): the way back, should go-redis's experimental
+	// pipelining misbehave.
+	NoAutoPipeline bool
 }
 
 // withDefaults fills what the caller left unset.

@@ -31,16 +31,42 @@ var _ flows.SessionStore = (*Store)(nil)
 // Errors name the session id (an Africa's Talking session id, not personal data) but never
 // the phone number, which is personal data under the Data Protection Act.
 type Store struct {
-	client goredis.UniversalClient
+	cmds   commands
 	opts   Options
 	recent *recent
 }
 
+// commands is what the store sends to Redis.
+type commands interface {
+	goredis.Scripter
+	Get(ctx context.Context, key string) *goredis.StringCmd
+	HMGet(ctx context.Context, key string, fields ...string) *goredis.SliceCmd
+}
+
+// autoPipelining is a client that can batch the commands of concurrent callers (go-redis's
+// Client, ClusterClient and Ring).
+type autoPipelining interface {
+	AutoPipeline() (*goredis.AutoPipeliner, error)
+}
+
 // New returns a Store on client. The caller owns the client: Store never closes it, so one
 // client can be shared with other users of the same Redis.
+//
+// Unless opts.NoAutoPipeline, the store sends its commands through the client's automatic
+// pipeline: the saves of the hops in flight at one moment go to Redis in one write and
+// their answers come back in one read, where each was a round trip of its own. Every hop
+// still waits for its own answer. On this project's benchmark it halved the CPU Redis spent
+// per hop and took a tenth off the gateway's (docs/PERFORMANCE.md). go-redis marks the
+// feature experimental; a client that cannot pipeline is used as it is.
 func New(client goredis.UniversalClient, opts Options) *Store {
 	opts = opts.withDefaults()
-	return &Store{client: client, opts: opts, recent: newRecent(maxRecent)}
+	var cmds commands = client
+	if ap, ok := client.(autoPipelining); ok && !opts.NoAutoPipeline {
+		if p, err := ap.AutoPipeline(); err == nil {
+			cmds = p
+		}
+	}
+	return &Store{cmds: cmds, opts: opts, recent: newRecent(maxRecent)}
 }
 
 func (s *Store) sessionKey(id string) string      { return s.opts.Prefix + "sess:" + id }
@@ -58,7 +84,7 @@ func (s *Store) Load(ctx context.Context, id string) (*flows.Session, error) {
 	if sess, ok := s.recent.load(id); ok {
 		return sess, nil
 	}
-	vals, err := s.client.HMGet(ctx, s.sessionKey(id), fieldBody, fieldRev).Result()
+	vals, err := s.cmds.HMGet(ctx, s.sessionKey(id), fieldBody, fieldRev).Result()
 	if err != nil {
 		return nil, fmt.Errorf("redis: load session %q: %w", id, err)
 	}
@@ -127,7 +153,7 @@ func (s *Store) Save(ctx context.Context, sess *flows.Session, keepForResume boo
 	// The kept copy must not outlive the key: its lifetime starts before the script sets the
 	// key's, so a hop never runs on a copy of a session Redis has forgotten.
 	expires := time.Now().Add(s.opts.TTL)
-	rev, err := saveScript.Run(ctx, s.client, []string{s.sessionKey(sess.ID), s.resumeKey(sess.Phone)},
+	rev, err := saveScript.Run(ctx, s.cmds, []string{s.sessionKey(sess.ID), s.resumeKey(sess.Phone)},
 		sess.Rev, b, s.opts.TTL.Milliseconds(), resume, s.opts.ResumeWindow.Milliseconds()).Int64()
 	if err == nil && rev < 0 {
 		err = flows.ErrStaleSession
@@ -153,7 +179,7 @@ func (s *Store) LoadResumable(ctx context.Context, phone crm.Phone) (*flows.Sess
 // read reads one key. A missing key is flows.ErrNoSession itself, unwrapped, so callers
 // comparing with == keep working.
 func (s *Store) read(ctx context.Context, key string) ([]byte, error) {
-	b, err := s.client.Get(ctx, key).Bytes()
+	b, err := s.cmds.Get(ctx, key).Bytes()
 	if errors.Is(err, goredis.Nil) {
 		return nil, flows.ErrNoSession
 	}

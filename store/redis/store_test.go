@@ -3,6 +3,8 @@ package redis
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -14,11 +16,63 @@ import (
 	"github.com/huduma-connect/huduma/store/storetest"
 )
 
+// The store keeps the same promises whether its commands go through the client's automatic
+// pipeline (the default) or each on its own round trip.
 func TestConformance(t *testing.T) {
-	client := connect(t)
-	sessiontest.Run(t, func(t *testing.T, ttl, resume time.Duration) flows.SessionStore {
-		return New(client, Options{Prefix: uniquePrefix(t, client), TTL: ttl, ResumeWindow: resume})
-	})
+	for _, mode := range []struct {
+		name string
+		off  bool
+	}{{"AutoPipeline", false}, {"EachCommandOnItsOwn", true}} {
+		t.Run(mode.name, func(t *testing.T) {
+			client := connect(t)
+			sessiontest.Run(t, func(t *testing.T, ttl, resume time.Duration) flows.SessionStore {
+				return New(client, Options{Prefix: uniquePrefix(t, client), TTL: ttl, ResumeWindow: resume, NoAutoPipeline: mode.off})
+			})
+		})
+	}
+}
+
+// The saves of hops in flight together reach Redis batched: a pipeline of several scripts
+// on one write, where each used to be a round trip of its own. Whether two saves meet in one
+// batch depends on timing, so rounds of concurrent saves are tried until one batch holds
+// more than one; with the pipeline off, none ever does.
+func TestConcurrentSavesShareARoundTrip(t *testing.T) {
+	ctx := storetest.Context(t)
+	for _, tc := range []struct {
+		name    string
+		off     bool
+		batched bool
+	}{{"AutoPipeline", false, true}, {"EachCommandOnItsOwn", true, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			client := connect(t)
+			rec := &recorder{}
+			client.AddHook(rec)
+			st := New(client, Options{Prefix: uniquePrefix(t, client), NoAutoPipeline: tc.off})
+			batched := false
+			for round := 0; round < 20 && !batched; round++ {
+				var wg sync.WaitGroup
+				start := make(chan struct{})
+				for i := range 64 {
+					wg.Go(func() {
+						<-start
+						s := &flows.Session{ID: fmt.Sprintf("ATUid_batch_%d_%d", round, i), Phone: "+254700000001"}
+						if err := st.Save(ctx, s, false); err != nil {
+							t.Errorf("Save: %v", err)
+						}
+					})
+				}
+				close(start)
+				wg.Wait()
+				_, pipelines := rec.get()
+				for _, p := range pipelines { // a new connection's handshake is a pipeline too
+					batched = batched || slices.Contains(p, "evalsha") && len(p) > 1
+				}
+			}
+			if batched != tc.batched {
+				t.Fatalf("saves batched into one round trip: %v, want %v", batched, tc.batched)
+			}
+		})
+	}
 }
 
 // TestHopIsOneRoundTrip pins the promise that a hop costs one round trip: a Load of a
