@@ -31,7 +31,7 @@ type fullSlots struct {
 
 	mu      sync.Mutex
 	full    map[dayKey][]int // start times with no place left
-	from    time.Time // first and last day covered; zero before the first read
+	from    time.Time        // first and last day covered; zero before the first read
 	to      time.Time
 	readAt  time.Time            // when the read behind the copy began
 	changed map[dayKey]time.Time // days of a centre and service changed here, and when
