@@ -30,8 +30,9 @@ type DeskConfig struct {
 type Desk struct {
 	store   Store
 	cfg     DeskConfig
-	catalog atomic.Pointer[Catalog]
-	full    *fullSlots
+	catalog  atomic.Pointer[Catalog]
+	full     *fullSlots
+	openDays atomic.Pointer[openDaysMemo]
 }
 
 // NewDesk loads the catalogue from the store.
@@ -84,22 +85,48 @@ func (d *Desk) Now() time.Time { return d.cfg.Now().In(d.cfg.Calendar.Location) 
 // Today is the current civil date in local time.
 func (d *Desk) Today() time.Time { return DateOf(d.Now()) }
 
-// OpenDays lists the next n days, from today, on which a citizen can still book a slot.
+// OpenDays lists the next n days, from today, on which a citizen can still book a slot. The
+// list is shared: callers must not change it.
 func (d *Desk) OpenDays(n int) []time.Time {
-	cat := d.Catalog()
+	cat, now := d.Catalog(), d.Now()
+	// Every booking asks, and the answer changes only with the catalogue, at midnight, or
+	// when today's last slot can no longer be reached: it is kept until then.
+	if m := d.openDays.Load(); m != nil && m.cat == cat && m.n == n && !now.Before(m.from) && now.Before(m.until) {
+		return m.days
+	}
 	var days []time.Time
-	earliest := d.earliestStart()
+	earliest := now.Add(d.cfg.LeadTime)
+	today := DateOf(now)
+	tomorrow := today.AddDate(0, 0, 1)
+	until := time.Date(tomorrow.Year(), tomorrow.Month(), tomorrow.Day(), 0, 0, 0, 0, d.cfg.Calendar.Location)
 	// Look a year ahead at most: a calendar with every day closed must not loop forever.
-	for day, i := d.Today(), 0; len(days) < n && i < 366; day, i = day.AddDate(0, 0, 1), i+1 {
+	for day, i := today, 0; len(days) < n && i < 366; day, i = day.AddDate(0, 0, 1), i+1 {
 		starts := d.cfg.Calendar.SlotStarts(cat, day)
 		if len(starts) == 0 {
 			continue
 		}
-		if !d.cfg.Calendar.Instant(day, starts[len(starts)-1]).Before(earliest) {
-			days = append(days, day)
+		last := d.cfg.Calendar.Instant(day, starts[len(starts)-1])
+		if last.Before(earliest) {
+			continue
 		}
+		if day.Equal(today) {
+			// Today drops off once earliest passes its last slot.
+			if gone := last.Add(-d.cfg.LeadTime).Add(time.Nanosecond); gone.Before(until) {
+				until = gone
+			}
+		}
+		days = append(days, day)
 	}
+	d.openDays.Store(&openDaysMemo{cat: cat, n: n, days: days, from: now, until: until})
 	return days
+}
+
+// openDaysMemo is OpenDays' last answer and what it depends on.
+type openDaysMemo struct {
+	cat         *Catalog
+	n           int
+	days        []time.Time
+	from, until time.Time // the answer holds for a clock in [from, until)
 }
 
 func (d *Desk) earliestStart() time.Time { return d.Now().Add(d.cfg.LeadTime) }

@@ -3,6 +3,7 @@ package crm_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -116,5 +117,48 @@ func TestDeskReschedule(t *testing.T) {
 	// The old place is free again for someone else.
 	if _, err := w.Desk.Book(ctx, crm.Booking{Phone: "+254712000104", Centre: "KSM", Service: "BIRTH-CERT", Day: day("2026-11-25"), Start: 9 * 60}); err != nil {
 		t.Fatalf("old place not freed: %v", err)
+	}
+}
+
+// OpenDays is worked out once and kept (every booking asks), but never past the moment its
+// answer changes: today drops off when its last slot can no longer be reached, and the list
+// moves on at midnight. At each step it must answer what a desk asked for the first time does.
+func TestOpenDaysFollowTheClock(t *testing.T) {
+	w := flowstest.New(t, 10)
+	var now time.Time
+	desk := func() *crm.Desk {
+		d, err := crm.NewDesk(context.Background(), w.Store, crm.DeskConfig{
+			Calendar: crm.DefaultCalendar(flowstest.Nairobi), SlotCapacity: 10, LeadTime: 30 * time.Minute,
+			Now: func() time.Time { return now },
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	kept := desk()
+	list := func(d *crm.Desk) (out []string) {
+		for _, day := range d.OpenDays(10) {
+			out = append(out, day.Format(time.DateOnly))
+		}
+		return out
+	}
+	// From Tuesday 24 November 2026; the last slot of a weekday starts at 16:30.
+	for _, step := range []struct {
+		at    time.Time
+		first string
+	}{
+		{time.Date(2026, 11, 24, 9, 0, 0, 0, flowstest.Nairobi), "2026-11-24"},
+		{time.Date(2026, 11, 24, 16, 0, 0, 0, flowstest.Nairobi), "2026-11-24"}, // 16:30 is just reachable
+		{time.Date(2026, 11, 24, 16, 0, 1, 0, flowstest.Nairobi), "2026-11-25"}, // and now it is not
+		{time.Date(2026, 11, 27, 23, 59, 59, 0, flowstest.Nairobi), "2026-11-30"}, // Friday night
+		{time.Date(2026, 11, 28, 0, 0, 0, 0, flowstest.Nairobi), "2026-11-30"},   // Saturday: one more day at the end
+		{time.Date(2026, 11, 24, 9, 0, 0, 0, flowstest.Nairobi), "2026-11-24"},   // a clock set back
+	} {
+		now = step.at
+		got, want := list(kept), list(desk())
+		if !slices.Equal(got, want) || got[0] != step.first {
+			t.Fatalf("at %s: open days %v, want %v starting %s", step.at.Format(time.DateTime), got, want, step.first)
+		}
 	}
 }

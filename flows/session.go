@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -106,12 +107,17 @@ func (s *Session) Clone() *Session {
 
 // MarshalBinary encodes the session for a session store. Every store uses this one encoding,
 // so the embedded and the Redis store hold exactly the same thing.
-func (s *Session) MarshalBinary() ([]byte, error) {
-	b, err := json.Marshal(s)
-	if err != nil {
-		return nil, fmt.Errorf("encode session: %w", err)
+func (s *Session) MarshalBinary() ([]byte, error) { return s.AppendBinary(nil) }
+
+// AppendBinary appends MarshalBinary's encoding to b, so that a store writing every hop can
+// reuse one buffer instead of allocating the encoding each time.
+func (s *Session) AppendBinary(b []byte) ([]byte, error) {
+	buf := bytes.NewBuffer(b)
+	if err := json.NewEncoder(buf).Encode(s); err != nil {
+		return b, fmt.Errorf("encode session: %w", err)
 	}
-	return b, nil
+	out := buf.Bytes()
+	return out[:len(out)-1], nil // Encode ends the value with a newline; Marshal does not
 }
 
 // UnmarshalBinary decodes what MarshalBinary wrote.

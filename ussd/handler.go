@@ -200,7 +200,9 @@ func (h *Handler) answer(ctx context.Context, req Request, retry bool) string {
 		}
 		h.log.Error("save ended ussd session", "err", err, "phone", phone, "session", s.ID)
 	}
-	h.log.Debug("ussd hop", "phone", phone, "session", s.ID, "state", s.State, "hops", s.Hops, "took", time.Since(began))
+	if h.log.Enabled(ctx, slog.LevelDebug) { // its arguments would cost allocations on every hop
+		h.log.Debug("ussd hop", "phone", phone, "session", s.ID, "state", s.State, "hops", s.Hops, "took", time.Since(began))
+	}
 	return reply
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -137,8 +138,12 @@ func (s *Store) Save(ctx context.Context, sess *flows.Session, keepForResume boo
 	if keepForResume && sess.Phone == "" {
 		return fmt.Errorf("redis: save session %q: keep for resume without a phone", sess.ID)
 	}
-	// Encoded once: the same bytes go to both keys.
-	b, err := sess.MarshalBinary()
+	// Encoded once: the same bytes go to both keys. The buffer is reused only once the script
+	// has answered: after a failure (a timeout, say) a command may still be queued in the
+	// client with these bytes, so the buffer is then left to the garbage collector.
+	bp := encodings.Get().(*[]byte)
+	b, err := sess.AppendBinary((*bp)[:0])
+	*bp = b
 	if err != nil {
 		return fmt.Errorf("redis: save session %q: %w", sess.ID, err)
 	}
@@ -162,10 +167,14 @@ func (s *Store) Save(ctx context.Context, sess *flows.Session, keepForResume boo
 		s.recent.forget(sess.ID)
 		return fmt.Errorf("redis: save session %q: %w", sess.ID, err)
 	}
+	encodings.Put(bp)
 	sess.Rev = uint64(rev)
 	s.recent.saved(sess, expires)
 	return nil
 }
+
+// encodings are buffers for sessions' encodings, a few kilobytes each.
+var encodings = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
 // LoadResumable returns the copy kept for phone, or flows.ErrNoSession.
 func (s *Store) LoadResumable(ctx context.Context, phone crm.Phone) (*flows.Session, error) {
