@@ -28,8 +28,8 @@ type DeskConfig struct {
 // Desk is the front desk of the domain: what the channels (through flows) ask of the CRM.
 // It validates against the in-memory catalogue and calendar and leaves storage to the Store.
 type Desk struct {
-	store   Store
-	cfg     DeskConfig
+	store    Store
+	cfg      DeskConfig
 	catalog  atomic.Pointer[Catalog]
 	full     *fullSlots
 	openDays atomic.Pointer[openDaysMemo]

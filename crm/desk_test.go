@@ -149,11 +149,11 @@ func TestOpenDaysFollowTheClock(t *testing.T) {
 		first string
 	}{
 		{time.Date(2026, 11, 24, 9, 0, 0, 0, flowstest.Nairobi), "2026-11-24"},
-		{time.Date(2026, 11, 24, 16, 0, 0, 0, flowstest.Nairobi), "2026-11-24"}, // 16:30 is just reachable
-		{time.Date(2026, 11, 24, 16, 0, 1, 0, flowstest.Nairobi), "2026-11-25"}, // and now it is not
+		{time.Date(2026, 11, 24, 16, 0, 0, 0, flowstest.Nairobi), "2026-11-24"},   // 16:30 is just reachable
+		{time.Date(2026, 11, 24, 16, 0, 1, 0, flowstest.Nairobi), "2026-11-25"},   // and now it is not
 		{time.Date(2026, 11, 27, 23, 59, 59, 0, flowstest.Nairobi), "2026-11-30"}, // Friday night
-		{time.Date(2026, 11, 28, 0, 0, 0, 0, flowstest.Nairobi), "2026-11-30"},   // Saturday: one more day at the end
-		{time.Date(2026, 11, 24, 9, 0, 0, 0, flowstest.Nairobi), "2026-11-24"},   // a clock set back
+		{time.Date(2026, 11, 28, 0, 0, 0, 0, flowstest.Nairobi), "2026-11-30"},    // Saturday: one more day at the end
+		{time.Date(2026, 11, 24, 9, 0, 0, 0, flowstest.Nairobi), "2026-11-24"},    // a clock set back
 	} {
 		now = step.at
 		got, want := list(kept), list(desk())
