@@ -369,9 +369,10 @@ comes from that run; run it again to replace them.
 | Node | $(node --version) (the peer) |
 
 Everything shares these $(nproc) cores: the server under test, Postgres, Redis **and the load generator**.
-The load generator is \`huduma loadtest\`: each phone sends its hops through \`ussd.Simulator\` (the
-client behind \`huduma dial\`) on one keep-alive HTTP/1.1 connection of its own; the CPU columns
-below show what it took. It costs tens of microseconds a hop whatever the server, so it takes
+The load generator is \`huduma loadtest\`: each phone sends its hops on one keep-alive HTTP/1.1
+connection of its own, written and read by a minimal client (a request is one write; the
+answer is parsed as \`ussd.Simulator\`, the client behind \`huduma dial\`, parses it); the CPU
+columns below show what it took. It costs tens of microseconds a hop whatever the server, so it takes
 a larger share of the cores from a cheaper server, and every ratio between two servers is
 pulled towards 1: a lead and a gap both look smaller than they would with the load generated
 elsewhere. Read the figures as figures for this box.
@@ -420,11 +421,13 @@ EOF
 A session is a different number of hops on each server. The gateway's sessions are a new
 caller's whole journey, in the mix of \`huduma loadtest\`'s huduma profile (book=70,complaint=15,status=15):
 a booking (language, main menu, county from a paged list, centre, service, day, time, confirm:
-about 10 hops, with one SQL read of the caller's language, one write of it, one read of the
-free times and the booking transaction, which also queues the SMS confirmation), a complaint
-(about a centre or not, category, service or skip, a typed description, confirm: about 10 hops,
-ending in the case's transaction, which also queues its acknowledgement and the staff alerts)
-or a status check (a case number typed, 4 hops, one lookup). The peer's and the floor's are 5
+about 10 hops, with one SQL read of the caller's language and the booking transaction, which
+also queues the SMS confirmation; the language choice joins a batch written a few
+milliseconds later, and the free times come from the copy of the full slots each process
+reads once a second), a complaint (about a centre or not, category, service or skip, a typed
+description, confirm: about 10 hops, ending in the case's transaction, which also queues its
+acknowledgement and the staff alerts) or a status check (a case number typed, 4 hops, one
+lookup). The peer's and the floor's are 5
 hops with no database. Hops per second compares the cost of a hop; sessions per second is not
 comparable across servers.
 
@@ -489,7 +492,7 @@ rows overlap (a row includes the rows it calls).
 | whole USSD handler (\`ussd.(*Handler).Answer\`) | $(pct '^github.com/huduma-connect/huduma/ussd.\(\*Handler\).Answer$') |
 | load the session from Redis (\`store/redis.(*Store).Load\`) | $(pct '^github.com/huduma-connect/huduma/store/redis.\(\*Store\).Load$') |
 | save the session to Redis (\`store/redis.(*Store).Save\`), encoding included | $(pct '^github.com/huduma-connect/huduma/store/redis.\(\*Store\).Save$') |
-| … of which JSON encoding (\`flows.(*Session).MarshalBinary\`) | $(pct '^github.com/huduma-connect/huduma/flows.\(\*Session\).MarshalBinary$') |
+| … of which JSON encoding (\`flows.(*Session).AppendBinary\`) | $(pct '^github.com/huduma-connect/huduma/flows.\(\*Session\).AppendBinary$') |
 | menus: input → next screen (\`flows.(*Engine).Step\`), SQL included | $(pct '^github.com/huduma-connect/huduma/flows.\(\*Engine\).Step$') |
 | new session (\`ussd.(*Handler).start\`: language lookup, resume copy) | $(pct '^github.com/huduma-connect/huduma/ussd.\(\*Handler\).start$') |
 | booking transaction (\`crm.(*Desk).Book\`) | $(pct '^github.com/huduma-connect/huduma/crm.\(\*Desk\).Book$') |

@@ -20,8 +20,8 @@ type DeskConfig struct {
 	// Now is the clock; tests set it.
 	Now func() time.Time
 	// FullSlotsRefresh is how often the copy of full slots free times are answered from is
-	// read again (see fullSlots): zero means FullSlotsRefresh, negative reads the slots of
-	// the day asked about every time.
+	// read again (see fullSlots): zero means DefaultFullSlotsRefresh, negative reads the
+	// slots of the day asked about every time.
 	FullSlotsRefresh time.Duration
 }
 
@@ -50,7 +50,7 @@ func NewDesk(ctx context.Context, store Store, cfg DeskConfig) (*Desk, error) {
 		cfg.Now = time.Now
 	}
 	if cfg.FullSlotsRefresh == 0 {
-		cfg.FullSlotsRefresh = FullSlotsRefresh
+		cfg.FullSlotsRefresh = DefaultFullSlotsRefresh
 	}
 	d := &Desk{store: store, cfg: cfg, full: newFullSlots(store, cfg.FullSlotsRefresh)}
 	if err := d.Reload(ctx); err != nil {
@@ -133,7 +133,7 @@ func (d *Desk) earliestStart() time.Time { return d.Now().Add(d.cfg.LeadTime) }
 
 // FreeTimes lists the start times on day that still have a free place for the service at the
 // centre, soonest first. A slot filled through another process in the last FullSlotsRefresh
-// may still be listed (see fullSlots); booking it then fails with ErrSlotFull.
+// (DeskConfig) may still be listed (see fullSlots); booking it then fails with ErrSlotFull.
 func (d *Desk) FreeTimes(ctx context.Context, centre, service string, day time.Time) ([]int, error) {
 	cat := d.Catalog()
 	if !cat.Offers(centre, service) {
@@ -224,9 +224,10 @@ func (d *Desk) Reschedule(ctx context.Context, phone Phone, ref Reference, centr
 	if err != nil {
 		return Appointment{}, fmt.Errorf("reschedule: %w", err)
 	}
-	// The place it left is freed too, on a day this process does not know: another hop
-	// may see that one as full until the next read of the full slots.
+	// The place it left is freed too, on a day the store does not name: every day of the
+	// service at the centre is read from the store until the next read of the full slots.
 	d.full.changedHere(centre, service, day)
+	d.full.changedHere(centre, service, time.Time{})
 	return a, nil
 }
 

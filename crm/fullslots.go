@@ -44,8 +44,13 @@ type dayKey struct {
 	day             time.Time
 }
 
-// FullSlotsRefresh is how often the copy of full slots is read again by default.
-const FullSlotsRefresh = time.Second
+// DefaultFullSlotsRefresh is how often the copy of full slots is read again by default.
+const DefaultFullSlotsRefresh = time.Second
+
+// fullSlotsReadTimeout bounds a read of the full slots. The read runs for every hop of the
+// process, so it is not tied to the hop that happens to start it (a hop at its deadline would
+// otherwise fail it, and every hop would lose the copy).
+const fullSlotsReadTimeout = 2 * time.Second
 
 // fullSlotsHorizon covers any booking window (flows offers ten open days) with room for
 // weekends and holidays.
@@ -71,8 +76,10 @@ func (f *fullSlots) fullOn(ctx context.Context, today time.Time, k dayKey) (full
 	if f.from.IsZero() || k.day.Before(f.from) || k.day.After(f.to) {
 		return nil, false
 	}
-	if at, changed := f.changed[k]; changed && !at.Before(f.readAt) {
-		return nil, false
+	for _, c := range []dayKey{k, {k.centre, k.service, time.Time{}}} {
+		if at, changed := f.changed[c]; changed && !at.Before(f.readAt) {
+			return nil, false
+		}
 	}
 	return f.full[k], true
 }
@@ -92,7 +99,9 @@ func (f *fullSlots) refreshIfDue(ctx context.Context, today time.Time) {
 	f.mu.Unlock()
 
 	to := today.AddDate(0, 0, f.horizon)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), fullSlotsReadTimeout)
 	list, err := f.store.FullSlots(ctx, today, to)
+	cancel()
 
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -115,9 +124,13 @@ func (f *fullSlots) refreshIfDue(ctx context.Context, today time.Time) {
 }
 
 // changedHere marks a day's slots as changed by this process: they are read from the store
-// until the next read of the whole set.
+// until the next read of the whole set. A zero day marks every day of the service at the
+// centre (a reschedule frees a place on a day the desk is not told).
 func (f *fullSlots) changedHere(centre, service string, day time.Time) {
+	if !day.IsZero() {
+		day = DateOf(day)
+	}
 	f.mu.Lock()
-	f.changed[dayKey{centre, service, DateOf(day)}] = f.clock()
+	f.changed[dayKey{centre, service, day}] = f.clock()
 	f.mu.Unlock()
 }

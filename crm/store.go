@@ -79,6 +79,8 @@ type SlotKey struct {
 
 // Store is what the domain needs from persistent storage. Every method is one transaction:
 // when it returns without error the change is committed, so a channel can tell the citizen.
+// SetLanguage may instead queue the choice for a batch written moments later (a preference
+// the citizen is not told is done); Language then answers it from the queue.
 // Every notification a method is given is written as an outbox row in that same transaction.
 type Store interface {
 	BookingStore

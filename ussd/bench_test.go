@@ -19,7 +19,8 @@ import (
 //   - first: a new session for a phone whose language is known → main menu (one SQL read of
 //     the citizen's language; the catalogue comes from memory);
 //   - menu: main menu → county list (no SQL at all);
-//   - times: day chosen → the free times of that day (one SQL read of slot usage).
+//   - times: day chosen → the free times of that day (from the desk's copy of the full slots,
+//     read from SQL at most once a second).
 //
 // Run: go test -run '^$' -bench Hop -benchmem ./ussd/
 func BenchmarkHop(b *testing.B) {

@@ -101,13 +101,17 @@ func (c *config) officeConfig(log *slog.Logger) (crm.OfficeConfig, error) {
 	return crm.OfficeConfig{Policies: pol, AgentCap: c.AgentCap, TokenTTL: c.LoginTTL, Logger: log}, nil
 }
 
-// logger logs JSON to stderr at the configured level.
+// logger logs to stderr at the configured level, and becomes slog's default.
 func (c *config) logger() (*slog.Logger, error) {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
 		return nil, fmt.Errorf("log level %q: %w", c.LogLevel, err)
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})), nil
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	// Parts built without a logger of their own (the Postgres store's language writer) log
+	// through the default: the same handler and level.
+	slog.SetDefault(log)
+	return log, nil
 }
 
 func envOr(name, def string) string {

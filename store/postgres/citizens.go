@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -33,12 +35,18 @@ func (s *Store) Language(ctx context.Context, phone crm.Phone) (crm.Lang, error)
 
 // SetLanguage remembers the phone's language, replacing an earlier choice. It returns once
 // the choice is queued for the next batch write (languageWriter), not once it is committed:
-// this store's one exception to "committed on return".
+// this store's one exception to "committed on return". After Close it writes at once.
 func (s *Store) SetLanguage(ctx context.Context, phone crm.Phone, lang crm.Lang) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("postgres: set language: %w", err)
 	}
-	s.langs.queue(phone, lang)
+	choice := languageChoice{lang: lang, at: time.Now()}
+	if s.langs.queue(phone, choice) {
+		return nil
+	}
+	if err := writeLanguages(ctx, s.pool, map[crm.Phone]languageChoice{phone: choice}); err != nil {
+		return fmt.Errorf("postgres: set language: %w", err)
+	}
 	return nil
 }
 
@@ -68,9 +76,10 @@ type languageWriter struct {
 	log    *slog.Logger
 
 	mu      sync.Mutex
-	queued  map[crm.Phone]crm.Lang // not yet being written
-	writing map[crm.Phone]crm.Lang // the batch being written
-	wake    chan struct{}          // a choice was queued (buffered 1)
+	queued  map[crm.Phone]languageChoice // not yet being written
+	writing map[crm.Phone]languageChoice // the batch being written
+	stopped bool                         // closed: choices are no longer queued
+	wake    chan struct{}                // a choice was queued (buffered 1)
 	// round ends with the next batch write; flush waits on it.
 	round *round
 
@@ -79,26 +88,47 @@ type languageWriter struct {
 	done     chan struct{}
 }
 
+// languageChoice is a choice and when it was made: a batch retried after an outage must not
+// overwrite a later choice written meanwhile (by another replica, or by SMS), so each row
+// carries the time of its choice and only a later one replaces it.
+type languageChoice struct {
+	lang crm.Lang
+	at   time.Time
+}
+
 // languageLinger is how long the writer waits after the first choice of a batch for others
 // to join it: long enough to gather the choices of a busy moment, short against the seconds
 // before a citizen could dial again.
 const languageLinger = 5 * time.Millisecond
 
+// languageWriteTimeout bounds one batch write, so that a lock on citizens or a dead
+// connection can hold up neither a shutdown nor the reminders for long.
+const languageWriteTimeout = 5 * time.Second
+
 func newLanguageWriter(pool *pgxpool.Pool, log *slog.Logger) *languageWriter {
 	w := &languageWriter{
 		pool: pool, linger: languageLinger, log: log,
-		queued: map[crm.Phone]crm.Lang{}, wake: make(chan struct{}, 1), round: newRound(),
+		queued: map[crm.Phone]languageChoice{}, wake: make(chan struct{}, 1), round: newRound(),
 		stop: make(chan struct{}), done: make(chan struct{}),
 	}
 	go w.run()
 	return w
 }
 
-func (w *languageWriter) queue(phone crm.Phone, l crm.Lang) {
+// queue adds a choice to the next batch. It reports false once the writer is closed: the
+// caller writes the choice itself.
+func (w *languageWriter) queue(phone crm.Phone, c languageChoice) bool {
 	w.mu.Lock()
-	w.queued[phone] = l
+	if w.stopped {
+		w.mu.Unlock()
+		return false
+	}
+	if prev, ok := w.queued[phone]; !ok || !c.at.Before(prev.at) {
+		w.queued[phone] = c
+	}
 	w.mu.Unlock()
 	w.kick()
+	return true
 }
 
 // kick wakes the writer; a wake already pending is enough.
@@ -113,11 +143,11 @@ func (w *languageWriter) kick() {
 func (w *languageWriter) pending(phone crm.Phone) (crm.Lang, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if l, ok := w.queued[phone]; ok {
-		return l, true
+	if c, ok := w.queued[phone]; ok {
+		return c.lang, true
 	}
-	l, ok := w.writing[phone]
-	return l, ok
+	c, ok := w.writing[phone]
+	return c.lang, ok
 }
 
 func (w *languageWriter) run() {
@@ -133,7 +163,7 @@ func (w *languageWriter) run() {
 		case <-time.After(w.linger):
 		case <-w.stop:
 		}
-		if err := w.writeBatch(context.Background()); err != nil {
+		if err := w.writeBatch(); err != nil {
 			w.log.Error("writing language choices; retrying", "err", err)
 			select {
 			case <-time.After(time.Second):
@@ -146,56 +176,59 @@ func (w *languageWriter) run() {
 	}
 }
 
-// closeWith writes what is queued on the way out, bounded so a dead database cannot hold up
-// a shutdown.
+// closeWith stops queueing and writes what is queued on the way out.
 func (w *languageWriter) closeWith() {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := w.writeBatch(ctx); err != nil {
+	w.mu.Lock()
+	w.stopped = true
+	w.mu.Unlock()
+	if err := w.writeBatch(); err != nil {
 		w.log.Error("language choices lost at shutdown", "err", err)
 	}
 }
 
 // writeBatch writes the queued choices in one statement. On failure they go back to the
 // queue, behind any newer choice for the same phone, and the error is returned.
-func (w *languageWriter) writeBatch(ctx context.Context) error {
+func (w *languageWriter) writeBatch() error {
 	w.mu.Lock()
 	batch, r := w.queued, w.round
-	w.writing, w.queued, w.round = batch, make(map[crm.Phone]crm.Lang, len(batch)), newRound()
+	w.writing, w.queued, w.round = batch, make(map[crm.Phone]languageChoice, len(batch)), newRound()
 	w.mu.Unlock()
-	if len(batch) == 0 {
-		w.mu.Lock()
-		w.writing = nil
-		w.mu.Unlock()
-		r.end(nil)
-		return nil
+	var err error
+	if len(batch) > 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), languageWriteTimeout)
+		err = writeLanguages(ctx, w.pool, batch)
+		cancel()
 	}
-
-	phones, langs := make([]string, 0, len(batch)), make([]string, 0, len(batch))
-	for p, l := range batch {
-		phones, langs = append(phones, string(p)), append(langs, string(l))
-	}
-	// synchronous_commit off for this transaction only: see the type's comment.
-	_, err := w.pool.Exec(ctx, `INSERT INTO citizens (phone, lang, updated_at)
-		SELECT c.phone, c.lang, now()
-		FROM unnest($1::text[], $2::text[]) AS c(phone, lang),
-			(SELECT set_config('synchronous_commit', 'off', true)) AS this_transaction_only
-		ON CONFLICT (phone) DO UPDATE SET lang = EXCLUDED.lang, updated_at = EXCLUDED.updated_at`, phones, langs)
-
 	w.mu.Lock()
 	if err != nil {
-		for p, l := range batch {
-			if _, newer := w.queued[p]; !newer {
-				w.queued[p] = l
+		for p, c := range batch {
+			if newer, ok := w.queued[p]; !ok || newer.at.Before(c.at) {
+				w.queued[p] = c
 			}
 		}
+		err = fmt.Errorf("%d language choices: %w", len(batch), err)
 	}
 	w.writing = nil
 	w.mu.Unlock()
-	if err != nil {
-		err = fmt.Errorf("%d language choices: %w", len(batch), err)
-	}
 	r.end(err)
+	return err
+}
+
+// writeLanguages upserts choices in one statement, phones in order (two replicas' batches
+// then lock the same rows in the same order and cannot deadlock), each replacing only an
+// older choice. synchronous_commit is off for this transaction only: see languageWriter.
+func writeLanguages(ctx context.Context, pool *pgxpool.Pool, choices map[crm.Phone]languageChoice) error {
+	phones := slices.Sorted(maps.Keys(choices))
+	langs, ats := make([]string, len(phones)), make([]time.Time, len(phones))
+	for i, p := range phones {
+		langs[i], ats[i] = string(choices[p].lang), choices[p].at
+	}
+	_, err := pool.Exec(ctx, `INSERT INTO citizens (phone, lang, updated_at)
+		SELECT c.phone, c.lang, c.at
+		FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS c(phone, lang, at),
+			(SELECT set_config('synchronous_commit', 'off', true)) AS this_transaction_only
+		ON CONFLICT (phone) DO UPDATE SET lang = EXCLUDED.lang, updated_at = EXCLUDED.updated_at
+		WHERE citizens.updated_at <= EXCLUDED.updated_at`, phones, langs, ats)
 	return err
 }
 

@@ -3,6 +3,8 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -102,7 +104,28 @@ func TestCloseWritesQueuedLanguageChoices(t *testing.T) {
 	}
 }
 
+// logged counts the records logged at level or above through slog's default logger, which
+// the store's language writer logs through, while the test runs.
+func logged(t *testing.T, level slog.Level) *atomic.Int32 {
+	var n atomic.Int32
+	prev := slog.Default()
+	slog.SetDefault(slog.New(countingHandler{n: &n, level: level}))
+	t.Cleanup(func() { slog.SetDefault(prev) })
+	return &n
+}
+
+type countingHandler struct {
+	n     *atomic.Int32
+	level slog.Level
+}
+
+func (h countingHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= h.level }
+func (h countingHandler) Handle(context.Context, slog.Record) error    { h.n.Add(1); return nil }
+func (h countingHandler) WithAttrs([]slog.Attr) slog.Handler           { return h }
+func (h countingHandler) WithGroup(string) slog.Handler                { return h }
+
 func TestLanguageChoicesSurviveAFailedWrite(t *testing.T) {
+	failures := logged(t, slog.LevelError)
 	url, a, b := replicas(t)
 	ctx := storetest.Context(t)
 	admin, err := pgx.Connect(ctx, url)
@@ -119,7 +142,12 @@ func TestLanguageChoicesSurviveAFailedWrite(t *testing.T) {
 	if err := a.SetLanguage(ctx, phone, crm.Swahili); err != nil {
 		t.Fatalf("SetLanguage: %v", err)
 	}
-	time.Sleep(200 * time.Millisecond) // let the writer try and fail
+	for failures.Load() == 0 { // the writer tried, and failed
+		if ctx.Err() != nil {
+			t.Fatal("the writer never tried to write the choice")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	if got, err := a.Language(ctx, phone); err != nil || got != crm.Swahili {
 		t.Fatalf("Language while the write fails = %q, %v; want sw", got, err)
 	}
@@ -127,4 +155,48 @@ func TestLanguageChoicesSurviveAFailedWrite(t *testing.T) {
 		t.Fatalf("rename back: %v", err)
 	}
 	eventually(t, b, []crm.Phone{phone}, crm.Swahili)
+}
+
+// A choice held back by a failed write must not, when it is finally written, replace a later
+// choice the citizen made meanwhile through another replica.
+func TestAnOlderLanguageChoiceNeverReplacesANewerOne(t *testing.T) {
+	logged(t, slog.LevelError) // the expected failures stay out of the test's output
+	url, a, b := replicas(t)
+	ctx := storetest.Context(t)
+	admin, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	defer admin.Close(context.WithoutCancel(ctx))
+
+	phone := crm.Phone("+254712999002")
+	if _, err := admin.Exec(ctx, `ALTER TABLE citizens RENAME TO citizens_away`); err != nil {
+		t.Fatalf("rename: %v", err)
+	}
+	if err := a.SetLanguage(ctx, phone, crm.Swahili); err != nil { // held back on a
+		t.Fatalf("SetLanguage: %v", err)
+	}
+	if _, err := admin.Exec(ctx, `ALTER TABLE citizens_away RENAME TO citizens`); err != nil {
+		t.Fatalf("rename back: %v", err)
+	}
+	if err := b.SetLanguage(ctx, phone, crm.English); err != nil { // the later choice, on b
+		t.Fatalf("SetLanguage: %v", err)
+	}
+	b.Close()
+	a.Close() // writes the held-back choice now, if it was not written before
+
+	c := openURL(t, url)
+	if got, err := c.Language(ctx, phone); err != nil || got != crm.English {
+		t.Fatalf("Language = %q, %v; want en, the later choice", got, err)
+	}
+}
+
+// A choice made after the store closed (a hop still running when a shutdown gave up waiting)
+// is not queued for a writer that has stopped: it is written at once, or reported.
+func TestLanguageChoiceAfterCloseIsNotDroppedSilently(t *testing.T) {
+	_, a, _ := replicas(t)
+	a.Close()
+	if err := a.SetLanguage(storetest.Context(t), "+254712999003", crm.Swahili); err == nil {
+		t.Fatal("SetLanguage after Close reported nothing, and nothing could have written it")
+	}
 }

@@ -15,8 +15,14 @@ import (
 // DueReminders lists the booked appointments q's reminder is due for, by reference, each with
 // its phone's remembered language.
 func (s *Store) DueReminders(ctx context.Context, q crm.ReminderQuery) ([]crm.DueReminder, error) {
-	if err := s.flushLanguages(ctx); err != nil {
-		return nil, fmt.Errorf("postgres: due reminders: %w", err)
+	// The reminders go in each phone's language, so choices not yet written go first. They
+	// are a preference: if they cannot be written now, a reminder in the language chosen
+	// before is better than none.
+	flushCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	err := s.flushLanguages(flushCtx)
+	cancel()
+	if err != nil {
+		s.langs.log.Warn("reminders go out before the latest language choices are written", "err", err)
 	}
 	rows, _ := s.pool.Query(ctx, `SELECT a.ref, a.phone, a.centre, a.service, a.day, a.start_min, a.status,
 			a.created_at, coalesce(c.lang, '')

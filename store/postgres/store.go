@@ -2,10 +2,10 @@
 //
 // Every method runs in one transaction, so when it returns without error the change is
 // committed and a channel may tell the citizen. The one exception is a citizen's language
-// choice, written in batches a few milliseconds later (see languageWriter). Places are counted in slot rows that booking
-// increments with one conditional upsert, so concurrent bookings of the last place serialise
-// on that row's lock instead of on anything wider, and the CHECK on the row makes
-// overbooking impossible even for a buggy caller.
+// choice, written in batches a few milliseconds later (see languageWriter). Places are
+// counted in slot rows that booking increments with one conditional upsert, so concurrent
+// bookings of the last place serialise on that row's lock instead of on anything wider, and
+// the CHECK on the row makes overbooking impossible even for a buggy caller.
 package postgres
 
 import (

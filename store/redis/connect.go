@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 )
@@ -22,6 +23,22 @@ func Connect(ctx context.Context, url string) (*goredis.Client, error) {
 		// the client checks every reply for server push notifications, a cost on every hop.
 		opts.Protocol = 2
 	}
+	// A hop is on the operator's clock (about 10 s before the session is dropped, and the
+	// gateway's own deadline of 5 s): a Redis that stops answering must fail a hop within
+	// about two seconds, not the client's default of 5 s a try and 3 retries. The limits
+	// apply on the socket, so they hold for commands sent through the automatic pipeline
+	// too, which does not watch each caller's context. The URL's own settings win.
+	if !strings.Contains(url, "read_timeout=") {
+		opts.ReadTimeout = time.Second
+	}
+	if !strings.Contains(url, "write_timeout=") {
+		opts.WriteTimeout = time.Second
+	}
+	if !strings.Contains(url, "max_retries=") {
+		opts.MaxRetries = 1 // a retried save is safe: the script refuses a stale revision
+	}
+	// Commands sent on their own (HUDUMA_REDIS_AUTOPIPELINE=false) also end with the hop.
+	opts.ContextTimeoutEnabled = true
 	client := goredis.NewClient(opts)
 	if err := client.Ping(ctx).Err(); err != nil {
 		client.Close()

@@ -93,7 +93,11 @@ func (p *phoneConn) roundTrip(ctx context.Context, deadline time.Time) (answer, 
 	if err != nil && reused && !got && ctx.Err() == nil && !isTimeout(err) {
 		// The server may have closed the idle connection between two hops (an idle timeout)
 		// before the request reached it. Nothing of an answer came, so it is sent once more
-		// on a new connection.
+		// on a new connection. Unlike net/http, which does not send a POST again once written,
+		// this also resends after a server that took the request and then reset the
+		// connection: a gateway answers the repeat from the session (the same text as the last
+		// hop), so nothing is done twice, but such a crash is counted as a slower hop rather
+		// than an error.
 		p.drop()
 		if err := p.dial(ctx); err != nil {
 			return answer{body: a.body}, err
