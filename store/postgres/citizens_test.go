@@ -53,6 +53,28 @@ func eventually(t *testing.T, s *postgres.Store, phones []crm.Phone, want crm.La
 	}
 }
 
+// choose has each phone choose lang on s.
+func choose(t *testing.T, s *postgres.Store, lang crm.Lang, phones ...crm.Phone) {
+	t.Helper()
+	for _, p := range phones {
+		if err := s.SetLanguage(storetest.Context(t), p, lang); err != nil {
+			t.Fatalf("SetLanguage(%s): %v", lang, err)
+		}
+	}
+}
+
+// admin is a connection of its own to the test schema, for what an operator would do to the
+// database while the store runs.
+func admin(t *testing.T, url string) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(storetest.Context(t), url)
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
+}
+
 func somePhones(n int) []crm.Phone {
 	phones := make([]crm.Phone, n)
 	for i := range phones {
@@ -66,9 +88,7 @@ func TestLanguageChoicesReachOtherReplicas(t *testing.T) {
 	ctx := storetest.Context(t)
 	phones := somePhones(200)
 	for _, p := range phones {
-		if err := a.SetLanguage(ctx, p, crm.Swahili); err != nil {
-			t.Fatalf("SetLanguage: %v", err)
-		}
+		choose(t, a, crm.Swahili, p)
 		// The replica that took the choice answers it at once.
 		if got, err := a.Language(ctx, p); err != nil || got != crm.Swahili {
 			t.Fatalf("Language on the same replica = %q, %v; want sw", got, err)
@@ -77,11 +97,7 @@ func TestLanguageChoicesReachOtherReplicas(t *testing.T) {
 	eventually(t, b, phones, crm.Swahili)
 
 	// A later choice replaces the earlier one everywhere.
-	for _, p := range phones[:10] {
-		if err := a.SetLanguage(ctx, p, crm.English); err != nil {
-			t.Fatalf("SetLanguage: %v", err)
-		}
-	}
+	choose(t, a, crm.English, phones[:10]...)
 	eventually(t, b, phones[:10], crm.English)
 }
 
@@ -89,11 +105,7 @@ func TestCloseWritesQueuedLanguageChoices(t *testing.T) {
 	url, a, _ := replicas(t)
 	ctx := storetest.Context(t)
 	phones := somePhones(50)
-	for _, p := range phones {
-		if err := a.SetLanguage(ctx, p, crm.Swahili); err != nil {
-			t.Fatalf("SetLanguage: %v", err)
-		}
-	}
+	choose(t, a, crm.Swahili, phones...)
 	a.Close() // a shutdown right after the choices
 
 	b := openURL(t, url)
@@ -128,20 +140,14 @@ func TestLanguageChoicesSurviveAFailedWrite(t *testing.T) {
 	failures := logged(t, slog.LevelError)
 	url, a, b := replicas(t)
 	ctx := storetest.Context(t)
-	admin, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatalf("connect: %v", err)
-	}
-	defer admin.Close(context.WithoutCancel(ctx))
+	db := admin(t, url)
 
 	// While the table cannot be written, the choice waits, and its replica still answers it.
-	if _, err := admin.Exec(ctx, `ALTER TABLE citizens RENAME TO citizens_away`); err != nil {
+	if _, err := db.Exec(ctx, `ALTER TABLE citizens RENAME TO citizens_away`); err != nil {
 		t.Fatalf("rename: %v", err)
 	}
 	phone := crm.Phone("+254712999001")
-	if err := a.SetLanguage(ctx, phone, crm.Swahili); err != nil {
-		t.Fatalf("SetLanguage: %v", err)
-	}
+	choose(t, a, crm.Swahili, phone)
 	for failures.Load() == 0 { // the writer tried, and failed
 		if ctx.Err() != nil {
 			t.Fatal("the writer never tried to write the choice")
@@ -151,7 +157,7 @@ func TestLanguageChoicesSurviveAFailedWrite(t *testing.T) {
 	if got, err := a.Language(ctx, phone); err != nil || got != crm.Swahili {
 		t.Fatalf("Language while the write fails = %q, %v; want sw", got, err)
 	}
-	if _, err := admin.Exec(ctx, `ALTER TABLE citizens_away RENAME TO citizens`); err != nil {
+	if _, err := db.Exec(ctx, `ALTER TABLE citizens_away RENAME TO citizens`); err != nil {
 		t.Fatalf("rename back: %v", err)
 	}
 	eventually(t, b, []crm.Phone{phone}, crm.Swahili)
@@ -163,25 +169,17 @@ func TestAnOlderLanguageChoiceNeverReplacesANewerOne(t *testing.T) {
 	logged(t, slog.LevelError) // the expected failures stay out of the test's output
 	url, a, b := replicas(t)
 	ctx := storetest.Context(t)
-	admin, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatalf("connect: %v", err)
-	}
-	defer admin.Close(context.WithoutCancel(ctx))
+	db := admin(t, url)
 
 	phone := crm.Phone("+254712999002")
-	if _, err := admin.Exec(ctx, `ALTER TABLE citizens RENAME TO citizens_away`); err != nil {
+	if _, err := db.Exec(ctx, `ALTER TABLE citizens RENAME TO citizens_away`); err != nil {
 		t.Fatalf("rename: %v", err)
 	}
-	if err := a.SetLanguage(ctx, phone, crm.Swahili); err != nil { // held back on a
-		t.Fatalf("SetLanguage: %v", err)
-	}
-	if _, err := admin.Exec(ctx, `ALTER TABLE citizens_away RENAME TO citizens`); err != nil {
+	choose(t, a, crm.Swahili, phone) // held back on a
+	if _, err := db.Exec(ctx, `ALTER TABLE citizens_away RENAME TO citizens`); err != nil {
 		t.Fatalf("rename back: %v", err)
 	}
-	if err := b.SetLanguage(ctx, phone, crm.English); err != nil { // the later choice, on b
-		t.Fatalf("SetLanguage: %v", err)
-	}
+	choose(t, b, crm.English, phone) // the later choice, on b
 	b.Close()
 	a.Close() // writes the held-back choice now, if it was not written before
 
