@@ -287,9 +287,16 @@ func (d *Desk) citizenLang(ctx context.Context, phone Phone, given Lang) Lang {
 func appointmentNotice(a Appointment, kind NotificationKind, lang Lang, now time.Time) Notification {
 	return Notification{
 		Phone: a.Phone, Lang: lang, Kind: kind, Priority: PriorityNormal, Essential: true,
-		Subject: "appointment:" + string(a.Ref), CreatedAt: now, Params: AppointmentParams(a),
+		Subject: AppointmentSubject(a.Ref), CreatedAt: now, Params: AppointmentParams(a),
 	}
 }
+
+// AppointmentSubject is the outbox subject of every message about an appointment: stores
+// find an appointment's queued reminders by it.
+func AppointmentSubject(ref Reference) string { return "appointment:" + string(ref) }
+
+// ReminderKinds are the messages that remind a citizen of an appointment still to come.
+var ReminderKinds = []NotificationKind{NotifyReminderEvening, NotifyReminderMorning}
 
 // AppointmentParams are the params that name an appointment in a message: ref, centre,
 // service, day (YYYY-MM-DD) and time (HH:MM, local, as booked).

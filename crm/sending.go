@@ -14,8 +14,13 @@ const (
 	OutboxSending    = "sending"    // claimed by a worker until its lease runs out
 	OutboxSent       = "sent"       // Africa's Talking accepted it; DeliveryStatus follows
 	OutboxFailed     = "failed"     // will not be sent: refused for good or out of attempts; FailureReason says why
-	OutboxSuppressed = "suppressed" // not sent: the phone opted out and the message is not essential
+	OutboxSuppressed = "suppressed" // not sent: the phone opted out and the message is not essential, or it was a reminder of an appointment since cancelled or moved
 )
+
+// ReminderWithdrawn is the FailureReason of a reminder suppressed because its appointment was
+// cancelled or moved before it went: a reminder of a time that no longer holds would send
+// the citizen to a centre for nothing.
+const ReminderWithdrawn = "appointment cancelled or moved before the reminder went"
 
 // ErrClaimLost means a worker tried to settle a row it no longer holds: its lease ran out and
 // another worker claimed the row since, or the row was settled already. The write is refused,

@@ -113,14 +113,17 @@ type BookingStore interface {
 	Book(ctx context.Context, a NewAppointment) (Appointment, error)
 
 	// Cancel cancels the phone's appointment and frees its place, and queues the
-	// notifications each notify builds from the appointment, in the same transaction.
+	// notifications each notify builds from the appointment, in the same transaction. Its
+	// reminders still queued are suppressed (ReminderWithdrawn).
 	// Cancelling an appointment that is already cancelled returns it unchanged and calls no
 	// notify. A reference that is not the phone's is ErrNotFound.
 	Cancel(ctx context.Context, phone Phone, ref Reference, notify ...AppointmentNotifier) (Appointment, error)
 
 	// Reschedule moves the phone's booked appointment to another slot, keeping its
 	// reference: the new place is reserved, the old one freed and n queued in one
-	// transaction. Moving it to the slot it already has changes nothing and queues nothing.
+	// transaction. Reminders of the old time still queued are suppressed, and the reminders
+	// already sent are forgotten, so the new time is reminded as a new booking is. Moving it
+	// to the slot it already has changes nothing and queues nothing.
 	Reschedule(ctx context.Context, phone Phone, ref Reference, day time.Time, start, capacity int, n ...Notification) (Appointment, error)
 
 	// Upcoming lists the phone's booked appointments on or after from, soonest first.

@@ -162,6 +162,9 @@ func (s *Store) Cancel(ctx context.Context, phone crm.Phone, ref crm.Reference, 
 	if err := release(ctx, tx, a.Centre, a.Service, a.Day, a.Start); err != nil {
 		return crm.Appointment{}, fmt.Errorf("postgres: cancel: %w", err)
 	}
+	if err := withdrawReminders(ctx, tx, a, false); err != nil {
+		return crm.Appointment{}, fmt.Errorf("postgres: cancel: %w", err)
+	}
 	for _, f := range notify {
 		if err := insertNotifications(ctx, tx, time.Now(), f(a)); err != nil {
 			return crm.Appointment{}, fmt.Errorf("postgres: cancel: %w", err)
@@ -207,6 +210,9 @@ func (s *Store) Reschedule(ctx context.Context, phone crm.Phone, ref crm.Referen
 		}
 		return crm.Appointment{}, fmt.Errorf("postgres: reschedule: %w", err)
 	}
+	if err := withdrawReminders(ctx, tx, a, true); err != nil {
+		return crm.Appointment{}, fmt.Errorf("postgres: reschedule: %w", err)
+	}
 	if err := insertNotifications(ctx, tx, time.Now(), n); err != nil {
 		return crm.Appointment{}, fmt.Errorf("postgres: reschedule: %w", err)
 	}
@@ -215,6 +221,28 @@ func (s *Store) Reschedule(ctx context.Context, phone crm.Phone, ref crm.Referen
 	}
 	a.Day, a.Start = day, start
 	return a, nil
+}
+
+// withdrawReminders suppresses the appointment's reminders still queued: a citizen must not be
+// reminded of a time that no longer holds. A reminder a worker has already claimed is past
+// stopping. When the appointment moved, the reminders already sent are forgotten too, so the
+// scheduler reminds the new time.
+func withdrawReminders(ctx context.Context, tx pgx.Tx, a crm.Appointment, moved bool) error {
+	kinds := make([]string, len(crm.ReminderKinds))
+	for i, k := range crm.ReminderKinds {
+		kinds[i] = string(k)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE outbox SET status = 'suppressed', failure_reason = $3, updated_at = now()
+		WHERE phone = $1 AND subject = $2 AND kind = ANY($4) AND status = 'queued'`,
+		a.Phone, crm.AppointmentSubject(a.Ref), crm.ReminderWithdrawn, kinds); err != nil {
+		return fmt.Errorf("withdraw reminders: %w", err)
+	}
+	if moved {
+		if _, err := tx.Exec(ctx, `DELETE FROM reminders_sent WHERE ref = $1`, a.Ref); err != nil {
+			return fmt.Errorf("forget reminders sent: %w", err)
+		}
+	}
+	return nil
 }
 
 // move reserves the new slot and frees the old one. The two slot rows are locked in key

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -132,6 +133,9 @@ func (s *Store) Cancel(ctx context.Context, phone crm.Phone, ref crm.Reference, 
 	if err := release(ctx, tx, a.Centre, a.Service, formatDay(a.Day), a.Start); err != nil {
 		return crm.Appointment{}, fmt.Errorf("sqlite: cancel: %w", err)
 	}
+	if err := withdrawReminders(ctx, tx, a, false); err != nil {
+		return crm.Appointment{}, fmt.Errorf("sqlite: cancel: %w", err)
+	}
 	for _, f := range notify {
 		if err := insertNotifications(ctx, tx, time.Now(), f(a)); err != nil {
 			return crm.Appointment{}, fmt.Errorf("sqlite: cancel: %w", err)
@@ -180,6 +184,9 @@ func (s *Store) Reschedule(ctx context.Context, phone crm.Phone, ref crm.Referen
 		}
 		return crm.Appointment{}, fmt.Errorf("sqlite: reschedule: %w", err)
 	}
+	if err := withdrawReminders(ctx, tx, a, true); err != nil {
+		return crm.Appointment{}, fmt.Errorf("sqlite: reschedule: %w", err)
+	}
 	if err := insertNotifications(ctx, tx, time.Now(), n); err != nil {
 		return crm.Appointment{}, fmt.Errorf("sqlite: reschedule: %w", err)
 	}
@@ -188,4 +195,26 @@ func (s *Store) Reschedule(ctx context.Context, phone crm.Phone, ref crm.Referen
 	}
 	a.Day, a.Start = day, start
 	return a, nil
+}
+
+// withdrawReminders suppresses the appointment's reminders still queued: a citizen must not be
+// reminded of a time that no longer holds. A reminder a worker has already claimed is past
+// stopping. When the appointment moved, the reminders already sent are forgotten too, so the
+// scheduler reminds the new time.
+func withdrawReminders(ctx context.Context, tx *sql.Tx, a crm.Appointment, moved bool) error {
+	kinds, err := json.Marshal(crm.ReminderKinds)
+	if err != nil {
+		return fmt.Errorf("withdraw reminders: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'suppressed', failure_reason = ?, updated_at = ?
+		WHERE phone = ? AND subject = ? AND kind IN (SELECT value FROM json_each(?)) AND status = 'queued'`,
+		crm.ReminderWithdrawn, formatTimestamp(time.Now()), string(a.Phone), crm.AppointmentSubject(a.Ref), string(kinds)); err != nil {
+		return fmt.Errorf("withdraw reminders: %w", err)
+	}
+	if moved {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM reminders_sent WHERE ref = ?`, string(a.Ref)); err != nil {
+			return fmt.Errorf("forget reminders sent: %w", err)
+		}
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -27,6 +28,8 @@ func runNotify(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("DueReminders", func(t *testing.T) { testDueReminders(t, open(t)) })
 	t.Run("QueueRemindersOnce", func(t *testing.T) { testQueueRemindersOnce(t, open(t)) })
 	t.Run("QueueRemindersConcurrent", func(t *testing.T) { testQueueRemindersConcurrent(t, open(t)) })
+	t.Run("CancelWithdrawsQueuedReminders", func(t *testing.T) { testCancelWithdrawsReminders(t, open(t)) })
+	t.Run("RescheduleRemindsTheNewTime", func(t *testing.T) { testRescheduleWithdrawsReminders(t, open(t)) })
 }
 
 var notifyAt = time.Date(2031, time.February, 1, 7, 30, 15, 123456000, time.UTC)
@@ -587,5 +590,71 @@ func testQueueRemindersConcurrent(t *testing.T, s Store) {
 	}
 	if len(rows) != appts || len(refs) != appts {
 		t.Fatalf("%d reminder rows for %d appointments, want one each", len(rows), len(refs))
+	}
+}
+
+// queueReminder queues the evening reminder of a, as the scheduler would.
+func queueReminder(t testing.TB, s Store, a crm.Appointment) crm.Notification {
+	t.Helper()
+	r := reminderFor(crm.NotifyReminderEvening, crm.DueReminder{Appointment: a})
+	if n, err := s.QueueReminders(Context(t), []crm.Reminder{r}, notifyAt); err != nil || n != 1 {
+		t.Fatalf("QueueReminders: %d, %v", n, err)
+	}
+	return r.Notification
+}
+
+// statusOf is the status and failure reason of the outbox row of kind about a.
+func statusOf(t testing.TB, s Store, a crm.Appointment, kind crm.NotificationKind) (status, reason string) {
+	t.Helper()
+	list := listOutbox(t, s, crm.NotificationFilter{Subject: crm.AppointmentSubject(a.Ref), Kind: kind})
+	if len(list) != 1 {
+		t.Fatalf("%d %s rows for %s, want 1", len(list), kind, a.Ref)
+	}
+	return list[0].Status, list[0].FailureReason
+}
+
+// A reminder still queued when its appointment is cancelled must not send the citizen to the
+// centre: it is suppressed in the cancellation's transaction. Other appointments' reminders,
+// and the appointment's other messages, are left as they are.
+func testCancelWithdrawsReminders(t *testing.T, s Store) {
+	a := mustBook(t, s, bookingWithConfirmation(t, phone(1)))
+	other := bookAt(t, s, 2, service, day0, 9*60, notifyAt)
+	queueReminder(t, s, a)
+	queueReminder(t, s, other)
+
+	var calls atomic.Int32
+	if _, err := s.Cancel(Context(t), phone(1), a.Ref, cancelNotice(t, a, &calls)); err != nil {
+		t.Fatalf("Cancel: %v", err)
+	}
+	if st, why := statusOf(t, s, a, crm.NotifyReminderEvening); st != crm.OutboxSuppressed || why != crm.ReminderWithdrawn {
+		t.Fatalf("the cancelled appointment's reminder: %s (%q), want suppressed (%q)", st, why, crm.ReminderWithdrawn)
+	}
+	for _, k := range []crm.NotificationKind{crm.NotifyBookingConfirmed, crm.NotifyBookingCancelled} {
+		if st, _ := statusOf(t, s, a, k); st != crm.OutboxQueued {
+			t.Fatalf("%s: %s, want queued", k, st)
+		}
+	}
+	if st, _ := statusOf(t, s, other, crm.NotifyReminderEvening); st != crm.OutboxQueued {
+		t.Fatalf("another appointment's reminder: %s, want queued", st)
+	}
+}
+
+// A moved appointment's queued reminder names the old time: it is suppressed, and the
+// reminders already recorded are forgotten, so the scheduler reminds the new time.
+func testRescheduleWithdrawsReminders(t *testing.T, s Store) {
+	a := bookAt(t, s, 1, service, day0, 9*60, notifyAt)
+	queueReminder(t, s, a)
+	newDay := day0.AddDate(0, 0, 1)
+	moved := a
+	moved.Day, moved.Start = newDay, 10*60
+	if _, err := s.Reschedule(Context(t), phone(1), a.Ref, newDay, 10*60, 10, apptNote(crm.NotifyBookingConfirmed, moved)); err != nil {
+		t.Fatalf("Reschedule: %v", err)
+	}
+	if st, why := statusOf(t, s, a, crm.NotifyReminderEvening); st != crm.OutboxSuppressed || why != crm.ReminderWithdrawn {
+		t.Fatalf("the old time's reminder: %s (%q), want suppressed", st, why)
+	}
+	q := crm.ReminderQuery{Kind: crm.NotifyReminderEvening, Day: newDay, CreatedBefore: notifyAt.Add(time.Minute), Limit: 10}
+	if got := dueRefs(t, s, q); !slices.Equal(got, []crm.Reference{a.Ref}) {
+		t.Fatalf("evening reminders due for the new day: %v, want [%s]", got, a.Ref)
 	}
 }
