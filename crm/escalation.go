@@ -8,8 +8,13 @@ import (
 	"time"
 )
 
-// sweepBatch is how many due cases one sweep reads at a time.
+// sweepBatch is how many due or waiting cases one sweep reads at a time.
 const sweepBatch = 500
+
+// sweepWaitingPages bounds the waiting cases one sweep reads (pages of sweepBatch), so that a
+// backlog of tens of thousands costs a sweep a bounded time; the next sweep starts again at
+// the oldest.
+const sweepWaitingPages = 20
 
 // SweepResult counts what one sweep did.
 type SweepResult struct {
@@ -50,32 +55,41 @@ func (o *Office) Sweep(ctx context.Context) (SweepResult, error) {
 			break
 		}
 	}
-	waiting, err := o.store.UnassignedCases(ctx, sweepBatch)
-	if err != nil {
-		return res, fmt.Errorf("sweep: unassigned cases: %w", err)
-	}
 	// Once nobody can take a case of a queue and language, the others of that kind wait for
 	// the next sweep: trying each of them would only lock and read in vain, hundreds of round
-	// trips every sweep while agents are all busy (or none is on shift).
+	// trips every sweep while agents are all busy (or none is on shift). The waiting cases are
+	// read page by page, so that a pile of one kind nobody can take (the night's corruption
+	// reports, say) does not hide younger cases others could take.
 	type kind struct {
 		queue Queue
 		lang  Lang
 	}
 	nobody := map[kind]bool{}
-	for _, c := range waiting {
-		k := kind{c.Queue, c.Lang}
-		if nobody[k] {
-			continue
+	var after Case
+	for page := 0; page < sweepWaitingPages; page++ {
+		waiting, err := o.store.UnassignedCases(ctx, after, sweepBatch)
+		if err != nil {
+			return res, fmt.Errorf("sweep: unassigned cases: %w", err)
 		}
-		_, _, err := o.store.AssignNext(ctx, c, o.cfg.AgentCap, now)
-		switch {
-		case err == nil:
-			res.Assigned++
-		case errors.Is(err, ErrNoAgent):
-			nobody[k] = true
-		case !errors.Is(err, ErrConflict):
-			return res, fmt.Errorf("sweep: assign %s: %w", c.Number, err)
+		for _, c := range waiting {
+			k := kind{c.Queue, c.Lang}
+			if nobody[k] {
+				continue
+			}
+			_, _, err := o.store.AssignNext(ctx, c, o.cfg.AgentCap, now)
+			switch {
+			case err == nil:
+				res.Assigned++
+			case errors.Is(err, ErrNoAgent):
+				nobody[k] = true
+			case !errors.Is(err, ErrConflict):
+				return res, fmt.Errorf("sweep: assign %s: %w", c.Number, err)
+			}
 		}
+		if len(waiting) < sweepBatch {
+			break
+		}
+		after = waiting[len(waiting)-1]
 	}
 	return res, nil
 }

@@ -3,6 +3,7 @@ package crm_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -420,6 +421,30 @@ func TestSweepAsksOncePerKindNobodyCanTake(t *testing.T) {
 		// Three English cases assigned, the fourth finds her full; Kiswahili is asked once.
 		if n := store.calls.Load(); n != 5 {
 			t.Errorf("sweep asked for %d assignments, want 5", n)
+		}
+	})
+}
+
+// A page of waiting cases nobody can take (more than one sweep reads at a time) must not hide
+// a younger case someone can: the sweep reads on past them.
+func TestSweepReachesCasesBehindAPileNobodyCanTake(t *testing.T) {
+	eachStore(t, func(t *testing.T, open func(t *testing.T) crm.Store) {
+		o := newOffice(t, open(t), at("2026-11-24 09:00"))
+		ctx := storetest.Context(t)
+		lodge := func(i int, lang crm.Lang) {
+			if _, err := o.LodgeComplaint(ctx, crm.Complaint{
+				Phone: crm.Phone(fmt.Sprintf("+25471300%04d", i)), Lang: lang, Category: crm.CategoryOther, Description: "help",
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := range 501 { // one more than a sweep reads at a time; no Kiswahili agent
+			lodge(i, crm.Swahili)
+		}
+		lodge(9999, crm.English)
+		o.addUser(t, "chebet", crm.RoleAgent, "", 3, crm.English)
+		if res, err := o.Sweep(ctx); err != nil || res.Assigned != 1 {
+			t.Fatalf("sweep: assigned %d, %v; want the English case behind the Kiswahili ones", res.Assigned, err)
 		}
 	})
 }

@@ -402,11 +402,11 @@ func (s *Store) DueCases(ctx context.Context, now time.Time, limit int) ([]crm.C
 
 // UnassignedCases lists up to limit new cases nobody holds, oldest first (the partial index
 // cases_new_unassigned).
-func (s *Store) UnassignedCases(ctx context.Context, limit int) ([]crm.Case, error) {
+func (s *Store) UnassignedCases(ctx context.Context, after crm.Case, limit int) ([]crm.Case, error) {
 	rows, _ := s.pool.Query(ctx, `SELECT `+caseColumns+` FROM cases
-		WHERE status = 'new' AND assignee_id IS NULL
+		WHERE status = 'new' AND assignee_id IS NULL AND (created_at, id) > ($1, $2)
 		ORDER BY created_at, id
-		LIMIT $1`, limit)
+		LIMIT $3`, after.CreatedAt, after.ID, limit)
 	list, err := collectCases(rows)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: unassigned cases: %w", err)

@@ -406,11 +406,11 @@ func (s *Store) DueCases(ctx context.Context, now time.Time, limit int) ([]crm.C
 
 // UnassignedCases lists up to limit new cases nobody holds, oldest first (the partial index
 // cases_new_unassigned).
-func (s *Store) UnassignedCases(ctx context.Context, limit int) ([]crm.Case, error) {
+func (s *Store) UnassignedCases(ctx context.Context, after crm.Case, limit int) ([]crm.Case, error) {
 	list, err := collect(ctx, s.db, `SELECT `+caseColumns+` FROM cases
-		WHERE status = 'new' AND assignee_id IS NULL
+		WHERE status = 'new' AND assignee_id IS NULL AND (created_at, id) > (?, ?)
 		ORDER BY created_at, id
-		LIMIT ?`, scanCaseRow, limit)
+		LIMIT ?`, scanCaseRow, formatTimestamp(after.CreatedAt), after.ID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: unassigned cases: %w", err)
 	}

@@ -693,21 +693,26 @@ func testUnassignedCases(t *testing.T, s Store) {
 	mk(phone(6), crm.CaseResolved, 0, -3*time.Hour)   // done
 	mk(phone(7), crm.CaseInProgress, 0, -4*time.Hour) // being worked
 	for _, tc := range []struct {
+		name  string
+		after crm.Case
 		limit int
 		want  []crm.Case
 	}{
-		{100, []crm.Case{u2, u5, u1}},
-		{2, []crm.Case{u2, u5}},
+		{"all", crm.Case{}, 100, []crm.Case{u2, u5, u1}},
+		{"first page", crm.Case{}, 2, []crm.Case{u2, u5}},
+		{"next page", u5, 2, []crm.Case{u1}},
+		{"after a tie", u2, 100, []crm.Case{u5, u1}},
+		{"past the end", u1, 100, nil},
 	} {
-		got, err := s.UnassignedCases(Context(t), tc.limit)
+		got, err := s.UnassignedCases(Context(t), tc.after, tc.limit)
 		if err != nil {
 			t.Fatalf("UnassignedCases: %v", err)
 		}
 		if g, w := caseIDs(got), caseIDs(tc.want); !slices.Equal(g, w) {
-			t.Errorf("UnassignedCases(%d): IDs %v, want %v", tc.limit, g, w)
+			t.Errorf("UnassignedCases %s: IDs %v, want %v", tc.name, g, w)
 		}
-		if len(got) > 0 {
-			sameCase(t, "UnassignedCases", got[0], u2)
+		if len(got) > 0 && len(tc.want) > 0 {
+			sameCase(t, "UnassignedCases", got[0], tc.want[0])
 		}
 	}
 }
