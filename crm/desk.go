@@ -19,6 +19,9 @@ type DeskConfig struct {
 	LeadTime time.Duration
 	// Now is the clock; tests set it.
 	Now func() time.Time
+	// InboundRetention is how long citizens' SMS are kept (ForgetOldInbound): zero means
+	// DefaultInboundRetention, negative keeps them for ever.
+	InboundRetention time.Duration
 	// FullSlotsRefresh is how often the copy of full slots free times are answered from is
 	// read again (see fullSlots): zero means DefaultFullSlotsRefresh, negative reads the
 	// slots of the day asked about every time.
@@ -48,6 +51,9 @@ func NewDesk(ctx context.Context, store Store, cfg DeskConfig) (*Desk, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.InboundRetention == 0 {
+		cfg.InboundRetention = DefaultInboundRetention
 	}
 	if cfg.FullSlotsRefresh == 0 {
 		cfg.FullSlotsRefresh = DefaultFullSlotsRefresh

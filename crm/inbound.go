@@ -3,6 +3,7 @@ package crm
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 )
 
@@ -17,6 +18,9 @@ type MessagingStore interface {
 	RecordInbound(ctx context.Context, in Inbound) (first bool, err error)
 	// InboundSeen reports whether a message with this ID is recorded.
 	InboundSeen(ctx context.Context, id string) (bool, error)
+	// ForgetInbound deletes up to limit recorded messages received before `before`, oldest
+	// first, and reports how many it deleted.
+	ForgetInbound(ctx context.Context, before time.Time, limit int) (int, error)
 
 	// OptOut records that the phone wants no non-essential messages (reminders, surveys);
 	// a phone that opted out already keeps its first time. OptIn takes it back; OptedOut
@@ -63,6 +67,60 @@ func (d *Desk) InboundSeen(ctx context.Context, id string) (bool, error) {
 		return false, fmt.Errorf("inbound message seen: %w", err)
 	}
 	return seen, nil
+}
+
+// DefaultInboundRetention is how long a citizen's SMS is kept by default: far longer than an
+// aggregator redelivers a message (hours at most), which is all the record is for.
+const DefaultInboundRetention = 30 * 24 * time.Hour
+
+// inboundForgetBatch is how many old messages one delete removes, so that a first run over
+// months of messages is many short transactions rather than one long one.
+const inboundForgetBatch = 1000
+
+// ForgetOldInbound deletes the citizens' SMS older than the retention (DeskConfig): their
+// text is personal data under the Data Protection Act, and a record is needed only while the
+// aggregator might deliver the message again. It reports how many it deleted.
+func (d *Desk) ForgetOldInbound(ctx context.Context) (int, error) {
+	if d.cfg.InboundRetention < 0 {
+		return 0, nil
+	}
+	before := d.cfg.Now().UTC().Add(-d.cfg.InboundRetention)
+	total := 0
+	for {
+		n, err := d.store.ForgetInbound(ctx, before, inboundForgetBatch)
+		total += n
+		if err != nil {
+			return total, fmt.Errorf("forget old inbound messages: %w", err)
+		}
+		if n < inboundForgetBatch {
+			return total, nil
+		}
+	}
+}
+
+// RunInboundRetention deletes old inbound messages now and then every interval until ctx
+// ends.
+func (d *Desk) RunInboundRetention(ctx context.Context, interval time.Duration, log *slog.Logger) {
+	if log == nil {
+		log = slog.Default()
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if n, err := d.ForgetOldInbound(ctx); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			log.Error("forget old inbound messages", "err", err, "deleted", n)
+		} else if n > 0 {
+			log.Info("old inbound messages deleted", "deleted", n, "retention", d.cfg.InboundRetention)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // RecordInbound records a citizen's SMS with its replies (and STOP or START), once: for a

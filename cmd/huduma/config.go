@@ -17,24 +17,25 @@ import (
 // its environment variable (the form containers and systemd use), else its default: with
 // nothing set at all, the gateway runs on a laptop.
 type config struct {
-	Addr           string
-	DatabaseURL    string
-	RedisURL       string
-	RedisPipeline  bool
-	USSDCode       string
-	Timezone       string
-	SaturdayHours  string
-	SlotCapacity   int
-	CallbackKey    string
-	LogLevel       string
-	CatalogRefresh time.Duration
-	HopDeadline    time.Duration
-	SLAPolicies    string
-	AgentCap       int
-	LoginTTL       time.Duration
-	SweepInterval  time.Duration
-	PprofAddr      string
-	Voice          voiceSettings
+	Addr             string
+	DatabaseURL      string
+	RedisURL         string
+	RedisPipeline    bool
+	USSDCode         string
+	Timezone         string
+	SaturdayHours    string
+	SlotCapacity     int
+	CallbackKey      string
+	LogLevel         string
+	CatalogRefresh   time.Duration
+	HopDeadline      time.Duration
+	SLAPolicies      string
+	AgentCap         int
+	LoginTTL         time.Duration
+	SweepInterval    time.Duration
+	InboundRetention time.Duration
+	PprofAddr        string
+	Voice            voiceSettings
 }
 
 // defaultSQLitePath is where the embedded store lives when nothing else is configured.
@@ -75,6 +76,7 @@ func (c *config) flags(fs *flag.FlagSet, server bool) error {
 	parsed((*durationValue)(&c.CatalogRefresh), "catalog-refresh", "HUDUMA_CATALOG_REFRESH", "1m", "how often to reload centres, services and holidays")
 	parsed((*durationValue)(&c.HopDeadline), "hop-deadline", "HUDUMA_HOP_DEADLINE", "5s", "give up on a USSD hop after this long")
 	parsed((*durationValue)(&c.SweepInterval), "sweep-interval", "HUDUMA_SWEEP_INTERVAL", "30s", "how often each replica looks for SLA breaches and unassigned cases")
+	parsed((*durationValue)(&c.InboundRetention), "inbound-retention", "HUDUMA_INBOUND_RETENTION", "720h", "how long citizens' SMS are kept (personal data; needed only while the aggregator might deliver one again)")
 	errs = append(errs, c.Voice.flags(fs)) // voice.go
 	return errors.Join(errs...)
 }

@@ -7,3 +7,7 @@ import "time"
 // per reminder, so replicas that look at the same minute queue each reminder once between
 // them.
 const reminderInterval = time.Minute
+
+// inboundRetentionInterval is how often each replica deletes the citizens' SMS older than
+// HUDUMA_INBOUND_RETENTION: a delete of what is already gone costs one indexed read.
+const inboundRetentionInterval = time.Hour

@@ -55,6 +55,7 @@ func serveCommand(ctx context.Context, args []string) error {
 	// schedulers is escalated by one of them.
 	go gw.office.RunScheduler(ctx, cfg.SweepInterval)
 	go gw.desk.RunReminders(ctx, reminderInterval, log)
+	go gw.desk.RunInboundRetention(ctx, inboundRetentionInterval, log)
 	errc := make(chan error, 1)
 	go func() { errc <- gw.app.Listen(cfg.Addr) }()
 	log.Info(fmt.Sprintf("Huduma Connect is listening on http://%s (%s, %s). Dial %s from another terminal with: go run ./cmd/huduma dial",
@@ -108,7 +109,8 @@ func openGateway(ctx context.Context, cfg config, log *slog.Logger) (*gateway, e
 	gw.sessionsName = sess.name
 	gw.closers = append(gw.closers, sess.close)
 
-	gw.desk, err = crm.NewDesk(ctx, gw.store, crm.DeskConfig{Calendar: cal, SlotCapacity: cfg.SlotCapacity, LeadTime: 30 * time.Minute})
+	gw.desk, err = crm.NewDesk(ctx, gw.store, crm.DeskConfig{Calendar: cal, SlotCapacity: cfg.SlotCapacity, LeadTime: 30 * time.Minute,
+		InboundRetention: cfg.InboundRetention})
 	if err != nil {
 		return nil, err
 	}

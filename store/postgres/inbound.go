@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/huduma-connect/huduma/crm"
 )
@@ -48,4 +49,15 @@ func (s *Store) InboundSeen(ctx context.Context, id string) (bool, error) {
 		return false, fmt.Errorf("postgres: inbound seen: %w", err)
 	}
 	return seen, nil
+}
+
+// ForgetInbound deletes up to limit messages received before `before`, oldest first, through
+// the index on received_at (migration 00008).
+func (s *Store) ForgetInbound(ctx context.Context, before time.Time, limit int) (int, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM inbound_messages WHERE id IN (
+		SELECT id FROM inbound_messages WHERE received_at < $1 ORDER BY received_at LIMIT $2)`, before, limit)
+	if err != nil {
+		return 0, fmt.Errorf("postgres: forget inbound: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
 }

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/huduma-connect/huduma/crm"
 )
@@ -47,4 +48,20 @@ func (s *Store) InboundSeen(ctx context.Context, id string) (bool, error) {
 		return false, fmt.Errorf("sqlite: inbound seen: %w", err)
 	}
 	return seen, nil
+}
+
+// ForgetInbound deletes up to limit messages received before `before`, oldest first, through
+// the index on received_at (migration 00008).
+func (s *Store) ForgetInbound(ctx context.Context, before time.Time, limit int) (int, error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM inbound_messages WHERE id IN (
+		SELECT id FROM inbound_messages WHERE received_at < ? ORDER BY received_at LIMIT ?)`,
+		formatTimestamp(before), limit)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: forget inbound: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: forget inbound: %w", err)
+	}
+	return int(n), nil
 }

@@ -24,6 +24,7 @@ func runNotify(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("RescheduleQueuesWhenItMoves", func(t *testing.T) { testRescheduleNotifies(t, open(t)) })
 	t.Run("InboundRecordedOnce", func(t *testing.T) { testInboundOnce(t, open(t)) })
 	t.Run("InboundConcurrentRepeats", func(t *testing.T) { testInboundConcurrent(t, open(t)) })
+	t.Run("ForgetInbound", func(t *testing.T) { testForgetInbound(t, open(t)) })
 	t.Run("OptOut", func(t *testing.T) { testOptOut(t, open(t)) })
 	t.Run("DueReminders", func(t *testing.T) { testDueReminders(t, open(t)) })
 	t.Run("QueueRemindersOnce", func(t *testing.T) { testQueueRemindersOnce(t, open(t)) })
@@ -656,5 +657,35 @@ func testRescheduleWithdrawsReminders(t *testing.T, s Store) {
 	q := crm.ReminderQuery{Kind: crm.NotifyReminderEvening, Day: newDay, CreatedBefore: notifyAt.Add(time.Minute), Limit: 10}
 	if got := dueRefs(t, s, q); !slices.Equal(got, []crm.Reference{a.Ref}) {
 		t.Fatalf("evening reminders due for the new day: %v, want [%s]", got, a.Ref)
+	}
+}
+
+// Old inbound messages are deleted oldest first, up to the limit, and a deleted one is no
+// longer seen; younger ones stay.
+func testForgetInbound(t *testing.T, s Store) {
+	ids := []string{"ATXid_old1", "ATXid_old2", "ATXid_old3", "ATXid_new"}
+	for i, id := range ids {
+		in := inbound(phone(1), id, "help")
+		in.ReceivedAt = notifyAt.Add(time.Duration(i) * time.Hour)
+		mustRecordInbound(t, s, in)
+	}
+	cut := notifyAt.Add(150 * time.Minute) // after the third, before the fourth
+	for _, step := range []struct {
+		limit, want int
+		gone        []string
+	}{
+		{2, 2, ids[:2]},
+		{10, 1, ids[:3]},
+		{10, 0, ids[:3]},
+	} {
+		n, err := s.ForgetInbound(Context(t), cut, step.limit)
+		if err != nil || n != step.want {
+			t.Fatalf("ForgetInbound(limit %d) = %d, %v; want %d", step.limit, n, err, step.want)
+		}
+		for _, id := range ids {
+			if want := !slices.Contains(step.gone, id); seen(t, s, id) != want {
+				t.Fatalf("after forgetting %v: %s seen %v, want %v", step.gone, id, !want, want)
+			}
+		}
 	}
 }
