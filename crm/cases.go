@@ -55,6 +55,9 @@ const (
 	QueueIntegrity Queue = "integrity"
 )
 
+// Queues are every queue a case can be in.
+var Queues = []Queue{QueueGeneral, QueueIntegrity}
+
 // QueueFor is the queue a category's cases go to.
 func QueueFor(c Category) Queue {
 	if c == CategoryCorruption {

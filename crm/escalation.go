@@ -11,9 +11,8 @@ import (
 // sweepBatch is how many due or waiting cases one sweep reads at a time.
 const sweepBatch = 500
 
-// sweepWaitingPages bounds the waiting cases one sweep reads (pages of sweepBatch), so that a
-// backlog of tens of thousands costs a sweep a bounded time; the next sweep starts again at
-// the oldest.
+// sweepWaitingPages bounds the pages of waiting cases of one kind one sweep assigns from, so
+// that a sweep takes a bounded time; the next sweep goes on.
 const sweepWaitingPages = 20
 
 // SweepResult counts what one sweep did.
@@ -55,43 +54,49 @@ func (o *Office) Sweep(ctx context.Context) (SweepResult, error) {
 			break
 		}
 	}
-	// Once nobody can take a case of a queue and language, the others of that kind wait for
-	// the next sweep: trying each of them would only lock and read in vain, hundreds of round
-	// trips every sweep while agents are all busy (or none is on shift). The waiting cases are
-	// read page by page, so that a pile of one kind nobody can take (the night's corruption
-	// reports, say) does not hide younger cases others could take.
-	type kind struct {
-		queue Queue
-		lang  Lang
+	// Waiting cases are assigned queue by queue and language by language, oldest first,
+	// until nobody can take one more of that kind: the night's corruption reports waiting for
+	// an integrity officer never hide younger cases the agents on shift could take, and a
+	// kind nobody can take costs one look, not a read of its whole pile.
+	for _, q := range Queues {
+		for _, l := range Langs {
+			n, err := o.assignWaiting(ctx, q, l, now)
+			res.Assigned += n
+			if err != nil {
+				return res, err
+			}
+		}
 	}
-	nobody := map[kind]bool{}
-	var after Case
+	return res, nil
+}
+
+// assignWaiting assigns the waiting cases of a queue and language, oldest first, until
+// nobody can take one more of them or none is left.
+func (o *Office) assignWaiting(ctx context.Context, q Queue, l Lang, now time.Time) (int, error) {
+	assigned := 0
 	for page := 0; page < sweepWaitingPages; page++ {
-		waiting, err := o.store.UnassignedCases(ctx, after, sweepBatch)
+		waiting, err := o.store.UnassignedCases(ctx, q, l, sweepBatch)
 		if err != nil {
-			return res, fmt.Errorf("sweep: unassigned cases: %w", err)
+			return assigned, fmt.Errorf("sweep: unassigned %s cases in %s: %w", q, l, err)
 		}
 		for _, c := range waiting {
-			k := kind{c.Queue, c.Lang}
-			if nobody[k] {
-				continue
-			}
 			_, _, err := o.store.AssignNext(ctx, c, o.cfg.AgentCap, now)
 			switch {
 			case err == nil:
-				res.Assigned++
+				assigned++
 			case errors.Is(err, ErrNoAgent):
-				nobody[k] = true
-			case !errors.Is(err, ErrConflict):
-				return res, fmt.Errorf("sweep: assign %s: %w", c.Number, err)
+				return assigned, nil
+			case !errors.Is(err, ErrConflict): // ErrConflict: another replica took it
+				return assigned, fmt.Errorf("sweep: assign %s: %w", c.Number, err)
 			}
 		}
 		if len(waiting) < sweepBatch {
 			break
 		}
-		after = waiting[len(waiting)-1]
+		// A whole page assigned (or taken by another replica): what is left is read again,
+		// and no longer includes them.
 	}
-	return res, nil
+	return assigned, nil
 }
 
 // breach escalates one overdue case as read; false when another scheduler got there first.

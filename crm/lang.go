@@ -9,5 +9,8 @@ const (
 	Swahili Lang = "sw"
 )
 
+// Langs are the languages we serve.
+var Langs = []Lang{English, Swahili}
+
 // Valid reports whether l is a language we serve.
 func (l Lang) Valid() bool { return l == English || l == Swahili }

@@ -425,8 +425,8 @@ func TestSweepAsksOncePerKindNobodyCanTake(t *testing.T) {
 	})
 }
 
-// A page of waiting cases nobody can take (more than one sweep reads at a time) must not hide
-// a younger case someone can: the sweep reads on past them.
+// A pile of waiting cases nobody can take (more than a page of them) must not hide a younger
+// case of another kind that someone can take: the sweep assigns kind by kind.
 func TestSweepReachesCasesBehindAPileNobodyCanTake(t *testing.T) {
 	eachStore(t, func(t *testing.T, open func(t *testing.T) crm.Store) {
 		o := newOffice(t, open(t), at("2026-11-24 09:00"))

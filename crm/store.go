@@ -181,10 +181,9 @@ type CaseStore interface {
 	// the citizen, DueAt set and not after now; oldest deadline first.
 	DueCases(ctx context.Context, now time.Time, limit int) ([]Case, error)
 
-	// UnassignedCases lists up to limit new cases without an assignee, oldest first (by
-	// CreatedAt, then ID), from the one after `after`: a zero Case starts at the oldest, the
-	// last case of a page reads the next page.
-	UnassignedCases(ctx context.Context, after Case, limit int) ([]Case, error)
+	// UnassignedCases lists up to limit new cases of a queue and language without an
+	// assignee, oldest first.
+	UnassignedCases(ctx context.Context, queue Queue, lang Lang, limit int) ([]Case, error)
 
 	// AssignNext assigns c (read at c.Version) round-robin, in one transaction: among the
 	// available users of c's queue (role agent for QueueGeneral, integrity_officer for

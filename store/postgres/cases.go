@@ -400,13 +400,13 @@ func (s *Store) DueCases(ctx context.Context, now time.Time, limit int) ([]crm.C
 	return list, nil
 }
 
-// UnassignedCases lists up to limit new cases nobody holds, oldest first (the partial index
-// cases_new_unassigned).
-func (s *Store) UnassignedCases(ctx context.Context, after crm.Case, limit int) ([]crm.Case, error) {
+// UnassignedCases lists up to limit new cases of a queue and language nobody holds, oldest
+// first (the partial index cases_new_unassigned, by kind since migration 00009).
+func (s *Store) UnassignedCases(ctx context.Context, queue crm.Queue, lang crm.Lang, limit int) ([]crm.Case, error) {
 	rows, _ := s.pool.Query(ctx, `SELECT `+caseColumns+` FROM cases
-		WHERE status = 'new' AND assignee_id IS NULL AND (created_at, id) > ($1, $2)
+		WHERE status = 'new' AND assignee_id IS NULL AND queue = $1 AND lang = $2
 		ORDER BY created_at, id
-		LIMIT $3`, after.CreatedAt, after.ID, limit)
+		LIMIT $3`, queue, lang, limit)
 	list, err := collectCases(rows)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: unassigned cases: %w", err)

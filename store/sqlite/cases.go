@@ -404,13 +404,13 @@ func (s *Store) DueCases(ctx context.Context, now time.Time, limit int) ([]crm.C
 	return list, nil
 }
 
-// UnassignedCases lists up to limit new cases nobody holds, oldest first (the partial index
-// cases_new_unassigned).
-func (s *Store) UnassignedCases(ctx context.Context, after crm.Case, limit int) ([]crm.Case, error) {
+// UnassignedCases lists up to limit new cases of a queue and language nobody holds, oldest
+// first (the partial index cases_new_unassigned, by kind since migration 00009).
+func (s *Store) UnassignedCases(ctx context.Context, queue crm.Queue, lang crm.Lang, limit int) ([]crm.Case, error) {
 	list, err := collect(ctx, s.db, `SELECT `+caseColumns+` FROM cases
-		WHERE status = 'new' AND assignee_id IS NULL AND (created_at, id) > (?, ?)
+		WHERE status = 'new' AND assignee_id IS NULL AND queue = ? AND lang = ?
 		ORDER BY created_at, id
-		LIMIT ?`, scanCaseRow, formatTimestamp(after.CreatedAt), after.ID, limit)
+		LIMIT ?`, scanCaseRow, string(queue), string(lang), limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: unassigned cases: %w", err)
 	}

@@ -680,31 +680,38 @@ func testDueCases(t *testing.T, s Store) {
 
 func testUnassignedCases(t *testing.T, s Store) {
 	a := mustCreateUser(t, s, agent("amina", crm.Swahili))
-	mk := func(p crm.Phone, st crm.CaseStatus, assignee int64, at time.Duration) crm.Case {
+	mk := func(p crm.Phone, st crm.CaseStatus, assignee int64, at time.Duration, lang crm.Lang, q crm.Queue) crm.Case {
 		c := complaint(t, p)
-		c.Status, c.AssigneeID, c.CreatedAt, c.UpdatedAt = st, assignee, caseAt(at), caseAt(at)
+		c.Status, c.AssigneeID, c.CreatedAt, c.UpdatedAt, c.Lang, c.Queue = st, assignee, caseAt(at), caseAt(at), lang, q
+		if q == crm.QueueIntegrity {
+			c.Category = crm.CategoryCorruption
+		}
 		return mustCreateCase(t, s, c)
 	}
-	u1 := mk(phone(1), crm.CaseNew, 0, time.Hour)
-	u2 := mk(phone(2), crm.CaseNew, 0, 0)
-	mk(phone(3), crm.CaseNew, a.ID, -time.Hour)       // someone holds it
-	mk(phone(4), crm.CaseAssigned, 0, -2*time.Hour)   // not new
-	u5 := mk(phone(5), crm.CaseNew, 0, 0)             // ties with u2
-	mk(phone(6), crm.CaseResolved, 0, -3*time.Hour)   // done
-	mk(phone(7), crm.CaseInProgress, 0, -4*time.Hour) // being worked
+	en, gen := crm.English, crm.QueueGeneral
+	u1 := mk(phone(1), crm.CaseNew, 0, time.Hour, en, gen)
+	u2 := mk(phone(2), crm.CaseNew, 0, 0, en, gen)
+	mk(phone(3), crm.CaseNew, a.ID, -time.Hour, en, gen)       // someone holds it
+	mk(phone(4), crm.CaseAssigned, 0, -2*time.Hour, en, gen)   // not new
+	u5 := mk(phone(5), crm.CaseNew, 0, 0, en, gen)             // ties with u2
+	mk(phone(6), crm.CaseResolved, 0, -3*time.Hour, en, gen)   // done
+	mk(phone(7), crm.CaseInProgress, 0, -4*time.Hour, en, gen) // being worked
+	sw := mk(phone(8), crm.CaseNew, 0, -5*time.Hour, crm.Swahili, gen)
+	integrity := mk(phone(9), crm.CaseNew, 0, -6*time.Hour, en, crm.QueueIntegrity)
 	for _, tc := range []struct {
 		name  string
-		after crm.Case
+		queue crm.Queue
+		lang  crm.Lang
 		limit int
 		want  []crm.Case
 	}{
-		{"all", crm.Case{}, 100, []crm.Case{u2, u5, u1}},
-		{"first page", crm.Case{}, 2, []crm.Case{u2, u5}},
-		{"next page", u5, 2, []crm.Case{u1}},
-		{"after a tie", u2, 100, []crm.Case{u5, u1}},
-		{"past the end", u1, 100, nil},
+		{"general, English", gen, en, 100, []crm.Case{u2, u5, u1}},
+		{"a page", gen, en, 2, []crm.Case{u2, u5}},
+		{"general, Kiswahili", gen, crm.Swahili, 100, []crm.Case{sw}},
+		{"integrity, English", crm.QueueIntegrity, en, 100, []crm.Case{integrity}},
+		{"integrity, Kiswahili", crm.QueueIntegrity, crm.Swahili, 100, nil},
 	} {
-		got, err := s.UnassignedCases(Context(t), tc.after, tc.limit)
+		got, err := s.UnassignedCases(Context(t), tc.queue, tc.lang, tc.limit)
 		if err != nil {
 			t.Fatalf("UnassignedCases: %v", err)
 		}
