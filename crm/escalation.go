@@ -74,8 +74,12 @@ func (o *Office) Sweep(ctx context.Context) (SweepResult, error) {
 // nobody can take one more of them or none is left.
 func (o *Office) assignWaiting(ctx context.Context, q Queue, l Lang, now time.Time) (int, error) {
 	assigned := 0
+	// The oldest case alone first: when nobody can take it (nobody on shift speaks the
+	// language, or all are at their cap), that is the whole sweep for this kind, one row read
+	// rather than a page of them.
+	limit := 1
 	for page := 0; page < sweepWaitingPages; page++ {
-		waiting, err := o.store.UnassignedCases(ctx, q, l, sweepBatch)
+		waiting, err := o.store.UnassignedCases(ctx, q, l, limit)
 		if err != nil {
 			return assigned, fmt.Errorf("sweep: unassigned %s cases in %s: %w", q, l, err)
 		}
@@ -90,11 +94,12 @@ func (o *Office) assignWaiting(ctx context.Context, q Queue, l Lang, now time.Ti
 				return assigned, fmt.Errorf("sweep: assign %s: %w", c.Number, err)
 			}
 		}
-		if len(waiting) < sweepBatch {
+		if len(waiting) < limit {
 			break
 		}
-		// A whole page assigned (or taken by another replica): what is left is read again,
-		// and no longer includes them.
+		// The page is assigned (or taken by another replica): what is left is read again,
+		// and no longer includes it.
+		limit = sweepBatch
 	}
 	return assigned, nil
 }

@@ -379,6 +379,13 @@ func TestRoundRobinAssignmentBySpokenLanguageWithCap(t *testing.T) {
 type assignCounter struct {
 	crm.Store
 	calls atomic.Int64
+	read  atomic.Int64 // waiting cases read
+}
+
+func (s *assignCounter) UnassignedCases(ctx context.Context, q crm.Queue, l crm.Lang, limit int) ([]crm.Case, error) {
+	list, err := s.Store.UnassignedCases(ctx, q, l, limit)
+	s.read.Add(int64(len(list)))
+	return list, err
 }
 
 func (s *assignCounter) AssignNext(ctx context.Context, c crm.Case, limit int, now time.Time) (crm.Case, crm.User, error) {
@@ -411,6 +418,10 @@ func TestSweepAsksOncePerKindNobodyCanTake(t *testing.T) {
 		}
 		if n := store.calls.Load(); n != 2 {
 			t.Errorf("sweep with no agents asked for %d assignments, want 2 (English, Kiswahili)", n)
+		}
+		// And read no more than the case it asked about, of each kind.
+		if n := store.read.Load(); n != 2 {
+			t.Errorf("sweep with no agents read %d waiting cases, want 2", n)
 		}
 
 		o.addUser(t, "chebet", crm.RoleAgent, "", 3, crm.English)
