@@ -101,26 +101,7 @@ func (d *Desk) ForgetOldInbound(ctx context.Context) (int, error) {
 // RunInboundRetention deletes old inbound messages now and then every interval until ctx
 // ends.
 func (d *Desk) RunInboundRetention(ctx context.Context, interval time.Duration, log *slog.Logger) {
-	if log == nil {
-		log = slog.Default()
-	}
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		if n, err := d.ForgetOldInbound(ctx); err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			log.Error("forget old inbound messages", "err", err, "deleted", n)
-		} else if n > 0 {
-			log.Info("old inbound messages deleted", "deleted", n, "retention", d.cfg.InboundRetention)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	everyInterval(ctx, interval, log, "old inbound messages deleted", d.ForgetOldInbound)
 }
 
 // RecordInbound records a citizen's SMS with its replies (and STOP or START), once: for a

@@ -121,19 +121,25 @@ func (d *Desk) queueReminders(ctx context.Context, q ReminderQuery) (int, error)
 // RunReminders queues due reminders every interval until ctx ends. Errors are logged and the
 // next round tries again.
 func (d *Desk) RunReminders(ctx context.Context, interval time.Duration, log *slog.Logger) {
+	everyInterval(ctx, interval, log, "reminders queued", d.QueueReminders)
+}
+
+// everyInterval runs job now and then every interval until ctx ends, logging what it did (a
+// count, under done) or its error; the next round tries again.
+func everyInterval(ctx context.Context, interval time.Duration, log *slog.Logger, done string, job func(context.Context) (int, error)) {
 	if log == nil {
 		log = slog.Default()
 	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		if n, err := d.QueueReminders(ctx); err != nil {
+		if n, err := job(ctx); err != nil {
 			if ctx.Err() != nil {
 				return
 			}
-			log.Error("queue reminders", "err", err, "queued", n)
+			log.Error(done+" before an error", "err", err, "count", n)
 		} else if n > 0 {
-			log.Info("reminders queued", "queued", n)
+			log.Info(done, "count", n)
 		}
 		select {
 		case <-ctx.Done():
