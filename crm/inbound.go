@@ -101,7 +101,7 @@ func (d *Desk) ForgetOldInbound(ctx context.Context) (int, error) {
 // RunInboundRetention deletes old inbound messages now and then every interval until ctx
 // ends.
 func (d *Desk) RunInboundRetention(ctx context.Context, interval time.Duration, log *slog.Logger) {
-	everyInterval(ctx, interval, log, "old inbound messages deleted", d.ForgetOldInbound)
+	everyInterval(ctx, interval, log, "forget old inbound messages", "old inbound messages deleted", d.ForgetOldInbound)
 }
 
 // RecordInbound records a citizen's SMS with its replies (and STOP or START), once: for a

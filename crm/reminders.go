@@ -121,12 +121,12 @@ func (d *Desk) queueReminders(ctx context.Context, q ReminderQuery) (int, error)
 // RunReminders queues due reminders every interval until ctx ends. Errors are logged and the
 // next round tries again.
 func (d *Desk) RunReminders(ctx context.Context, interval time.Duration, log *slog.Logger) {
-	everyInterval(ctx, interval, log, "reminders queued", d.QueueReminders)
+	everyInterval(ctx, interval, log, "queue reminders", "reminders queued", d.QueueReminders)
 }
 
-// everyInterval runs job now and then every interval until ctx ends, logging what it did (a
-// count, under done) or its error; the next round tries again.
-func everyInterval(ctx context.Context, interval time.Duration, log *slog.Logger, done string, job func(context.Context) (int, error)) {
+// everyInterval runs job now and then every interval until ctx ends, logging its error (under
+// what) or what it did (a count, under done); the next round tries again.
+func everyInterval(ctx context.Context, interval time.Duration, log *slog.Logger, what, done string, job func(context.Context) (int, error)) {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -137,7 +137,7 @@ func everyInterval(ctx context.Context, interval time.Duration, log *slog.Logger
 			if ctx.Err() != nil {
 				return
 			}
-			log.Error(done+" before an error", "err", err, "count", n)
+			log.Error(what, "err", err, "count", n)
 		} else if n > 0 {
 			log.Info(done, "count", n)
 		}
