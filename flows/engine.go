@@ -54,7 +54,9 @@ type Engine struct {
 	voice *VoiceConfig
 	// machines pools state machines: looplab/fsm machines are mutable, so each hop borrows
 	// one, sets it to the session's state and fires one event, instead of building the whole
-	// transition table again on every hop.
+	// transition table again on every hop (BenchmarkMachine: building one costs about 24 µs
+	// and 34 KB, a third of a whole hop; borrowing one 0.3 µs). A machine whose transition
+	// failed is never put back (see fire).
 	machines sync.Pool
 }
 
@@ -182,17 +184,26 @@ func (e *Engine) Step(ctx context.Context, s *Session, input string) error {
 
 // fire moves the session along one transition of the menu machine; entering the new state
 // builds its screen.
+//
+// A machine goes back to the pool only after a transition that completed or that was not one
+// (looplab/fsm's NoTransitionError). Any other error can leave it mid-transition: with a
+// context already done, fsm v1.0.3 returns before clearing the transition it set up, and every
+// later Event on that machine fails with InTransitionError, which SetState does not clear. One
+// hop past its deadline would then break the menus of every hop that borrows that machine.
 func (e *Engine) fire(ctx context.Context, h *hop, event string) error {
 	s := h.s
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("menu %s --%s-->: not started: %w", s.State, event, err)
+	}
 	m := e.machines.Get().(*fsm.FSM)
-	defer e.machines.Put(m)
 	m.SetState(s.State)
 	if err := m.Event(ctx, event, h); err != nil {
 		var none fsm.NoTransitionError
 		if !errors.As(err, &none) {
-			return fmt.Errorf("menu %s --%s-->: %w", s.State, event, err)
+			return fmt.Errorf("menu %s --%s-->: %w", s.State, event, err) // m is dropped
 		}
 	}
+	e.machines.Put(m)
 	return h.err
 }
 

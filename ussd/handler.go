@@ -22,8 +22,25 @@ type Config struct {
 	// Deadline bounds the work on one hop. Operators drop a session whose answer is late
 	// (about 10 s to connect, 15 s in all); we give up well before and say so politely.
 	Deadline time.Duration
-	Logger   *slog.Logger
+	// Admission bounds the hops in flight (shared with the replica's other phone channels);
+	// nil means a bound of its own, DefaultMaxHops.
+	Admission *flows.Admission
+	Logger    *slog.Logger
 }
+
+// DefaultMaxHops is the default bound on hops in flight on one replica. A hop spends most of
+// its time waiting on Postgres and Redis, so a few dozen at once keep two cores busy; more
+// only queue in front of the database.
+const DefaultMaxHops = 64
+
+// How long a hop may wait for a place among those in flight, counted from its arrival, as a
+// share of the deadline. A hop that has waited past half its deadline is answered busy rather
+// than started late; a session's first hop waits less, since nothing is lost yet and a hop of
+// a session under way goes first anyway.
+const (
+	continuingStartShare = 0.5
+	newStartShare        = 0.1
+)
 
 // Limits on what a request may carry. A whole USSD session lasts at most about 180 s, so a
 // genuine input history stays far below MaxText.
@@ -49,6 +66,9 @@ func New(engine *flows.Engine, sessions flows.SessionStore, cfg Config) *Handler
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.Admission == nil {
+		cfg.Admission = flows.NewAdmission(DefaultMaxHops)
 	}
 	msgs := engine.Messages()
 	return &Handler{engine: engine, sessions: sessions, msgs: msgs, render: newRenderer(msgs), cfg: cfg,
@@ -90,7 +110,9 @@ func (h *Handler) serve(c *fiber.Ctx) error {
 		return c.Status(fiber.StatusBadRequest).SendString(problem + "\n")
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMETextPlainCharsetUTF8)
-	return c.SendString(h.Answer(c.UserContext(), req))
+	// The hop's clock starts when its request was read, not when this handler ran: under
+	// load the difference is the time it waited for a CPU.
+	return c.SendString(h.answerBy(c.UserContext(), req, c.Context().Time()))
 }
 
 // malformed names what makes a request unusable as a hop at all (an HTTP 400), as opposed to
@@ -121,8 +143,27 @@ func printable(s string) bool {
 // Answer runs one hop and returns the reply body. Whatever the reply promises (a booking, a
 // cancellation) is committed before it returns.
 func (h *Handler) Answer(ctx context.Context, req Request) string {
-	ctx, cancel := context.WithTimeout(ctx, h.cfg.Deadline)
+	return h.answerBy(ctx, req, time.Now())
+}
+
+// answerBy runs a hop that arrived at the given moment, once it is admitted among the hops in
+// flight. A hop that is not admitted in time is answered busy, in both languages since its
+// session is not read, and touches no store.
+func (h *Handler) answerBy(ctx context.Context, req Request, arrived time.Time) string {
+	ctx, cancel := context.WithDeadline(ctx, arrived.Add(h.cfg.Deadline))
 	defer cancel()
+	priority, share := flows.Continuing, continuingStartShare
+	if req.Text == "" {
+		priority, share = flows.New, newStartShare
+	}
+	startBy := arrived.Add(time.Duration(float64(h.cfg.Deadline) * share))
+	release, err := h.cfg.Admission.Admit(ctx, priority, startBy)
+	if err != nil {
+		// Not logged one by one: under overload that would be thousands of lines a second.
+		// The shed count is a metric, and the gateway logs it as it grows.
+		return "END " + h.msgs.Both("notice.busy")
+	}
+	defer release()
 	return h.answer(ctx, req, true)
 }
 

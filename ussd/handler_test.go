@@ -48,7 +48,14 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 
 func newGateway(t testing.TB, capacity int, cfg ussd.Config) *gateway {
 	t.Helper()
-	w := flowstest.New(t, capacity)
+	return newObservedGateway(t, capacity, cfg, nil)
+}
+
+// newObservedGateway is newGateway with the desk's store wrapped by observe (see
+// flowstest.NewObserved).
+func newObservedGateway(t testing.TB, capacity int, cfg ussd.Config, observe func(crm.Store) crm.Store) *gateway {
+	t.Helper()
+	w := flowstest.NewObserved(t, capacity, observe)
 	sessions := memory.New(memory.Options{})
 	t.Cleanup(func() { sessions.Close() })
 	logs := &syncBuffer{}
