@@ -21,6 +21,9 @@ import (
 // END from the handler rather than a bare 413.
 const bodyLimit = 64 << 10
 
+// shedReportInterval is how often an overloaded gateway logs how many hops it answered busy.
+const shedReportInterval = 10 * time.Second
+
 func serveCommand(ctx context.Context, args []string) error {
 	var cfg config
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
@@ -56,6 +59,7 @@ func serveCommand(ctx context.Context, args []string) error {
 	go gw.office.RunScheduler(ctx, cfg.SweepInterval)
 	go gw.desk.RunReminders(ctx, reminderInterval, log)
 	go gw.desk.RunInboundRetention(ctx, inboundRetentionInterval, log)
+	go watchOverload(ctx, gw.admission, shedReportInterval, log)
 	errc := make(chan error, 1)
 	go func() { errc <- gw.app.Listen(cfg.Addr) }()
 	log.Info(fmt.Sprintf("Huduma Connect is listening on http://%s (%s, %s). Dial %s from another terminal with: go run ./cmd/huduma dial",
@@ -75,6 +79,7 @@ type gateway struct {
 	store        sqlStore
 	desk         *crm.Desk
 	office       *crm.Office
+	admission    *flows.Admission // the bound on USSD hops in flight
 	storeName    string
 	sessionsName string
 	closers      []func()
@@ -87,6 +92,9 @@ func openGateway(ctx context.Context, cfg config, log *slog.Logger) (*gateway, e
 	cal, err := cfg.calendar()
 	if err != nil {
 		return nil, err
+	}
+	if cfg.MaxHops < 1 || cfg.MaxConnections < 1 {
+		return nil, fmt.Errorf("HUDUMA_MAX_HOPS=%d, HUDUMA_MAX_CONNECTIONS=%d: want at least 1 each", cfg.MaxHops, cfg.MaxConnections)
 	}
 	gw := &gateway{log: log}
 	ok := false
@@ -126,11 +134,18 @@ func openGateway(ctx context.Context, cfg config, log *slog.Logger) (*gateway, e
 	engine := flows.NewEngine(gw.desk, gw.office, msgs)
 
 	gw.app = fiber.New(fiber.Config{
-		AppName:               "huduma",
-		BodyLimit:             bodyLimit,
-		ReadTimeout:           10 * time.Second,
-		WriteTimeout:          10 * time.Second,
-		IdleTimeout:           2 * time.Minute,
+		AppName:      "huduma",
+		BodyLimit:    bodyLimit,
+		ReadTimeout:  10 * time.Second,
+		WriteTimeout: 10 * time.Second,
+		IdleTimeout:  2 * time.Minute,
+		// Memory is bounded by connections, not by hops: every open connection holds a
+		// goroutine and its request state (about 20 KB measured, with the read and write
+		// buffers given back between requests by ReduceMemoryUsage; 25 KB without). Past
+		// MaxConnections a new connection is refused with a 503 rather than let a storm of
+		// them grow the process until the kernel kills it.
+		ReduceMemoryUsage:     true,
+		Concurrency:           cfg.MaxConnections,
 		DisableStartupMessage: true,
 		// Errors fiber raises itself (a body over the limit) answer in JSON on the API, as
 		// its own errors do.
@@ -149,7 +164,9 @@ func openGateway(ctx context.Context, cfg config, log *slog.Logger) (*gateway, e
 		}
 		return c.SendString("ok\n")
 	})
-	ussd.New(engine, sess.store, ussd.Config{CallbackKey: cfg.CallbackKey, Deadline: cfg.HopDeadline, Logger: log}).Mount(gw.app)
+	gw.admission = flows.NewAdmission(cfg.MaxHops)
+	ussd.New(engine, sess.store, ussd.Config{CallbackKey: cfg.CallbackKey, Deadline: cfg.HopDeadline,
+		Admission: gw.admission, Logger: log}).Mount(gw.app)
 	console.New(gw.office, console.Config{Logger: log}).Mount(gw.app)
 	// Incoming SMS: the keywords STATUS/HALI, APPOINTMENTS/MIADI, CANCEL/GHAIRI,
 	// COMPLAINT/MALALAMIKO, HELP/MSAADA, STOP/ACHA, START/ANZA and the 1–4 rating reply.

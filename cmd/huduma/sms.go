@@ -107,6 +107,7 @@ func startSMS(ctx context.Context, cfg config, gw *gateway, log *slog.Logger) er
 	}
 	tmpl = tmpl.In(loc)
 	metrics := outbox.NewMetrics()
+	registerHopMetrics(metrics.Registry(), gw.admission)
 	gw.app.Get("/metrics", adaptor.HTTPHandler(metrics.Handler()))
 	delivery.New(gw.store, delivery.Config{CallbackKey: cfg.CallbackKey, Logger: log, Registerer: metrics.Registry()}).Mount(gw.app)
 

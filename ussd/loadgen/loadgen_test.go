@@ -16,6 +16,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/huduma-connect/huduma/crm"
+	"github.com/huduma-connect/huduma/flows"
 	"github.com/huduma-connect/huduma/flows/flowstest"
 	"github.com/huduma-connect/huduma/store/memory"
 	"github.com/huduma-connect/huduma/ussd"
@@ -716,17 +717,42 @@ func TestSetMix(t *testing.T) {
 func ExampleReport_WriteText() {
 	rep := &loadgen.Report{Profile: "huduma", Mix: "book=70,complaint=15,status=15", Target: "http://127.0.0.1:8080/at/ussd",
 		Mode: "closed", Phones: 32, Seconds: 20, Hops: 200000, HopsPerS: 10000, Sessions: 40000, SessionsPerS: 2000,
-		Bookings: 28000, Complaints: 6000, StatusChecks: 6000}
+		Bookings: 28000, Complaints: 6000, StatusChecks: 6000, OnTime: 0.99995, Shed: 120}
 	rep.WriteText(stdout{})
 	// Output:
 	// profile huduma (book=70,complaint=15,status=15) → http://127.0.0.1:8080/at/ussd, 32 phones (closed loop), 20.0 s measured
 	//   hops        200000  (10000/s)
 	//   sessions    40000 completed  (2000.0/s): 28000 bookings, 6000 complaints, 6000 status checks
 	//   latency     p50 0.00 ms  p90 0.00 ms  p99 0.00 ms  p99.9 0.00 ms  max 0.00 ms  (mean 0.00 ms)
-	//   whole run   0 sessions started: 0 completed, 0 abandoned, 0 failed, 0 cut off; 0 bookings, 0 complaints, 0 status checks; 0 hops
+	//   on time     100.00% of hops answered within 5s
+	//   busy        120 sessions answered busy (load shed by the gateway)
+	//   whole run   0 sessions started: 0 completed, 0 abandoned, 0 failed, 0 busy, 0 cut off; 0 bookings, 0 complaints, 0 status checks; 0 hops
 	//   errors      none
 }
 
 type stdout struct{}
 
 func (stdout) Write(p []byte) (int, error) { fmt.Print(string(p)); return len(p), nil }
+
+// A gateway shedding load answers busy: the report counts those sessions as shed, not as
+// errors, and hops answered after OnTime, or never, lower the on-time share.
+func TestBusyAnswersAreShedNotErrors(t *testing.T) {
+	msgs, err := flows.LoadMessages()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := loadgen.Huduma(msgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	busy := "END " + msgs.Both("notice.busy")
+	rep, err := loadgen.Run(context.Background(), loadgen.Config{
+		Target: floorServer(t, func(string) (int, string) { return 200, busy }), Profile: p, Phones: 2, Sessions: 6,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Errors != 0 || rep.Total.Shed != 6 || rep.Shed != 6 || rep.Total.Failed != 0 || rep.OnTime != 1 {
+		t.Fatalf("errors %d (%+v), shed %d in the window, totals %+v, on time %v", rep.Errors, rep.ErrorKinds, rep.Shed, rep.Total, rep.OnTime)
+	}
+}

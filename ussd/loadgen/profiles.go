@@ -188,6 +188,7 @@ func notices(c *Catalog) []Failure {
 	return []Failure{
 		{Screen: c.Prompt("notice.system"), Kind: KindSystemNotice},
 		{Screen: c.Prompt("notice.slow"), Kind: KindSystemNotice},
+		{Screen: c.Prompt("notice.busy"), Kind: KindBusy},
 	}
 }
 

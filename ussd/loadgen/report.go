@@ -26,9 +26,13 @@ func (r *Report) WriteText(w io.Writer) error {
 		r.Sessions, r.SessionsPerS, r.Bookings, r.Complaints, r.StatusChecks)
 	fmt.Fprintf(&b, "  latency     p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  p99.9 %.2f ms  max %.2f ms  (mean %.2f ms)\n",
 		r.Latency.P50, r.Latency.P90, r.Latency.P99, r.Latency.P999, r.Latency.Max, r.Latency.Mean)
+	fmt.Fprintf(&b, "  on time     %.2f%% of hops answered within %v\n", 100*r.OnTime, OnTime)
+	if r.Shed > 0 {
+		fmt.Fprintf(&b, "  busy        %d sessions answered busy (load shed by the gateway)\n", r.Shed)
+	}
 	t := r.Total
-	fmt.Fprintf(&b, "  whole run   %d sessions started: %d completed, %d abandoned, %d failed, %d cut off; %d bookings, %d complaints, %d status checks; %d hops\n",
-		t.Started, t.Completed, t.Abandoned, t.Failed, t.Cancelled, t.Bookings, t.Complaints, t.StatusChecks, t.Hops)
+	fmt.Fprintf(&b, "  whole run   %d sessions started: %d completed, %d abandoned, %d failed, %d busy, %d cut off; %d bookings, %d complaints, %d status checks; %d hops\n",
+		t.Started, t.Completed, t.Abandoned, t.Failed, t.Shed, t.Cancelled, t.Bookings, t.Complaints, t.StatusChecks, t.Hops)
 	if len(r.Retries) > 0 {
 		keys := make([]string, 0, len(r.Retries))
 		for k := range r.Retries {

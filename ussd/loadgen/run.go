@@ -94,6 +94,7 @@ const (
 	KindNoMarker         = "no-con-end"        // a 200 whose body starts with neither CON nor END
 	KindEndTooEarly      = "end-where-con"     // END before the journey was done
 	KindSystemNotice     = "system-notice"     // the gateway's "could not complete that" END
+	KindBusy             = "busy"              // the gateway's "busy, dial again" END: a hop shed under overload (counted apart, not as an error)
 	KindUnexpectedScreen = "unexpected-screen" // a CON screen the journey has no step for
 	KindWrongInput       = "wrong-input"       // the server said our input was wrong
 	KindConAfterJourney  = "con-where-end"     // CON after the journey's last step
@@ -113,6 +114,10 @@ const maxBrowse = 30
 
 // hopTimeout is Africa's Talking's patience: an answer later than this is no answer.
 const hopTimeout = 15 * time.Second
+
+// OnTime is how soon a hop must be answered for the report's on-time share: the gateway's own
+// hop deadline, well inside the operator's clock.
+const OnTime = 5 * time.Second
 
 // Run drives the load and reports. The error is for a run that could not start (bad
 // configuration); unexpected answers are in the report.
@@ -463,6 +468,7 @@ const (
 	abandoned
 	failed
 	cancelled
+	shed // the gateway answered busy: load shed, as it should under overload
 )
 
 // walk plays the journey out, hop by hop.
@@ -640,6 +646,9 @@ func (w *worker) complete(s *session, sc *Screen, ref crm.Reference) outcome {
 }
 
 func (w *worker) failed(s *session, kind string, sc *Screen) outcome {
+	if kind == KindBusy {
+		return shed
+	}
 	marker := "CON "
 	if sc.End {
 		marker = "END "
@@ -664,6 +673,8 @@ func (w *worker) hop(ctx context.Context, s *session) (*Screen, bool) {
 	s.hops++
 	if h.status != 0 {
 		w.r.st.hop(h.took)
+	} else if ctx.Err() == nil {
+		w.r.st.unanswered()
 	}
 	if h.err != nil {
 		if ctx.Err() != nil {

@@ -36,11 +36,14 @@ type stats struct {
 	tickN  int64
 
 	windowHops      int64
+	windowLate      int64 // answered, later than OnTime
+	windowNoAnswer  int64 // sent, never answered (refused, reset, timed out)
+	windowShed      int64
 	windowCompleted int64
 	windowTallies   [numTallies]int64
 
-	hops, started, completed, abandoned, failed, cancelled int64
-	tallies                                                [numTallies]int64
+	hops, started, completed, abandoned, failed, cancelled, shed int64
+	tallies                                                      [numTallies]int64
 
 	retries map[string]int64
 	errs    map[errKey]*ErrorTally
@@ -93,6 +96,18 @@ func (st *stats) hop(took time.Duration) {
 	if st.phase == phaseWindow {
 		st.windowHops++
 		_ = st.window.RecordValue(us)
+		if took > OnTime {
+			st.windowLate++
+		}
+	}
+	st.mu.Unlock()
+}
+
+// unanswered is a hop sent that got no HTTP answer.
+func (st *stats) unanswered() {
+	st.mu.Lock()
+	if st.phase == phaseWindow {
+		st.windowNoAnswer++
 	}
 	st.mu.Unlock()
 }
@@ -120,6 +135,11 @@ func (st *stats) sessionEnded(o outcome, counts Tally) {
 		st.failed++
 	case cancelled:
 		st.cancelled++
+	case shed:
+		st.shed++
+		if st.phase == phaseWindow {
+			st.windowShed++
+		}
 	}
 }
 
@@ -191,6 +211,11 @@ type Report struct {
 	Complaints   int64   `json:"complaints"`
 	StatusChecks int64   `json:"status_checks"`
 	Latency      Latency `json:"latency_ms"`
+	// OnTime is the share of the window's hops answered within OnTime (5 s); a hop never
+	// answered counts as late.
+	OnTime float64 `json:"on_time"`
+	// Shed is the sessions the gateway answered busy in the window (load shed, not an error).
+	Shed int64 `json:"shed"`
 
 	Total Totals `json:"total"`
 	// Retries are expected answers that made a caller choose again (a day full, a time taken).
@@ -218,6 +243,7 @@ type Totals struct {
 	Abandoned int64 `json:"sessions_abandoned"`
 	Failed    int64 `json:"sessions_failed"`
 	Cancelled int64 `json:"sessions_cancelled"`
+	Shed      int64 `json:"sessions_shed"`
 	// Completed journeys, as in the measured window.
 	Bookings     int64 `json:"bookings"`
 	Complaints   int64 `json:"complaints"`
@@ -247,10 +273,15 @@ func (st *stats) report(r *run) *Report {
 		},
 		Total: Totals{
 			Hops: st.hops, Started: st.started, Completed: st.completed, Abandoned: st.abandoned,
-			Failed: st.failed, Cancelled: st.cancelled,
+			Failed: st.failed, Cancelled: st.cancelled, Shed: st.shed,
 			Bookings: st.tallies[CountsBooking], Complaints: st.tallies[CountsComplaint], StatusChecks: st.tallies[CountsStatusCheck],
 		},
+		Shed:   st.windowShed,
+		OnTime: 1,
 		Errors: st.errN,
+	}
+	if sent := st.windowHops + st.windowNoAnswer; sent > 0 {
+		rep.OnTime = float64(st.windowHops-st.windowLate) / float64(sent)
 	}
 	if r.cfg.Rate > 0 {
 		rep.Mode, rep.Phones, rep.Rate = "open", 0, r.cfg.Rate
