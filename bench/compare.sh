@@ -507,7 +507,13 @@ EOF
 			cat "$here/profile-note.md"
 		fi
 	fi
-} >"$OUT"
+} >"$tmp/report.md"
+# bench/overload.sh's section (between its markers) is measured apart: keep it.
+if [ -f "$OUT" ] && grep -q '^<!-- overload:begin' "$OUT"; then
+	printf '\n' >>"$tmp/report.md"
+	awk '/^<!-- overload:begin/ { keep = 1 } keep { print } /<!-- overload:end -->/ { keep = 0 }' "$OUT" >>"$tmp/report.md"
+fi
+cp "$tmp/report.md" "$OUT"
 
 say ""
 say "hops/s: gateway pg+redis $pg_h (p99 $(v pg .latency_ms.p99) ms), embedded $emb_h (p99 $(v embedded .latency_ms.p99) ms), peer $peer_h (p99 $(v peer .latency_ms.p99) ms), floor $floor_h (p99 $(v floor .latency_ms.p99) ms)"
