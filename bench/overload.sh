@@ -213,8 +213,10 @@ stores and the load generator on one machine. Saturation is the closed loop's co
 sessions/s at $PHONES phones; the overload offers $FACTOR × that many new sessions a second (open
 loop) for $OVERLOAD s. Goodput is the sessions completed per second during the overload. "Busy" are
 the sessions the gateway answered "The service is busy" (load shed). RSS is the gateway's, idle
-before the run → the highest sample during it, then after $IDLE s without traffic. Afterwards,
-$AFTER normal sessions (8 phones) run.
+before the run → the highest sample during it, then after $IDLE s without traffic (the embedded
+store keeps sessions in the gateway's memory for their 5-minute TTL, so its RSS then still holds
+the burst's sessions; with Redis they are in Redis). Afterwards, $AFTER normal sessions (8 phones)
+run.
 
 | setup | saturation (sessions/s) | offered | goodput | hops on time (≤ 5 s) | busy | unexpected answers | RSS MB | RSS MB after ${IDLE} s | sessions afterwards |
 |---|---:|---:|---:|---:|---:|---|---:|---:|---:|
@@ -225,8 +227,9 @@ EOF
 
 A stall: $PHONES phones for $STALL_LOAD s, and from the 10th second the appointments table locked
 (\`LOCK TABLE appointments IN ACCESS EXCLUSIVE MODE\`) for $STALL s, as a migration or a stuck
-transaction would. Hops that need the table wait until their deadline; the rest are answered
-busy once the hops in flight are all waiting. Then $AFTER normal sessions.
+transaction would. A hop caught by the lock (or waiting for a pool connection held by one that
+is) stops at its deadline and is answered "The service is busy … dial again"; the apology is an
+unexpected answer to the load generator. Then $AFTER normal sessions.
 
 | setup | stall | hops on time (≤ 5 s) | sessions completed | busy | unexpected answers | sessions afterwards |
 |---|---:|---:|---:|---:|---|---:|

@@ -19,8 +19,10 @@ type Config struct {
 	// CallbackKey, when set, must arrive as ?key=… on every callback: Africa's Talking does
 	// not sign its requests, so an unguessable URL token is the guard.
 	CallbackKey string
-	// Deadline bounds the work on one hop. Operators drop a session whose answer is late
-	// (about 10 s to connect, 15 s in all); we give up well before and say so politely.
+	// Deadline is how soon after its request arrived a hop is answered. Operators drop a
+	// session whose answer is late (about 10 s to connect, 15 s in all); we give up well
+	// before and say so politely. The menus' work stops a little earlier (answerReserve), so
+	// that the apology itself leaves in time.
 	Deadline time.Duration
 	// Admission bounds the hops in flight (shared with the replica's other phone channels);
 	// nil means a bound of its own, DefaultMaxHops.
@@ -41,6 +43,11 @@ const (
 	continuingStartShare = 0.5
 	newStartShare        = 0.1
 )
+
+// answerReserve is the part of the deadline kept for answering once the work has stopped:
+// saving the session, rendering, writing the reply (a few milliseconds at the 99.9th
+// percentile under full load).
+func answerReserve(deadline time.Duration) time.Duration { return min(200*time.Millisecond, deadline/10) }
 
 // Limits on what a request may carry. A whole USSD session lasts at most about 180 s, so a
 // genuine input history stays far below MaxText.
@@ -150,7 +157,7 @@ func (h *Handler) Answer(ctx context.Context, req Request) string {
 // flight. A hop that is not admitted in time is answered busy, in both languages since its
 // session is not read, and touches no store.
 func (h *Handler) answerBy(ctx context.Context, req Request, arrived time.Time) string {
-	ctx, cancel := context.WithDeadline(ctx, arrived.Add(h.cfg.Deadline))
+	ctx, cancel := context.WithDeadline(ctx, arrived.Add(h.cfg.Deadline-answerReserve(h.cfg.Deadline)))
 	defer cancel()
 	priority, share := flows.Continuing, continuingStartShare
 	if req.Text == "" {
