@@ -214,10 +214,12 @@ type AuditEntry struct {
 // CaseFilter selects cases for the agents' lists. Zero fields do not filter. The Office adds
 // the caller's scope (queue, centre) before the store sees it.
 type CaseFilter struct {
-	Status     []CaseStatus
-	Centre     string
-	Category   Category
-	Level      Level
+	Status   []CaseStatus
+	Centre   string
+	Category Category
+	Level    Level
+	// MinLevel selects cases at this level or above (MinLevel 2: every escalated case).
+	MinLevel   Level
 	Queue      Queue
 	AssigneeID int64
 	Phone      Phone

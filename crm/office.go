@@ -74,6 +74,10 @@ func (o *Office) Policies() SLAPolicies { return o.cfg.Policies }
 
 func (o *Office) now() time.Time { return o.desk.cfg.Now().UTC().Truncate(time.Microsecond) }
 
+// Now is the office's clock reading, for pages that say how long a case has left: the same
+// clock the deadlines were set by.
+func (o *Office) Now() time.Time { return o.now() }
+
 // retry runs a read-modify-write until it does not meet a concurrent change: a conflict
 // means someone else wrote first, so the operation reads again and re-decides.
 func retry[T any](ctx context.Context, f func() (T, error)) (T, error) {

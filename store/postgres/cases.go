@@ -252,6 +252,9 @@ func (s *Store) Cases(ctx context.Context, f crm.CaseFilter) ([]crm.Case, error)
 	if f.Level != 0 {
 		where("level = $%d", int(f.Level))
 	}
+	if f.MinLevel != 0 {
+		where("level >= $%d", int(f.MinLevel))
+	}
 	if f.Queue != "" {
 		where("queue = $%d", f.Queue)
 	}

@@ -591,6 +591,8 @@ func testCasesFilter(t *testing.T, s Store) {
 		{"centre", crm.CaseFilter{Centre: "KSM"}, []crm.Case{c3, c1, c5}},
 		{"category", crm.CaseFilter{Category: crm.CategoryLongWait}, []crm.Case{c1, c5}},
 		{"level", crm.CaseFilter{Level: crm.LevelAgent}, []crm.Case{c6, c7, c1, c4}},
+		{"escalated (level 2 and above)", crm.CaseFilter{MinLevel: crm.LevelSupervisor}, []crm.Case{c2, c3, c5}},
+		{"level 3 and above, open", crm.CaseFilter{MinLevel: crm.LevelManager, Status: []crm.CaseStatus{crm.CaseInProgress, crm.CasePendingCitizen}}, []crm.Case{c3, c5}},
 		{"queue", crm.CaseFilter{Queue: crm.QueueIntegrity}, []crm.Case{c2}},
 		{"assignee", crm.CaseFilter{AssigneeID: a.ID}, []crm.Case{c2, c4}},
 		{"phone", crm.CaseFilter{Phone: phone(1)}, []crm.Case{c3, c1}},
