@@ -2,6 +2,7 @@ package console
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -16,36 +17,66 @@ type casesJSON struct {
 	Cases  []caseJSON `json:"cases"`
 	Limit  int        `json:"limit"`
 	Offset int        `json:"offset"`
+	// SearchAs says how ?q= was read (number, phone, phone_ending or words); absent
+	// without q.
+	SearchAs string `json:"search_as,omitempty"`
+	// Ticket is the number ?q= was read as when a tracked request also has that number, so
+	// a client can offer GET /requests/{ref} beside the cases; absent otherwise.
+	Ticket string `json:"ticket,omitempty"`
 }
 
 // listCases is GET /cases: the cases the filter selects among those the user may see.
 func (a *API) listCases(c *fiber.Ctx, u crm.User) error {
-	f, err := a.caseFilter(c, u)
+	f, search, err := a.caseFilter(c, u)
 	if err != nil {
 		return a.fail(c, err)
 	}
-	list, err := a.office.ListCases(c.UserContext(), u, f)
-	if err != nil {
-		return a.fail(c, err)
+	out := casesJSON{Cases: []caseJSON{}, Limit: f.Limit, Offset: f.Offset, SearchAs: string(search.Kind())}
+	if out.Limit == 0 {
+		out.Limit = 100 // the stores' default
 	}
-	limit := f.Limit
-	if limit == 0 {
-		limit = 100 // the stores' default
+	if search.Number != "" {
+		found, err := a.office.TicketExists(c.UserContext(), search.Number)
+		if err != nil {
+			return a.fail(c, err)
+		}
+		if found {
+			out.Ticket = string(search.Number)
+		}
 	}
-	return c.JSON(casesJSON{Cases: casesOut(list), Limit: limit, Offset: f.Offset})
+	if f, ok := search.Narrow(f); ok {
+		list, err := a.office.ListCases(c.UserContext(), u, f)
+		if err != nil {
+			return a.fail(c, err)
+		}
+		out.Cases = casesOut(list)
+	}
+	return c.JSON(out)
 }
 
+// caseParams are the query parameters GET /cases understands, and the only ones it takes:
+// a parameter it does not know (a typo, a filter from another endpoint) would otherwise be
+// ignored and answer every case, which looks like an answer and is not one. openapi.json
+// lists the same parameters; a test keeps the two in step.
+var caseParams = []string{"status", "centre", "category", "level", "assignee", "breaching", "q", "phone", "limit", "offset"}
+
 // caseFilter reads ?status=new,assigned&centre=KSM&category=long_wait&level=2&assignee=me|<id>
-// &breaching=soon&limit=&offset=.
-func (a *API) caseFilter(c *fiber.Ctx, u crm.User) (crm.CaseFilter, error) {
+// &breaching=soon&phone=…&q=…&limit=&offset=. The filter carries ?phone= (a whole number or
+// its last digits); the search is ?q=, read by crm.ParseCaseSearch, for the caller to narrow
+// the filter with. A parameter it does not know, one given twice, or a value it cannot read
+// is ErrBadInput saying which and why.
+func (a *API) caseFilter(c *fiber.Ctx, u crm.User) (crm.CaseFilter, crm.CaseSearch, error) {
 	var f crm.CaseFilter
+	if err := onlyParams(c, "GET "+Prefix+"/cases", caseParams); err != nil {
+		return f, crm.CaseSearch{}, err
+	}
 	for _, s := range strings.Split(query(c, "status"), ",") {
 		if s = strings.TrimSpace(s); s == "" {
 			continue
 		}
 		st := crm.CaseStatus(s)
 		if !st.Valid() {
-			return f, fmt.Errorf("%w: unknown status %q (one of new, assigned, in_progress, pending_citizen, resolved, closed)", crm.ErrBadInput, s)
+			return f, crm.CaseSearch{}, fmt.Errorf("%w: unknown status %q (one of new, assigned, in_progress, pending_citizen, resolved, closed)", crm.ErrBadInput, s)
 		}
 		f.Status = append(f.Status, st)
 	}
@@ -53,13 +84,13 @@ func (a *API) caseFilter(c *fiber.Ctx, u crm.User) (crm.CaseFilter, error) {
 	if cat := strings.TrimSpace(query(c, "category")); cat != "" {
 		f.Category = crm.Category(cat)
 		if !f.Category.Valid() {
-			return f, fmt.Errorf("%w: unknown category %q", crm.ErrBadInput, cat)
+			return f, crm.CaseSearch{}, fmt.Errorf("%w: unknown category %q", crm.ErrBadInput, cat)
 		}
 	}
 	if s := strings.TrimSpace(query(c, "level")); s != "" {
 		l, err := strconv.Atoi(s)
 		if err != nil || l < int(crm.LevelAgent) || l > int(crm.LevelDirector) {
-			return f, fmt.Errorf("%w: level must be 1, 2, 3 or 4, not %q", crm.ErrBadInput, s)
+			return f, crm.CaseSearch{}, fmt.Errorf("%w: level must be 1, 2, 3 or 4, not %q", crm.ErrBadInput, s)
 		}
 		f.Level = crm.Level(l)
 	}
@@ -70,7 +101,7 @@ func (a *API) caseFilter(c *fiber.Ctx, u crm.User) (crm.CaseFilter, error) {
 	default:
 		id, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || id <= 0 {
-			return f, fmt.Errorf("%w: assignee must be me or a user id, not %q", crm.ErrBadInput, s)
+			return f, crm.CaseSearch{}, fmt.Errorf("%w: assignee must be me or a user id, not %q", crm.ErrBadInput, s)
 		}
 		f.AssigneeID = id
 	}
@@ -79,16 +110,71 @@ func (a *API) caseFilter(c *fiber.Ctx, u crm.User) (crm.CaseFilter, error) {
 	case "soon":
 		f.DueBefore = a.office.BreachingSoon()
 	default:
-		return f, fmt.Errorf("%w: breaching must be soon, not %q", crm.ErrBadInput, s)
+		return f, crm.CaseSearch{}, fmt.Errorf("%w: breaching must be soon, not %q", crm.ErrBadInput, s)
 	}
-	var err error
+	phone, err := crm.ParsePhoneSearch(query(c, "phone"))
+	if err != nil {
+		return f, crm.CaseSearch{}, err
+	}
+	f.Phone, f.PhoneEnding = phone.Phone, phone.PhoneEnding
+	search, err := crm.ParseCaseSearch(query(c, "q"))
+	if err != nil {
+		return f, crm.CaseSearch{}, err
+	}
 	if f.Limit, err = intParam(c, "limit", 1, maxPage); err != nil {
-		return f, err
+		return f, crm.CaseSearch{}, err
 	}
 	if f.Offset, err = intParam(c, "offset", 0, 1<<31-1); err != nil {
-		return f, err
+		return f, crm.CaseSearch{}, err
 	}
-	return f, nil
+	return f, search, nil
+}
+
+// onlyParams refuses a query string that names a parameter outside known, or names one
+// more than once (only the first would be read), saying which and listing the known ones.
+func onlyParams(c *fiber.Ctx, endpoint string, known []string) error {
+	var unknown, twice []string
+	seen := map[string]bool{}
+	c.Context().QueryArgs().VisitAll(func(k, _ []byte) {
+		key := string(k)
+		switch {
+		case !slices.Contains(known, key):
+			if r := []rune(key); len(r) > 40 {
+				key = string(r[:40]) + "…"
+			}
+			if !slices.Contains(unknown, key) {
+				unknown = append(unknown, key)
+			}
+		case seen[key]:
+			if !slices.Contains(twice, key) {
+				twice = append(twice, key)
+			}
+		}
+		seen[key] = true
+	})
+	sorted := slices.Sorted(slices.Values(known))
+	switch {
+	case len(unknown) == 1:
+		return fmt.Errorf("%w: unknown query parameter %q; %s takes %s", crm.ErrBadInput, unknown[0], endpoint, strings.Join(sorted, ", "))
+	case len(unknown) > 1:
+		return fmt.Errorf("%w: unknown query parameters %s; %s takes %s", crm.ErrBadInput, quoted(unknown), endpoint, strings.Join(sorted, ", "))
+	case len(twice) > 0:
+		hint := ""
+		if slices.Contains(twice, "status") {
+			hint = " (status takes a comma-separated list)"
+		}
+		return fmt.Errorf("%w: query parameter %s given more than once; give each once%s", crm.ErrBadInput, quoted(twice), hint)
+	}
+	return nil
+}
+
+// quoted lists strings quoted and comma-separated.
+func quoted(list []string) string {
+	q := make([]string, len(list))
+	for i, s := range list {
+		q[i] = strconv.Quote(s)
+	}
+	return strings.Join(q, ", ")
 }
 
 // caseDetail is GET /cases/{id}: the case with its timeline and notes. A case the user may

@@ -180,3 +180,28 @@ func loadOpenAPI(t *testing.T) openAPIDoc {
 	}
 	return doc
 }
+
+// GET /cases refuses every query parameter it does not know, so the parameters the document
+// lists must be exactly those it knows: one missing from the document would be a surprise
+// 400 to a client that never saw it, one only in the document a 400 to a client that read it.
+func TestOpenAPIListsTheCaseParameters(t *testing.T) {
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Parameters []struct{ Name, In string }
+		}
+	}
+	if err := json.Unmarshal(console.OpenAPI(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var described []string
+	for _, p := range doc.Paths[console.Prefix+"/cases"]["get"].Parameters {
+		if p.In == "query" {
+			described = append(described, p.Name)
+		}
+	}
+	slices.Sort(described)
+	known := slices.Sorted(slices.Values(console.CaseParams))
+	if !slices.Equal(described, known) {
+		t.Fatalf("GET /cases: openapi.json lists the query parameters %v, the handler takes %v", described, known)
+	}
+}

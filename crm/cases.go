@@ -225,8 +225,27 @@ type CaseFilter struct {
 	Phone      Phone
 	// DueBefore selects open cases whose current deadline falls before it ("breaching soon").
 	DueBefore time.Time
-	Limit     int // 0 means the store's default (100)
-	Offset    int
+
+	// The search fields, usually filled by CaseSearch.Narrow from what an agent typed (see
+	// ParseCaseSearch); the Office refuses values a parser would not produce.
+	//
+	// Number selects the case with this number (9 digits as stored, check digit valid).
+	Number Reference
+	// PhoneEnding selects cases whose phone ends with these digits (4 to 9 of them). The
+	// stores look the last four up in an index (migration 00010) and compare the rest.
+	PhoneEnding string
+	// Words selects cases whose description contains every one of them, anywhere and
+	// ignoring case. Postgres folds the case of every letter; SQLite, of ASCII letters only,
+	// which is how English and Kiswahili are written. It is a scan of the rows the other
+	// fields leave, bounded by MaxSearchWords LIKE patterns: fine for the case volumes of
+	// today. A later scale pass (the 1,000,000-case target) should give Postgres a pg_trgm
+	// GIN index on the description (ILIKE '%word%' can use it) and SQLite an FTS5 table with
+	// the trigram tokenizer, rather than a word index: there is no Kiswahili stemmer, and
+	// agents type parts of words.
+	Words []string
+
+	Limit  int // 0 means the store's default (100)
+	Offset int
 }
 
 // CaseChange is what a case update writes besides the case row, in the same transaction.

@@ -19,8 +19,12 @@ type CaseDetail struct {
 	Calls []Call
 }
 
-// ListCases lists the cases f selects, within what u may see.
+// ListCases lists the cases f selects, within what u may see: a search (f.Number,
+// f.PhoneEnding, f.Words) never finds a case u could not open.
 func (o *Office) ListCases(ctx context.Context, u User, f CaseFilter) ([]Case, error) {
+	if err := f.checkSearch(); err != nil {
+		return nil, fmt.Errorf("list cases: %w", err)
+	}
 	f, ok := Scope(u, f)
 	if !ok {
 		return nil, nil

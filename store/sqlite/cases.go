@@ -273,6 +273,7 @@ func (s *Store) Cases(ctx context.Context, f crm.CaseFilter) ([]crm.Case, error)
 	if !f.DueBefore.IsZero() {
 		where("status NOT IN ('resolved', 'closed') AND due_at < ?", formatTimestamp(f.DueBefore))
 	}
+	searchConditions(f, where)
 	query := `SELECT ` + caseColumns + ` FROM cases`
 	if len(conds) > 0 {
 		query += ` WHERE ` + strings.Join(conds, ` AND `)

@@ -24,6 +24,7 @@ func runCases(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("UpdateCaseConcurrent", func(t *testing.T) { testUpdateCaseConcurrent(t, open(t)) })
 	t.Run("CasesFilter", func(t *testing.T) { testCasesFilter(t, open(t)) })
 	t.Run("CasesDefaultLimit", func(t *testing.T) { testCasesDefaultLimit(t, open(t)) })
+	t.Run("CaseSearch", func(t *testing.T) { testCaseSearch(t, open(t)) }) // case_search.go
 	t.Run("DueCases", func(t *testing.T) { testDueCases(t, open(t)) })
 	t.Run("UnassignedCases", func(t *testing.T) { testUnassignedCases(t, open(t)) })
 	t.Run("AssignNextRoundRobin", func(t *testing.T) { testAssignRoundRobin(t, open(t)) })

@@ -1,0 +1,5 @@
+package console
+
+// CaseParams are the query parameters GET /cases takes, for the test that keeps
+// openapi.json in step with them.
+var CaseParams = caseParams
