@@ -17,7 +17,8 @@
 # AFTER=1000 STALL=10 STALL_LOAD=30 (seconds, except PHONES, FACTOR and AFTER), SETUPS="embedded
 # postgres", PG=postgres://postgres@127.0.0.1:5432 (a fresh database is created there),
 # REDIS=redis://127.0.0.1:6379 REDIS_DB=9, GW_PORT=18090, OUT=docs/PERFORMANCE.md (its section
-# between the overload markers is replaced; OUT=- prints it), KEEP=DIR keeps the raw reports.
+# between the overload markers is replaced; OUT=- prints it), KEEP=DIR keeps the raw reports,
+# GATEWAY=PATH serves that huduma binary instead of this tree's.
 # Everything runs on loopback and is stopped when the script exits. Needs go, jq, psql, curl.
 set -euo pipefail
 
@@ -73,12 +74,15 @@ rss_mb() { awk '/^VmRSS/ { printf "%d", $2 / 1024 }' "/proc/$1/status"; }
 j() { jq -r "$2" "$out/$1.json"; }
 
 bin=$tmp/huduma
-say "building the gateway"
+say "building the gateway and the load generator"
 (cd "$repo" && go build -o "$bin" ./cmd/huduma)
+# GATEWAY=PATH serves another build of huduma (an older release, for a before-and-after); the
+# load generator is always this tree's.
+served=${GATEWAY:-$bin}
 url="http://127.0.0.1:$GW_PORT/at/ussd"
 
 start_gateway() { # NAME, with the store's environment set by the caller
-	env HUDUMA_ADDR=127.0.0.1:$GW_PORT HUDUMA_LOG_LEVEL=warn "$bin" serve >"$out/$1.log" 2>&1 &
+	env HUDUMA_ADDR=127.0.0.1:$GW_PORT HUDUMA_LOG_LEVEL=warn "$served" serve >"$out/$1.log" 2>&1 &
 	gw=$!
 	pids+=("$gw")
 	for _ in $(seq 150); do

@@ -63,6 +63,9 @@ func NewOffice(desk *Desk, cfg OfficeConfig) *Office {
 	}
 }
 
+// Catalog is the reference data (centres, services) cases name by code.
+func (o *Office) Catalog() *Catalog { return o.desk.Catalog() }
+
 // Clock is the business clock SLA deadlines are measured on.
 func (o *Office) Clock() BusinessClock { return o.clock }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/huduma-connect/huduma/console"
+	"github.com/huduma-connect/huduma/console/web"
 	"github.com/huduma-connect/huduma/crm"
 	"github.com/huduma-connect/huduma/flows"
 	"github.com/huduma-connect/huduma/sms/inbound"
@@ -62,8 +63,8 @@ func serveCommand(ctx context.Context, args []string) error {
 	go watchOverload(ctx, gw.admission, shedReportInterval, log)
 	errc := make(chan error, 1)
 	go func() { errc <- gw.app.Listen(cfg.Addr) }()
-	log.Info(fmt.Sprintf("Huduma Connect is listening on http://%s (%s, %s). Dial %s from another terminal with: go run ./cmd/huduma dial",
-		cfg.Addr, gw.storeName, gw.sessionsName, cfg.USSDCode))
+	log.Info(fmt.Sprintf("Huduma Connect is listening on http://%s (%s, %s). Dial %s from another terminal with: go run ./cmd/huduma dial; staff console at http://%s%s/",
+		cfg.Addr, gw.storeName, gw.sessionsName, cfg.USSDCode, cfg.Addr, web.Prefix))
 	select {
 	case err := <-errc:
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
@@ -168,6 +169,13 @@ func openGateway(ctx context.Context, cfg config, log *slog.Logger) (*gateway, e
 	ussd.New(engine, sess.store, ussd.Config{CallbackKey: cfg.CallbackKey, Deadline: cfg.HopDeadline,
 		Admission: gw.admission, Logger: log}).Mount(gw.app)
 	console.New(gw.office, console.Config{Logger: log}).Mount(gw.app)
+	// The staff console's pages, over the same office as the API.
+	pages, err := web.New(gw.office, web.Config{Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	pages.Mount(gw.app)
+	gw.app.Get("/", func(c *fiber.Ctx) error { return c.Redirect(web.Prefix+"/", fiber.StatusFound) })
 	// Incoming SMS: the keywords STATUS/HALI, APPOINTMENTS/MIADI, CANCEL/GHAIRI,
 	// COMPLAINT/MALALAMIKO, HELP/MSAADA, STOP/ACHA, START/ANZA and the 1–4 rating reply.
 	inbound.New(gw.desk, gw.office, inbound.Config{CallbackKey: cfg.CallbackKey, Logger: log}).Mount(gw.app)

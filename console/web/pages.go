@@ -1,0 +1,206 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/huduma-connect/huduma/crm"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+// pages are the parsed templates, one set per page, each with the layout.
+type pages struct {
+	set map[string]*template.Template
+}
+
+var pageNames = []string{"login", "inbox", "case", "notfound", "error"}
+
+func parsePages() (*pages, error) {
+	p := &pages{set: map[string]*template.Template{}}
+	for _, name := range pageNames {
+		t, err := template.New("layout.html").Funcs(template.FuncMap{"list": func(s ...string) []string { return s }}).
+			ParseFS(templateFiles, "templates/layout.html", "templates/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("console page %s: %w", name, err)
+		}
+		p.set[name] = t
+	}
+	return p, nil
+}
+
+// view is what every page template gets: the language, the person, the words, and one
+// page's own data.
+type view struct {
+	Lang  crm.Lang
+	Title string
+	User  crm.User // zero when nobody is logged in
+	Path  string   // this page's URL, for the language switch to come back to
+	Flash string   // what the last action did
+	Error string   // what went wrong, in words
+	Login *loginView
+	Inbox *inboxView
+	Case  *caseView
+	cat   *catalogue
+}
+
+// T is the catalogue text of key in the page's language ({{.T "key"}}, or {{$.T …}} in a
+// range).
+func (v view) T(key string, args ...string) string { return v.cat.T(v.Lang, key, args...) }
+
+// Langs are the languages the switch offers.
+func (v view) Langs() []crm.Lang { return langs }
+
+// LoggedIn reports whether someone is.
+func (v view) LoggedIn() bool { return v.User.ID != 0 }
+
+func (w *Console) view(c *fiber.Ctx, u crm.User, titleKey string) view {
+	v := view{Lang: lang(c), User: u, Path: c.OriginalURL(), cat: w.cat}
+	v.Title = v.T(titleKey)
+	return v
+}
+
+// lang is the browser's chosen console language (English until one is chosen).
+func lang(c *fiber.Ctx) crm.Lang {
+	if l := crm.Lang(c.Cookies(langCookie)); l == crm.Swahili {
+		return l
+	}
+	return crm.English
+}
+
+func (w *Console) render(c *fiber.Ctx, status int, page string, v view) error {
+	var b bytes.Buffer
+	if err := w.pages.set[page].Execute(&b, v); err != nil {
+		w.log.Error("render console page", "page", page, "err", err)
+		return c.Status(fiber.StatusInternalServerError).SendString("internal error\n")
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	return c.Status(status).Send(b.Bytes())
+}
+
+// failPage answers an error the person cannot fix by changing what they typed.
+func (w *Console) failPage(c *fiber.Ctx, u crm.User, err error) error {
+	status, key := classify(err)
+	if status == fiber.StatusInternalServerError {
+		w.log.Error("console request failed", "method", c.Method(), "path", c.Path(), "err", err)
+	}
+	if status == fiber.StatusNotFound {
+		return w.render(c, status, "notfound", w.view(c, u, "notfound.title"))
+	}
+	v := w.view(c, u, "error.title")
+	v.Error = v.T(key)
+	return w.render(c, status, "error", v)
+}
+
+// classify maps the domain's errors to an HTTP status and the catalogue key that explains
+// them. Input errors carry crm's own words after the key's text (see errorText).
+func classify(err error) (int, string) {
+	switch {
+	case errors.Is(err, crm.ErrConflict), errors.Is(err, errStale):
+		return fiber.StatusConflict, "err.changed"
+	case errors.Is(err, crm.ErrBadTransition), errors.Is(err, crm.ErrReopenExpired):
+		return fiber.StatusConflict, "err.transition"
+	case errors.Is(err, crm.ErrForbidden):
+		return fiber.StatusForbidden, "err.forbidden"
+	case errors.Is(err, crm.ErrNotFound):
+		return fiber.StatusNotFound, "notfound.title"
+	case errors.Is(err, crm.ErrBadInput), errors.Is(err, crm.ErrReasonRequired), errors.Is(err, crm.ErrBadReference):
+		return fiber.StatusBadRequest, "err.input"
+	case errors.Is(err, crm.ErrVoiceUnavailable), errors.Is(err, crm.ErrVoiceFailed):
+		return fiber.StatusServiceUnavailable, "err.voice"
+	}
+	return fiber.StatusInternalServerError, "err.internal"
+}
+
+// errorText is an error in the page's words, with crm's explanation of bad input after them.
+func errorText(v view, err error) string {
+	_, key := classify(err)
+	if key == "err.input" {
+		return v.T(key) + " " + inputDetail(err)
+	}
+	return v.T(key)
+}
+
+// inputDetail is crm's explanation of bad input without the sentinel's prefix.
+func inputDetail(err error) string {
+	msg := err.Error()
+	if i := strings.LastIndex(msg, crm.ErrBadInput.Error()+": "); i >= 0 {
+		return msg[i+len(crm.ErrBadInput.Error())+2:]
+	}
+	return msg
+}
+
+// errStale is an action on a page drawn from an older version of the case.
+var errStale = errors.New("the case changed since the page was drawn")
+
+type loginView struct {
+	Username string
+	Next     string
+}
+
+func (w *Console) loginPage(c *fiber.Ctx) error {
+	v := w.view(c, crm.User{}, "login.title")
+	v.Login = &loginView{Next: safeNext(c.Query("next"))}
+	if c.Query("out") != "" {
+		v.Flash = v.T("login.out")
+	}
+	return w.render(c, fiber.StatusOK, "login", v)
+}
+
+func (w *Console) login(c *fiber.Ctx) error {
+	username := strings.Clone(c.FormValue("username"))
+	next := safeNext(c.FormValue("next"))
+	token, _, err := w.office.Login(c.UserContext(), username, c.FormValue("password"))
+	if err != nil {
+		v := w.view(c, crm.User{}, "login.title")
+		v.Login = &loginView{Username: username, Next: next}
+		if errors.Is(err, crm.ErrBadCredentials) {
+			v.Error = v.T("login.bad")
+			return w.render(c, fiber.StatusUnauthorized, "login", v)
+		}
+		return w.failPage(c, crm.User{}, err)
+	}
+	// A login replaces whatever session this browser had: the old token is ended, so a
+	// cookie planted before the login cannot ride on it (session fixation).
+	if old := c.Cookies(sessionCookie); old != "" {
+		_ = w.office.Logout(c.UserContext(), old)
+	}
+	w.setSession(c, token, w.office.LoginTTL())
+	return c.Redirect(next, fiber.StatusSeeOther)
+}
+
+func (w *Console) logout(c *fiber.Ctx) error {
+	if token := c.Cookies(sessionCookie); token != "" {
+		if err := w.office.Logout(c.UserContext(), token); err != nil {
+			w.log.Warn("console logout", "err", err)
+		}
+	}
+	w.clearSession(c)
+	return c.Redirect(Prefix+"/login?out=1", fiber.StatusSeeOther)
+}
+
+// setLang switches the console's language for this browser and goes back to the page.
+func (w *Console) setLang(c *fiber.Ctx) error {
+	l := crm.Lang(c.FormValue("lang"))
+	if l != crm.English && l != crm.Swahili {
+		l = crm.English
+	}
+	c.Cookie(&fiber.Cookie{Name: langCookie, Value: string(l), Path: Prefix, SameSite: fiber.CookieSameSiteStrictMode,
+		Secure: c.Protocol() == "https", MaxAge: 365 * 24 * 3600})
+	return c.Redirect(safeNext(c.FormValue("back")), fiber.StatusSeeOther)
+}
+
+func caseID(c *fiber.Ctx) (int64, error) {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, crm.ErrNotFound
+	}
+	return id, nil
+}
