@@ -193,15 +193,19 @@ func TestOpenAPIListsTheCaseParameters(t *testing.T) {
 	if err := json.Unmarshal(console.OpenAPI(), &doc); err != nil {
 		t.Fatal(err)
 	}
-	var described []string
-	for _, p := range doc.Paths[console.Prefix+"/cases"]["get"].Parameters {
-		if p.In == "query" {
-			described = append(described, p.Name)
+	for path, params := range map[string][]string{
+		"/cases": console.CaseParams, "/users": console.UserParams, "/ratings": console.RatingParams, "/calls": console.CallParams,
+	} {
+		var described []string
+		for _, p := range doc.Paths[console.Prefix+path]["get"].Parameters {
+			if p.In == "query" {
+				described = append(described, p.Name)
+			}
 		}
-	}
-	slices.Sort(described)
-	known := slices.Sorted(slices.Values(console.CaseParams))
-	if !slices.Equal(described, known) {
-		t.Fatalf("GET /cases: openapi.json lists the query parameters %v, the handler takes %v", described, known)
+		slices.Sort(described)
+		known := slices.Sorted(slices.Values(params))
+		if !slices.Equal(described, known) {
+			t.Errorf("GET %s: openapi.json lists the query parameters %v, the handler takes %v", path, described, known)
+		}
 	}
 }

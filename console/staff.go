@@ -88,6 +88,9 @@ type usersJSON struct {
 // users is GET /users?role=&centre=: for choosing whom to assign (supervisors, integrity
 // officers, admins).
 func (a *API) users(c *fiber.Ctx, _ crm.User) error {
+	if err := onlyParams(c, "GET "+Prefix+"/users", userParams); err != nil {
+		return a.fail(c, err)
+	}
 	f := crm.UserFilter{Role: crm.Role(strings.TrimSpace(query(c, "role"))), Centre: code(query(c, "centre"))}
 	if f.Role != "" && !f.Role.Valid() {
 		return a.fail(c, fmt.Errorf("%w: unknown role %q (one of agent, supervisor, centre_manager, integrity_officer, admin)", crm.ErrBadInput, f.Role))
@@ -103,6 +106,13 @@ func (a *API) users(c *fiber.Ctx, _ crm.User) error {
 	return c.JSON(out)
 }
 
+// The query parameters of GET /users and GET /ratings; any other is refused (400), never
+// ignored into a wider answer.
+var (
+	userParams   = []string{"role", "centre"}
+	ratingParams = []string{"by"}
+)
+
 type ratingsJSON struct {
 	By      string       `json:"by"`
 	Ratings []ratingJSON `json:"ratings"`
@@ -111,6 +121,9 @@ type ratingsJSON struct {
 // ratings is GET /ratings?by=centre|agent: the satisfaction summary. A centre manager sees
 // their own centre's row only.
 func (a *API) ratings(c *fiber.Ctx, u crm.User) error {
+	if err := onlyParams(c, "GET "+Prefix+"/ratings", ratingParams); err != nil {
+		return a.fail(c, err)
+	}
 	by := strings.TrimSpace(query(c, "by"))
 	if by == "" {
 		by = "centre"

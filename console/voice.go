@@ -88,9 +88,15 @@ func (a *API) voiceQueues(c *fiber.Ctx, u crm.User) error {
 	return c.JSON(queuesJSON{Queues: q})
 }
 
+// callParams are GET /calls's query parameters; any other is refused.
+var callParams = []string{"phone", "limit"}
+
 // phoneCalls is GET /calls?phone=+2547…&limit=: a phone's calls, newest first, as the user may
 // see them (a corruption report's calls only to integrity officers).
 func (a *API) phoneCalls(c *fiber.Ctx, u crm.User) error {
+	if err := onlyParams(c, "GET "+Prefix+"/calls", callParams); err != nil {
+		return a.fail(c, err)
+	}
 	raw := strings.TrimSpace(query(c, "phone"))
 	if raw == "" {
 		return a.fail(c, fmt.Errorf("%w: phone is required, e.g. ?phone=%%2B254712345678", crm.ErrBadInput))
