@@ -47,6 +47,15 @@ func (o *Office) CaseDetail(ctx context.Context, u User, id int64) (CaseDetail, 
 	if err != nil {
 		return CaseDetail{}, err
 	}
+	if c.Queue == QueueIntegrity {
+		// Who read a corruption report, and when, is part of its record: the integrity unit
+		// must be able to show that nobody outside it looked, and who inside it did. No
+		// record, no reading.
+		view := AuditEntry{At: o.now(), ActorID: u.ID, Actor: u.Username, Action: "viewed"}
+		if err := o.store.AddAudit(ctx, id, view); err != nil {
+			return CaseDetail{}, fmt.Errorf("case %d: record the view: %w", id, err)
+		}
+	}
 	audit, notes, err := o.store.Timeline(ctx, id)
 	if err != nil {
 		return CaseDetail{}, fmt.Errorf("case %d timeline: %w", id, err)

@@ -177,6 +177,11 @@ type CaseStore interface {
 	// Timeline reads a case's audit trail and notes, oldest first.
 	Timeline(ctx context.Context, id int64) ([]AuditEntry, []Note, error)
 
+	// AddAudit appends one entry to case id's audit trail without changing the case or its
+	// version: a record of something that happened to the case without changing it, such as
+	// someone reading a corruption report. ErrNotFound when there is no such case.
+	AddAudit(ctx context.Context, id int64, a AuditEntry) error
+
 	// DueCases lists up to limit cases whose deadline has passed at now: open, not pending
 	// the citizen, DueAt set and not after now; oldest deadline first.
 	DueCases(ctx context.Context, now time.Time, limit int) ([]Case, error)

@@ -38,8 +38,9 @@ type inboxView struct {
 	List  string
 	Rows  []caseRow
 	Error string
-	Prev  string
-	Next  string
+	Prev   string
+	Next   string
+	Export string // the same list as CSV
 }
 
 // caseRow is one case as a list shows it.
@@ -65,29 +66,62 @@ type slaState struct {
 
 func (w *Console) inbox(c *fiber.Ctx, u crm.User) error {
 	v := w.view(c, u, "inbox.title")
-	in := &inboxView{List: "mine"}
+	in := &inboxView{}
 	v.Inbox = in
-	q := c.Request().URI().QueryArgs()
+	f, pageNo, none, ok := w.inboxQuery(c, u, v, in)
+	if !ok {
+		return w.render(c, fiber.StatusBadRequest, "inbox", v)
+	}
+	if none {
+		return w.render(c, fiber.StatusOK, "inbox", v) // the search and the list cannot both match
+	}
+	f.Limit, f.Offset = pageSize+1, (pageNo-1)*pageSize
+	list, err := w.office.ListCases(c.UserContext(), u, f)
+	if err != nil {
+		return w.failPage(c, u, err)
+	}
+	status := strings.Clone(c.Query("status", "open"))
+	if len(list) > pageSize {
+		list = list[:pageSize]
+		in.Next = inboxURL(in.List, status, in.Query, pageNo+1)
+	}
+	if pageNo > 1 {
+		in.Prev = inboxURL(in.List, status, in.Query, pageNo-1)
+	}
+	names, err := w.userNames(c, u)
+	if err != nil {
+		return w.failPage(c, u, err)
+	}
+	for _, cs := range list {
+		in.Rows = append(in.Rows, w.row(v, cs, names))
+	}
+	return w.render(c, fiber.StatusOK, "inbox", v)
+}
+
+// inboxQuery reads the inbox's query (list, status tab, search, page) into a case filter,
+// for the page and for its CSV export alike. A parameter it does not know, or a malformed
+// value, is an error in in.Error (ok false): never a wider list than was asked for. none
+// means the search and the list cannot both match any case.
+func (w *Console) inboxQuery(c *fiber.Ctx, u crm.User, v view, in *inboxView) (f crm.CaseFilter, pageNo int, none, ok bool) {
 	var unknown []string
-	q.VisitAll(func(k, _ []byte) {
+	c.Request().URI().QueryArgs().VisitAll(func(k, _ []byte) {
 		if !slices.Contains(inboxParams, string(k)) {
 			unknown = append(unknown, string(k))
 		}
 	})
 	list, status, page := strings.Clone(c.Query("list", "mine")), strings.Clone(c.Query("status", "open")), strings.Clone(c.Query("page", "1"))
-	in.Query = strings.Clone(c.Query("q"))
-	in.List = list
+	in.Query, in.List = strings.Clone(c.Query("q")), list
 	in.Lists = w.listTabs(v, list, status)
 	in.Tabs = w.statusTabs(v, list, status, in.Query)
+	in.Export = exportURL(list, status, in.Query)
 	f, pageNo, err := w.inboxFilter(u, list, status, page)
 	switch {
 	case len(unknown) > 0:
 		in.Error = v.T("inbox.err.unknown", "names", strings.Join(unknown, ", "), "known", strings.Join(inboxParams, ", "))
+		return f, 0, false, false
 	case err != nil:
 		in.Error = v.T("inbox.err.bad", "detail", err.Error())
-	}
-	if in.Error != "" {
-		return w.render(c, fiber.StatusBadRequest, "inbox", v)
+		return f, 0, false, false
 	}
 	if in.Query != "" {
 		// Search looks in every status of the chosen list: the case a citizen reads out may be
@@ -95,35 +129,14 @@ func (w *Console) inbox(c *fiber.Ctx, u crm.User) error {
 		if status == "open" {
 			f.Status = nil
 		}
-		ok, err := applySearch(&f, in.Query)
+		matchable, err := applySearch(&f, in.Query)
 		if err != nil {
 			in.Error = v.T("inbox.err.search", "detail", inputDetail(err))
-			return w.render(c, fiber.StatusBadRequest, "inbox", v)
+			return f, 0, false, false
 		}
-		if !ok {
-			return w.render(c, fiber.StatusOK, "inbox", v) // nothing can match: an empty list
-		}
+		none = !matchable
 	}
-	f.Limit, f.Offset = pageSize+1, (pageNo-1)*pageSize
-	list2, err := w.office.ListCases(c.UserContext(), u, f)
-	if err != nil {
-		return w.failPage(c, u, err)
-	}
-	if len(list2) > pageSize {
-		list2 = list2[:pageSize]
-		in.Next = inboxURL(list, status, in.Query, pageNo+1)
-	}
-	if pageNo > 1 {
-		in.Prev = inboxURL(list, status, in.Query, pageNo-1)
-	}
-	names, err := w.userNames(c, u)
-	if err != nil {
-		return w.failPage(c, u, err)
-	}
-	for _, cs := range list2 {
-		in.Rows = append(in.Rows, w.row(v, cs, names))
-	}
-	return w.render(c, fiber.StatusOK, "inbox", v)
+	return f, pageNo, none, true
 }
 
 // inboxFilter turns the list, the status tab and the page number into a case filter.
@@ -158,6 +171,10 @@ func (w *Console) inboxFilter(u crm.User, list, status, page string) (crm.CaseFi
 		return f, 0, fmt.Errorf("page %q is not a page number", page)
 	}
 	return f, n, nil
+}
+
+func exportURL(list, status, q string) string {
+	return strings.Replace(inboxURL(list, status, q, 1), Prefix+"/?", Prefix+"/export.csv?", 1)
 }
 
 func inboxURL(list, status, q string, page int) string {

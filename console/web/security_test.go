@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/huduma-connect/huduma/crm"
+	"github.com/huduma-connect/huduma/store/storetest"
 	"github.com/huduma-connect/huduma/store/storetest/realstore"
 )
 
@@ -185,6 +186,24 @@ func TestCorruptionReportsAreForIntegrityOnly(t *testing.T) {
 		run(t, officer, chromedp.Navigate(path), chromedp.WaitVisible(chromedp.CSS("#case-status")))
 		if got := text(t, officer, "main blockquote"); !strings.Contains(got, "500 shillings") {
 			t.Fatalf("integrity officer sees %q", got)
+		}
+		// The officer's reading is in the report's audit trail (who, when), shown on the
+		// page; the agent's refused attempts are not views.
+		audit, _, err := s.store.Timeline(storetest.Context(t), c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var views []string
+		for _, a := range audit {
+			if a.Action == "viewed" {
+				views = append(views, a.Actor)
+			}
+		}
+		if len(views) != 1 || views[0] != "faith" {
+			t.Fatalf("views in the audit: %v, want [faith]", views)
+		}
+		if got := text(t, officer, "ol.timeline"); !strings.Contains(got, "faith viewed") {
+			t.Fatalf("the timeline does not show the view:\n%s", got)
 		}
 	})
 }

@@ -83,6 +83,8 @@ func (w *Console) Mount(app *fiber.App) {
 	r.Post("/logout", w.logout)
 	r.Post("/lang", w.setLang)
 	r.Get("/", w.staff(w.inbox))
+	r.Get("/export.csv", w.staff(w.export))
+	r.Post("/availability", w.staff(w.setAvailability))
 	r.Get("/cases/:id", w.staff(w.casePage))
 	r.Post("/cases/:id/:action", w.staff(w.caseAction))
 	r.Use(func(c *fiber.Ctx) error {

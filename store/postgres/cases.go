@@ -355,6 +355,24 @@ func updateCase(ctx context.Context, tx pgx.Tx, c crm.Case) (crm.Case, error) {
 	return got, nil
 }
 
+// AddAudit appends one entry to the case's audit trail; the case row is not touched.
+func (s *Store) AddAudit(ctx context.Context, id int64, a crm.AuditEntry) error {
+	if a.At.IsZero() {
+		a.At = time.Now()
+	}
+	tag, err := s.pool.Exec(ctx, `INSERT INTO case_audit
+		(case_id, at, actor_id, actor, action, from_value, to_value, detail)
+		SELECT id, $2, $3, $4, $5, $6, $7, $8 FROM cases WHERE id = $1`,
+		id, a.At, idOrNull(a.ActorID), a.Actor, a.Action, a.From, a.To, a.Detail)
+	if err != nil {
+		return fmt.Errorf("postgres: add audit entry to case %d: %w", id, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("postgres: add audit entry to case %d: %w", id, crm.ErrNotFound)
+	}
+	return nil
+}
+
 // insertAudit appends entries to case id's audit trail (their CaseID is ignored); an entry
 // without a time gets at, the time of the change.
 func insertAudit(ctx context.Context, tx pgx.Tx, id int64, at time.Time, entries []crm.AuditEntry) error {

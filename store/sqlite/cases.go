@@ -359,6 +359,24 @@ func updateCase(ctx context.Context, tx *sql.Tx, c crm.Case) (crm.Case, error) {
 	return got, nil
 }
 
+// AddAudit appends one entry to the case's audit trail; the case row is not touched.
+func (s *Store) AddAudit(ctx context.Context, id int64, a crm.AuditEntry) error {
+	if a.At.IsZero() {
+		a.At = time.Now()
+	}
+	res, err := s.db.ExecContext(ctx, `INSERT INTO case_audit
+		(case_id, at, actor_id, actor, action, from_value, to_value, detail)
+		SELECT id, ?, ?, ?, ?, ?, ?, ? FROM cases WHERE id = ?`,
+		formatTimestamp(a.At), nullID(a.ActorID), a.Actor, a.Action, a.From, a.To, a.Detail, id)
+	if err != nil {
+		return fmt.Errorf("sqlite: add audit entry to case %d: %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return fmt.Errorf("sqlite: add audit entry to case %d: %w", id, crm.ErrNotFound)
+	}
+	return nil
+}
+
 // insertAudit appends entries to case id's audit trail (their CaseID is ignored); an entry
 // without a time gets at, the time of the change.
 func insertAudit(ctx context.Context, tx *sql.Tx, id int64, at time.Time, entries []crm.AuditEntry) error {

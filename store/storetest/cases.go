@@ -23,6 +23,7 @@ func runCases(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("UpdateCaseStaleVersion", func(t *testing.T) { testUpdateCaseStale(t, open(t)) })
 	t.Run("UpdateCaseConcurrent", func(t *testing.T) { testUpdateCaseConcurrent(t, open(t)) })
 	t.Run("CasesFilter", func(t *testing.T) { testCasesFilter(t, open(t)) })
+	t.Run("AddAudit", func(t *testing.T) { testAddAudit(t, open(t)) })
 	t.Run("CasesDefaultLimit", func(t *testing.T) { testCasesDefaultLimit(t, open(t)) })
 	t.Run("CaseSearch", func(t *testing.T) { testCaseSearch(t, open(t)) }) // case_search.go
 	t.Run("DueCases", func(t *testing.T) { testDueCases(t, open(t)) })
@@ -1167,5 +1168,24 @@ func testTokens(t *testing.T, s Store) {
 	}
 	if err := s.CreateToken(Context(t), crm.Token{Hash: strings.Repeat("01", 32), UserID: u.ID + 100, Expires: caseT0}); err == nil {
 		t.Fatal("CreateToken for an unknown user: no error")
+	}
+}
+
+// AddAudit records something that happened to a case without changing it: the entry is in
+// the timeline, the case and its version are as they were, and a case that does not exist is
+// ErrNotFound with nothing written.
+func testAddAudit(t *testing.T, s Store) {
+	u := mustCreateUser(t, s, agent("faith", crm.English))
+	c := mkCase(t, s, phone(70), "KSM", crm.CategoryCorruption, crm.LevelAgent, crm.CaseNew, 0, time.Hour)
+	view := crm.AuditEntry{At: caseAt(2 * time.Hour), ActorID: u.ID, Actor: u.Username, Action: "viewed"}
+	if err := s.AddAudit(Context(t), c.ID, view); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustCase(t, s, c.ID); got.Version != c.Version || !got.UpdatedAt.Equal(c.UpdatedAt) {
+		t.Fatalf("the case changed: v%d at %v, was v%d at %v", got.Version, got.UpdatedAt, c.Version, c.UpdatedAt)
+	}
+	wantTimeline(t, s, c.ID, []crm.AuditEntry{created(c), view}, nil)
+	if err := s.AddAudit(Context(t), c.ID+1000, view); !errors.Is(err, crm.ErrNotFound) {
+		t.Fatalf("audit entry for no case: %v, want ErrNotFound", err)
 	}
 }
