@@ -47,7 +47,9 @@ const (
 // answerReserve is the part of the deadline kept for answering once the work has stopped:
 // saving the session, rendering, writing the reply (a few milliseconds at the 99.9th
 // percentile under full load).
-func answerReserve(deadline time.Duration) time.Duration { return min(200*time.Millisecond, deadline/10) }
+func answerReserve(deadline time.Duration) time.Duration {
+	return min(200*time.Millisecond, deadline/10)
+}
 
 // Limits on what a request may carry. A whole USSD session lasts at most about 180 s, so a
 // genuine input history stays far below MaxText.

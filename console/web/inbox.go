@@ -32,12 +32,12 @@ type tab struct {
 }
 
 type inboxView struct {
-	Lists []tab
-	Tabs  []tab
-	Query string
-	List  string
-	Rows  []caseRow
-	Error string
+	Lists  []tab
+	Tabs   []tab
+	Query  string
+	List   string
+	Rows   []caseRow
+	Error  string
 	Prev   string
 	Next   string
 	Export string // the same list as CSV
