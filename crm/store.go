@@ -182,6 +182,11 @@ type CaseStore interface {
 	// someone reading a corruption report. ErrNotFound when there is no such case.
 	AddAudit(ctx context.Context, id int64, a AuditEntry) error
 
+	// WatchCases announces every committed case creation and change, made through any
+	// handle on the same database (every replica), until ctx ends; then the channel is
+	// closed. A listener that falls behind, or a feed that reconnects, gets crm.Resync.
+	WatchCases(ctx context.Context) (<-chan CaseEvent, error)
+
 	// DueCases lists up to limit cases whose deadline has passed at now: open, not pending
 	// the citizen, DueAt set and not after now; oldest deadline first.
 	DueCases(ctx context.Context, now time.Time, limit int) ([]Case, error)

@@ -70,6 +70,7 @@ func serveCommand(ctx context.Context, args []string) error {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	case <-ctx.Done():
 		log.Info("shutting down: finishing hops in flight")
+		gw.console.Close() // event streams would hold the shutdown for its whole timeout
 		return gw.app.ShutdownWithTimeout(10 * time.Second)
 	}
 }
@@ -81,6 +82,7 @@ type gateway struct {
 	desk         *crm.Desk
 	office       *crm.Office
 	admission    *flows.Admission // the bound on USSD hops in flight
+	console      *web.Console
 	storeName    string
 	sessionsName string
 	closers      []func()
@@ -170,11 +172,11 @@ func openGateway(ctx context.Context, cfg config, log *slog.Logger) (*gateway, e
 		Admission: gw.admission, Logger: log}).Mount(gw.app)
 	console.New(gw.office, console.Config{Logger: log}).Mount(gw.app)
 	// The staff console's pages, over the same office as the API.
-	pages, err := web.New(gw.office, web.Config{Logger: log})
-	if err != nil {
+	if gw.console, err = web.New(gw.office, web.Config{Logger: log}); err != nil {
 		return nil, err
 	}
-	pages.Mount(gw.app)
+	gw.console.Mount(gw.app)
+	gw.closers = append(gw.closers, gw.console.Close)
 	gw.app.Get("/", func(c *fiber.Ctx) error { return c.Redirect(web.Prefix+"/", fiber.StatusFound) })
 	// Incoming SMS: the keywords STATUS/HALI, APPOINTMENTS/MIADI, CANCEL/GHAIRI,
 	// COMPLAINT/MALALAMIKO, HELP/MSAADA, STOP/ACHA, START/ANZA and the 1–4 rating reply.

@@ -201,7 +201,7 @@ func newSite(t *testing.T, st realstore.Store) *site {
 		t.Fatal(err)
 	}
 	go func() { _ = app.Listener(ln) }()
-	t.Cleanup(func() { _ = app.Shutdown() })
+	t.Cleanup(func() { pages.Close(); _ = app.ShutdownWithTimeout(5 * time.Second) })
 	s.url = "http://" + ln.Addr().String()
 	return s
 }
@@ -242,7 +242,9 @@ func text(t *testing.T, tab context.Context, sel string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(tab, 20*time.Second)
 	defer cancel()
-	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	// Read in one script, not through a node id: a live inbox may replace its list between
+	// finding a node and reading it.
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(`(document.querySelector(%q) || {innerText: "<none>"}).innerText`, sel)))
 	if err != nil {
 		t.Fatalf("text of %s: %v", sel, err)
 	}

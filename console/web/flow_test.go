@@ -24,8 +24,8 @@ func TestAgentWorksACaseInTheBrowser(t *testing.T) {
 		screenshot(t, tab, "inbox")
 
 		spoken := strings.ReplaceAll(c.Number.Grouped(), " ", "  ") // "600  042  550", as typed while listening
-		run(t, tab, chromedp.SendKeys(chromedp.ID("q"), spoken+"\n"),
-			chromedp.WaitVisible(chromedp.CSS(`table.cases`)))
+		run(t, tab, chromedp.SendKeys(chromedp.ID("q"), spoken+"\n"))
+		waitFor(t, tab, `location.search.includes("q=") && !!document.querySelector("table.cases")`, "the search results")
 		if got := text(t, tab, `table.cases tbody`); !strings.Contains(got, c.Number.Grouped()) || strings.Contains(got, other.Number.Grouped()) {
 			t.Fatalf("search for %q found:\n%s", spoken, got)
 		}

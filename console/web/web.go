@@ -15,6 +15,7 @@
 package web
 
 import (
+	"context"
 	"embed"
 	"errors"
 	"io/fs"
@@ -52,6 +53,9 @@ type Console struct {
 	cat    *catalogue
 	pages  *pages
 	log    *slog.Logger
+	// ctx ends every event stream when the console closes.
+	ctx  context.Context
+	stop context.CancelFunc
 }
 
 // New builds the console over the back office.
@@ -67,7 +71,8 @@ func New(office *crm.Office, cfg Config) (*Console, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Console{office: office, cat: cat, pages: p, log: cfg.Logger.With("channel", "console")}, nil
+	ctx, stop := context.WithCancel(context.Background())
+	return &Console{office: office, cat: cat, pages: p, log: cfg.Logger.With("channel", "console"), ctx: ctx, stop: stop}, nil
 }
 
 // Mount registers the console's routes under /console.
@@ -84,6 +89,7 @@ func (w *Console) Mount(app *fiber.App) {
 	r.Post("/lang", w.setLang)
 	r.Get("/", w.staff(w.inbox))
 	r.Get("/export.csv", w.staff(w.export))
+	r.Get("/events", w.staff(w.events))
 	r.Post("/availability", w.staff(w.setAvailability))
 	r.Get("/cases/:id", w.staff(w.casePage))
 	r.Post("/cases/:id/:action", w.staff(w.caseAction))

@@ -23,6 +23,7 @@ import (
 type Store struct {
 	pool  *pgxpool.Pool
 	langs *languageWriter
+	feed  *caseFeed
 }
 
 var _ crm.Store = (*Store)(nil)
@@ -44,12 +45,13 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: ping: %w", err)
 	}
-	return &Store{pool: pool, langs: newLanguageWriter(pool, slog.Default())}, nil
+	return &Store{pool: pool, langs: newLanguageWriter(pool, slog.Default()), feed: newCaseFeed()}, nil
 }
 
 // Close writes the language choices not yet written and closes every connection; the store
 // must not be used afterwards.
 func (s *Store) Close() {
+	s.feed.close()
 	s.langs.close()
 	s.pool.Close()
 }

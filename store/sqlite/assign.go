@@ -56,6 +56,7 @@ func (s *Store) AssignNext(ctx context.Context, c crm.Case, limit int, now time.
 	if err := tx.Commit(); err != nil {
 		return crm.Case{}, crm.User{}, fmt.Errorf("sqlite: assign case %d: commit: %w", c.ID, err)
 	}
+	s.announce(got)
 	return got, u, nil
 }
 

@@ -174,6 +174,7 @@ func (s *Store) CreateCase(ctx context.Context, c crm.Case, a crm.AuditEntry, n 
 	if err := tx.Commit(); err != nil {
 		return crm.Case{}, false, fmt.Errorf("sqlite: create case: commit: %w", err)
 	}
+	s.announce(got)
 	return got, true, nil
 }
 
@@ -321,6 +322,7 @@ func (s *Store) UpdateCase(ctx context.Context, c crm.Case, ch crm.CaseChange) (
 	if err := tx.Commit(); err != nil {
 		return crm.Case{}, fmt.Errorf("sqlite: update case %d: commit: %w", c.ID, err)
 	}
+	s.announce(got)
 	return got, nil
 }
 

@@ -16,6 +16,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/huduma-connect/huduma/crm"
+	"github.com/huduma-connect/huduma/store/casefeed"
 )
 
 // Store is a crm.Store on a SQLite file. It is safe for concurrent use.
@@ -35,6 +36,10 @@ import (
 // instead of failing.
 type Store struct {
 	db *sql.DB
+	// feed announces committed case changes to this process's listeners: one process is
+	// all there is on a SQLite file that serves (another process on it, such as the CLI, is
+	// not heard).
+	feed casefeed.Hub
 }
 
 var _ crm.Store = (*Store)(nil)
@@ -84,7 +89,10 @@ func dsn(path string) string {
 // Close closes the database; the store must not be used afterwards. It has the Postgres
 // store's signature so either can be handed to the same code; a close error (a failed WAL
 // checkpoint) loses nothing committed, and the next open recovers from the WAL.
-func (s *Store) Close() { _ = s.db.Close() }
+func (s *Store) Close() {
+	s.feed.Close()
+	_ = s.db.Close()
+}
 
 // Ping checks that the database file answers, for the health check.
 func (s *Store) Ping(ctx context.Context) error {

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -24,6 +25,7 @@ func runCases(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("UpdateCaseConcurrent", func(t *testing.T) { testUpdateCaseConcurrent(t, open(t)) })
 	t.Run("CasesFilter", func(t *testing.T) { testCasesFilter(t, open(t)) })
 	t.Run("AddAudit", func(t *testing.T) { testAddAudit(t, open(t)) })
+	t.Run("WatchCases", func(t *testing.T) { testWatchCases(t, open(t)) })
 	t.Run("CasesDefaultLimit", func(t *testing.T) { testCasesDefaultLimit(t, open(t)) })
 	t.Run("CaseSearch", func(t *testing.T) { testCaseSearch(t, open(t)) }) // case_search.go
 	t.Run("DueCases", func(t *testing.T) { testDueCases(t, open(t)) })
@@ -1187,5 +1189,44 @@ func testAddAudit(t *testing.T, s Store) {
 	wantTimeline(t, s, c.ID, []crm.AuditEntry{created(c), view}, nil)
 	if err := s.AddAudit(Context(t), c.ID+1000, view); !errors.Is(err, crm.ErrNotFound) {
 		t.Fatalf("audit entry for no case: %v, want ErrNotFound", err)
+	}
+}
+
+// WatchCases announces each committed creation and change, with what deciding who may see it
+// needs; an audit entry alone (a view) is no change; a listener whose context ends has its
+// channel closed.
+func testWatchCases(t *testing.T, s Store) {
+	ctx, cancel := context.WithCancel(Context(t))
+	events, err := s.WatchCases(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := func(what string) crm.CaseEvent {
+		t.Helper()
+		select {
+		case ev := <-events:
+			return ev
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no event for %s", what)
+		}
+		return crm.CaseEvent{}
+	}
+	c := mkCase(t, s, phone(80), "KSM", crm.CategoryCorruption, crm.LevelAgent, crm.CaseNew, 0, time.Hour)
+	if ev := next("a new case"); ev != (crm.CaseEvent{ID: c.ID, Version: 1, Queue: crm.QueueIntegrity, Centre: "KSM", Status: crm.CaseNew}) {
+		t.Fatalf("event for a new case: %+v", ev)
+	}
+	if err := s.AddAudit(Context(t), c.ID, crm.AuditEntry{Actor: "faith", Action: "viewed"}); err != nil {
+		t.Fatal(err)
+	}
+	u := mustCreateUser(t, s, agent("amani", crm.English))
+	c.Status, c.AssigneeID = crm.CaseAssigned, u.ID
+	if _, err := s.UpdateCase(Context(t), c, crm.CaseChange{}); err != nil {
+		t.Fatal(err)
+	}
+	if ev := next("a change"); ev != (crm.CaseEvent{ID: c.ID, Version: 2, Queue: crm.QueueIntegrity, Centre: "KSM", Status: crm.CaseAssigned, AssigneeID: u.ID}) {
+		t.Fatalf("event for a change (after a view, which is none): %+v", ev)
+	}
+	cancel()
+	for range events { // drained, then closed
 	}
 }
