@@ -133,7 +133,11 @@ func (o *Office) Assign(ctx context.Context, u User, id, assigneeID int64) (Case
 		return Case{}, fmt.Errorf("assign to user %d: %w", assigneeID, err)
 	}
 	return o.change(ctx, u, id, ActAssign, func(c *Case, ch *CaseChange, now time.Time) error {
-		if !Can(to, ActClaim, *c) {
+		// Whether to could take the case were it free: reassigning from one agent to
+		// another is the point, and an agent may not claim a colleague's case themselves.
+		free := *c
+		free.AssigneeID = 0
+		if !Can(to, ActClaim, free) {
 			return fmt.Errorf("%w: %s cannot work this case", ErrBadInput, to.Username)
 		}
 		return o.assign(c, ch, to, now)

@@ -187,6 +187,10 @@ type CaseStore interface {
 	// closed. A listener that falls behind, or a feed that reconnects, gets crm.Resync.
 	WatchCases(ctx context.Context) (<-chan CaseEvent, error)
 
+	// OpenCaseCounts counts the open cases (every status but resolved and closed) by queue,
+	// level, language and assignee (0: nobody), for the supervisors' board.
+	OpenCaseCounts(ctx context.Context) ([]CaseCount, error)
+
 	// DueCases lists up to limit cases whose deadline has passed at now: open, not pending
 	// the citizen, DueAt set and not after now; oldest deadline first.
 	DueCases(ctx context.Context, now time.Time, limit int) ([]Case, error)

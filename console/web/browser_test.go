@@ -178,6 +178,7 @@ func newSite(t *testing.T, st realstore.Store) *site {
 		{Username: "akinyi", Name: "Akinyi Otieno", Role: crm.RoleAgent, Phone: "+254720000001"},
 		{Username: "baraka", Name: "Baraka Mwangi", Role: crm.RoleAgent, Phone: "+254720000002"},
 		{Username: "faith", Name: "Faith Njeri", Role: crm.RoleIntegrityOfficer, Phone: "+254720000006"},
+		{Username: "chebet", Name: "Chebet Kiprop", Role: crm.RoleSupervisor, Phone: "+254720000003"},
 	} {
 		nu.Password = password
 		u, err := office.AddUser(ctx, nu)

@@ -28,6 +28,14 @@ type caseView struct {
 	Messages    []messageLine
 	Calls       []callLine
 	Can         map[string]bool // the actions the matrix allows this person, by name
+	People      []person        // whom the case can be assigned to, when Can.assign
+}
+
+// person is one choice of assignee.
+type person struct {
+	ID       int64
+	Name     string
+	Selected bool
 }
 
 type timelineLine struct {
@@ -55,6 +63,7 @@ var caseActions = map[string]crm.Action{
 	"resolve":  crm.ActWork,
 	"reopen":   crm.ActWork,
 	"escalate": crm.ActEscalate,
+	"assign":   crm.ActAssign,
 }
 
 func (w *Console) casePage(c *fiber.Ctx, u crm.User) error {
@@ -90,6 +99,19 @@ func (w *Console) showCase(c *fiber.Ctx, u crm.User, id int64, v view, status in
 	}
 	for name, act := range caseActions {
 		cv.Can[name] = crm.Can(u, act, d.Case) && actionFits(name, d.Case, u)
+	}
+	if cv.Can["assign"] {
+		role := crm.RoleAgent
+		if d.Case.Queue == crm.QueueIntegrity {
+			role = crm.RoleIntegrityOfficer
+		}
+		people, err := w.office.Users(c.UserContext(), crm.UserFilter{Role: role})
+		if err != nil {
+			return w.failPage(c, u, err)
+		}
+		for _, p := range people {
+			cv.People = append(cv.People, person{ID: p.ID, Name: p.Name, Selected: p.ID == d.Case.AssigneeID})
+		}
 	}
 	for _, a := range d.Audit {
 		cv.Timeline = append(cv.Timeline, timelineLine{At: w.when(v, a.At), Actor: a.Actor, Text: auditText(v, a)})
@@ -134,6 +156,8 @@ func actionFits(name string, c crm.Case, u crm.User) bool {
 		return c.Status == crm.CaseResolved
 	case "escalate":
 		return c.Status.Open() && c.Level < crm.LevelDirector
+	case "assign":
+		return c.Status.Open()
 	}
 	return false
 }
@@ -177,6 +201,13 @@ func (w *Console) caseAction(c *fiber.Ctx, u crm.User) error {
 		_, err = w.office.SetStatus(ctx, u, id, crm.CaseInProgress, text)
 	case "escalate":
 		_, err = w.office.Escalate(ctx, u, id, text)
+	case "assign":
+		to, perr := strconv.ParseInt(c.FormValue("user_id"), 10, 64)
+		if perr != nil || to <= 0 {
+			err = fmt.Errorf("%w: choose whom to assign the case to", crm.ErrBadInput)
+		} else {
+			_, err = w.office.Assign(ctx, u, id, to)
+		}
 	}
 	if err != nil {
 		return w.refuse(c, u, id, err)

@@ -21,7 +21,7 @@ type pages struct {
 	set map[string]*template.Template
 }
 
-var pageNames = []string{"login", "inbox", "case", "notfound", "error"}
+var pageNames = []string{"login", "inbox", "case", "board", "notfound", "error"}
 
 func parsePages() (*pages, error) {
 	p := &pages{set: map[string]*template.Template{}}
@@ -48,6 +48,7 @@ type view struct {
 	Login *loginView
 	Inbox *inboxView
 	Case  *caseView
+	Board *boardView
 	cat   *catalogue
 }
 
@@ -57,6 +58,9 @@ func (v view) T(key string, args ...string) string { return v.cat.T(v.Lang, key,
 
 // Langs are the languages the switch offers.
 func (v view) Langs() []crm.Lang { return langs }
+
+// HasBoard reports whether the person has a board to watch.
+func (v view) HasBoard() bool { return canBoard(v.User) }
 
 // LoggedIn reports whether someone is.
 func (v view) LoggedIn() bool { return v.User.ID != 0 }

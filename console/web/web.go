@@ -90,6 +90,7 @@ func (w *Console) Mount(app *fiber.App) {
 	r.Get("/", w.staff(w.inbox))
 	r.Get("/export.csv", w.staff(w.export))
 	r.Get("/events", w.staff(w.events))
+	r.Get("/board", w.staff(w.board))
 	r.Post("/availability", w.staff(w.setAvailability))
 	r.Get("/cases/:id", w.staff(w.casePage))
 	r.Post("/cases/:id/:action", w.staff(w.caseAction))

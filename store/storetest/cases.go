@@ -26,6 +26,7 @@ func runCases(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("CasesFilter", func(t *testing.T) { testCasesFilter(t, open(t)) })
 	t.Run("AddAudit", func(t *testing.T) { testAddAudit(t, open(t)) })
 	t.Run("WatchCases", func(t *testing.T) { testWatchCases(t, open(t)) })
+	t.Run("OpenCaseCounts", func(t *testing.T) { testOpenCaseCounts(t, open(t)) })
 	t.Run("CasesDefaultLimit", func(t *testing.T) { testCasesDefaultLimit(t, open(t)) })
 	t.Run("CaseSearch", func(t *testing.T) { testCaseSearch(t, open(t)) }) // case_search.go
 	t.Run("DueCases", func(t *testing.T) { testDueCases(t, open(t)) })
@@ -1228,5 +1229,37 @@ func testWatchCases(t *testing.T, s Store) {
 	}
 	cancel()
 	for range events { // drained, then closed
+	}
+}
+
+// OpenCaseCounts groups the open cases by queue, level, language and assignee; resolved and
+// closed cases are not counted.
+func testOpenCaseCounts(t *testing.T, s Store) {
+	a := mustCreateUser(t, s, agent("achieng", crm.Swahili))
+	mkCase(t, s, phone(1), "KSM", crm.CategoryLongWait, crm.LevelAgent, crm.CaseNew, 0, time.Hour)
+	mkCase(t, s, phone(2), "KSM", crm.CategoryLongWait, crm.LevelAgent, crm.CaseNew, 0, time.Hour)
+	mkCase(t, s, phone(3), "KSM", crm.CategoryStaffConduct, crm.LevelSupervisor, crm.CaseAssigned, a.ID, time.Hour)
+	mkCase(t, s, phone(4), "KSM", crm.CategoryLongWait, crm.LevelAgent, crm.CasePendingCitizen, a.ID, time.Hour)
+	mkCase(t, s, phone(5), "NRB", crm.CategoryCorruption, crm.LevelAgent, crm.CaseNew, 0, time.Hour)
+	mkCase(t, s, phone(6), "KSM", crm.CategoryLongWait, crm.LevelAgent, crm.CaseResolved, a.ID, 0)
+	mkCase(t, s, phone(7), "KSM", crm.CategoryLongWait, crm.LevelAgent, crm.CaseClosed, 0, 0)
+	got, err := s.OpenCaseCounts(Context(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lang := complaint(t, phone(1)).Lang
+	want := []crm.CaseCount{
+		{Queue: crm.QueueGeneral, Level: crm.LevelAgent, Lang: lang, Count: 2},
+		{Queue: crm.QueueGeneral, Level: crm.LevelSupervisor, Lang: lang, AssigneeID: a.ID, Count: 1},
+		{Queue: crm.QueueGeneral, Level: crm.LevelAgent, Lang: lang, AssigneeID: a.ID, Count: 1},
+		{Queue: crm.QueueIntegrity, Level: crm.LevelAgent, Lang: lang, Count: 1},
+	}
+	key := func(c crm.CaseCount) string {
+		return fmt.Sprintf("%s/%d/%s/%d", c.Queue, c.Level, c.Lang, c.AssigneeID)
+	}
+	slices.SortFunc(got, func(x, y crm.CaseCount) int { return strings.Compare(key(x), key(y)) })
+	slices.SortFunc(want, func(x, y crm.CaseCount) int { return strings.Compare(key(x), key(y)) })
+	if !slices.Equal(got, want) {
+		t.Fatalf("open case counts\n got %+v\nwant %+v", got, want)
 	}
 }
