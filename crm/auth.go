@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -104,7 +105,8 @@ func (o *Office) Login(ctx context.Context, username, password string) (string, 
 	if err != nil {
 		return "", User{}, err
 	}
-	if err := o.store.CreateToken(ctx, Token{Hash: HashSecret(token), UserID: u.ID, Expires: o.now().Add(o.cfg.TokenTTL)}); err != nil {
+	now := o.now()
+	if err := o.store.CreateToken(ctx, Token{Hash: HashSecret(token), UserID: u.ID, Expires: now.Add(o.cfg.TokenTTL), LastSeen: now}); err != nil {
 		return "", User{}, fmt.Errorf("login: %w", err)
 	}
 	return token, u, nil
@@ -127,6 +129,42 @@ func (o *Office) Authenticate(ctx context.Context, token string) (User, error) {
 	if !o.now().Before(t.Expires) {
 		_ = o.store.DeleteToken(ctx, hash)
 		return User{}, ErrTokenExpired
+	}
+	return u, nil
+}
+
+// touchEvery is how often a session's use is written down: often enough for a 30-minute idle
+// limit to be exact to the minute, rarely enough that a busy console costs one write a
+// minute.
+const touchEvery = time.Minute
+
+// AuthenticateIdle is Authenticate for a session that also ends after idle without use (the
+// console's: a person who walked away from a shared counter PC). A token last used more than
+// idle ago is deleted and answered ErrTokenExpired. idle <= 0 means no such limit.
+func (o *Office) AuthenticateIdle(ctx context.Context, token string, idle time.Duration) (User, error) {
+	if token == "" {
+		return User{}, ErrUnauthenticated
+	}
+	hash := HashSecret(token)
+	t, u, err := o.store.TokenUser(ctx, hash)
+	if errors.Is(err, ErrNotFound) {
+		return User{}, ErrUnauthenticated
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("authenticate: %w", err)
+	}
+	now := o.now()
+	if t.LastSeen.IsZero() { // made before uses were recorded: count from now
+		t.LastSeen = now.Add(-touchEvery)
+	}
+	if !now.Before(t.Expires) || idle > 0 && now.Sub(t.LastSeen) >= idle {
+		_ = o.store.DeleteToken(ctx, hash)
+		return User{}, ErrTokenExpired
+	}
+	if now.Sub(t.LastSeen) >= touchEvery {
+		if err := o.store.TouchToken(ctx, hash, now); err != nil {
+			o.log.Warn("record a console session's use", "err", err) // the request itself may go on
+		}
 	}
 	return u, nil
 }

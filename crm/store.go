@@ -229,6 +229,8 @@ type UserStore interface {
 	// is the domain's to check, so it can say "expired" rather than "unknown").
 	TokenUser(ctx context.Context, hash string) (Token, User, error)
 	DeleteToken(ctx context.Context, hash string) error
+	// TouchToken records that the token was used at the given time (Token.LastSeen).
+	TouchToken(ctx context.Context, hash string, at time.Time) error
 }
 
 // AgencyStore holds the agencies that push request statuses.

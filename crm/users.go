@@ -71,6 +71,9 @@ type Token struct {
 	Hash    string // hex SHA-256 of the token
 	UserID  int64
 	Expires time.Time
+	// LastSeen is when the token was last used, as far as TouchToken was told (zero: not
+	// recorded). Console sessions end after a time without use.
+	LastSeen time.Time
 }
 
 // Errors of users and tokens.

@@ -32,6 +32,7 @@ type config struct {
 	HopDeadline      time.Duration
 	MaxHops          int
 	MaxConnections   int
+	ConsoleIdle      time.Duration
 	SLAPolicies      string
 	AgentCap         int
 	LoginTTL         time.Duration
@@ -65,6 +66,7 @@ func (c *config) flags(fs *flag.FlagSet, server bool) error {
 	str(&c.SLAPolicies, "sla", "HUDUMA_SLA_POLICIES", "", "SLA overrides, e.g. corruption=1h/45h/1h (first response/resolution/step, business time)")
 	parsed((*intValue)(&c.AgentCap), "agent-cap", "HUDUMA_AGENT_CAP", "15", "open cases one agent is given at most by round-robin")
 	parsed((*durationValue)(&c.LoginTTL), "login-ttl", "HUDUMA_LOGIN_TTL", "12h", "how long a console login lasts")
+	parsed((*durationValue)(&c.ConsoleIdle), "console-idle", "HUDUMA_CONSOLE_IDLE", "30m", "a console session left unused this long ends (the web console's cookie sessions; API tokens last HUDUMA_LOGIN_TTL)")
 	if !server {
 		return errors.Join(errs...)
 	}

@@ -172,7 +172,7 @@ func openGateway(ctx context.Context, cfg config, log *slog.Logger) (*gateway, e
 		Admission: gw.admission, Logger: log}).Mount(gw.app)
 	console.New(gw.office, console.Config{Logger: log}).Mount(gw.app)
 	// The staff console's pages, over the same office as the API.
-	if gw.console, err = web.New(gw.office, web.Config{Logger: log}); err != nil {
+	if gw.console, err = web.New(gw.office, web.Config{Logger: log, IdleTimeout: cfg.ConsoleIdle}); err != nil {
 		return nil, err
 	}
 	gw.console.Mount(gw.app)

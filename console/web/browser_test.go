@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -139,7 +140,11 @@ type site struct {
 	store  realstore.Store
 	office *crm.Office
 	users  map[string]crm.User
+	clock  *atomic.Int64 // the office's clock, in Unix nanoseconds; advance moves it
 }
+
+// advance moves the office's clock on.
+func (s *site) advance(d time.Duration) { s.clock.Add(int64(d)) }
 
 const password = "correct horse battery"
 
@@ -165,15 +170,16 @@ func newSite(t *testing.T, st realstore.Store) *site {
 		t.Fatal(err)
 	}
 	// A Tuesday morning, inside business hours, so deadlines count down.
-	now := time.Date(2026, 11, 24, 9, 0, 0, 0, nairobi)
+	clock := &atomic.Int64{}
+	clock.Store(time.Date(2026, 11, 24, 9, 0, 0, 0, nairobi).UnixNano())
 	desk, err := crm.NewDesk(ctx, st, crm.DeskConfig{Calendar: crm.DefaultCalendar(nairobi), SlotCapacity: 10,
-		LeadTime: 30 * time.Minute, Now: func() time.Time { return now }})
+		LeadTime: 30 * time.Minute, Now: func() time.Time { return time.Unix(0, clock.Load()) }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.DiscardHandler)
 	office := crm.NewOffice(desk, crm.OfficeConfig{PasswordCost: 4, Logger: logger})
-	s := &site{store: st, office: office, users: map[string]crm.User{}}
+	s := &site{store: st, office: office, users: map[string]crm.User{}, clock: clock}
 	for _, nu := range []crm.NewUser{
 		{Username: "akinyi", Name: "Akinyi Otieno", Role: crm.RoleAgent, Phone: "+254720000001"},
 		{Username: "baraka", Name: "Baraka Mwangi", Role: crm.RoleAgent, Phone: "+254720000002"},

@@ -152,8 +152,11 @@ type loginView struct {
 func (w *Console) loginPage(c *fiber.Ctx) error {
 	v := w.view(c, crm.User{}, "login.title")
 	v.Login = &loginView{Next: safeNext(c.Query("next"))}
-	if c.Query("out") != "" {
+	switch {
+	case c.Query("out") != "":
 		v.Flash = v.T("login.out")
+	case c.Query("expired") != "":
+		v.Flash = v.T("login.expired")
 	}
 	return w.render(c, fiber.StatusOK, "login", v)
 }

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -206,4 +207,28 @@ func TestCorruptionReportsAreForIntegrityOnly(t *testing.T) {
 			t.Fatalf("the timeline does not show the view:\n%s", got)
 		}
 	})
+}
+
+// A console session left unused for 30 minutes ends: the next page is the login, saying why,
+// and the old cookie is worth nothing. One used every 29 minutes goes on.
+func TestConsoleSessionEndsWhenIdle(t *testing.T) {
+	s := newSite(t, realstore.Kinds[0].Open(t))
+	cookie := s.httpLogin(t, "akinyi")
+	for range 3 {
+		s.advance(29 * time.Minute)
+		if resp, _ := s.get(t, "/console/", cookie); resp.StatusCode != http.StatusOK {
+			t.Fatalf("29 minutes after the last request: %d", resp.StatusCode)
+		}
+	}
+	s.advance(31 * time.Minute)
+	resp, _ := s.get(t, "/console/?list=all", cookie)
+	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Location"), "expired=1") {
+		t.Fatalf("after 31 idle minutes: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if _, body := s.get(t, resp.Header.Get("Location"), nil); !strings.Contains(body, "Your session ended") {
+		t.Fatal("the login page does not say why")
+	}
+	if resp, _ := s.get(t, "/console/", cookie); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the idle session's cookie still opens the inbox: %d", resp.StatusCode)
+	}
 }

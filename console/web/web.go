@@ -45,7 +45,13 @@ var staticFiles embed.FS
 // Config tunes the console.
 type Config struct {
 	Logger *slog.Logger
+	// IdleTimeout ends a console session after this long without a request (30 minutes when
+	// zero; negative: no limit). The login itself lasts at most the office's LoginTTL.
+	IdleTimeout time.Duration
 }
+
+// DefaultIdleTimeout is how long a console session lasts unused.
+const DefaultIdleTimeout = 30 * time.Minute
 
 // Console serves the staff pages.
 type Console struct {
@@ -53,6 +59,7 @@ type Console struct {
 	cat    *catalogue
 	pages  *pages
 	log    *slog.Logger
+	idle   time.Duration
 	// ctx ends every event stream when the console closes.
 	ctx  context.Context
 	stop context.CancelFunc
@@ -71,8 +78,12 @@ func New(office *crm.Office, cfg Config) (*Console, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
 	ctx, stop := context.WithCancel(context.Background())
-	return &Console{office: office, cat: cat, pages: p, log: cfg.Logger.With("channel", "console"), ctx: ctx, stop: stop}, nil
+	return &Console{office: office, cat: cat, pages: p, log: cfg.Logger.With("channel", "console"), idle: cfg.IdleTimeout,
+		ctx: ctx, stop: stop}, nil
 }
 
 // Mount registers the console's routes under /console.
@@ -141,20 +152,27 @@ func sameOrigin(c *fiber.Ctx) bool {
 func (w *Console) staff(page func(c *fiber.Ctx, u crm.User) error) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		token := c.Cookies(sessionCookie)
+		expired := false
 		if token != "" {
-			u, err := w.office.Authenticate(c.UserContext(), token)
+			u, err := w.office.AuthenticateIdle(c.UserContext(), token, w.idle)
 			if err == nil {
 				return page(c, u)
 			}
 			if !errors.Is(err, crm.ErrUnauthenticated) && !errors.Is(err, crm.ErrTokenExpired) {
 				return w.failPage(c, u, err)
 			}
+			expired = errors.Is(err, crm.ErrTokenExpired)
+			w.clearSession(c)
 		}
 		next := c.OriginalURL()
 		if c.Method() != fiber.MethodGet {
 			next = Prefix + "/"
 		}
-		return c.Redirect(Prefix+"/login?next="+url.QueryEscape(next), fiber.StatusSeeOther)
+		login := Prefix + "/login?next=" + url.QueryEscape(next)
+		if expired {
+			login += "&expired=1"
+		}
+		return c.Redirect(login, fiber.StatusSeeOther)
 	}
 }
 

@@ -135,8 +135,8 @@ func (s *Store) UpdateUser(ctx context.Context, u crm.User) error {
 // CreateToken stores a session token's hash. A token of an unknown user is
 // crm.ErrNotFound; a hash stored already is crm.ErrExists.
 func (s *Store) CreateToken(ctx context.Context, t crm.Token) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO tokens (hash, user_id, expires) VALUES ($1, $2, $3)`,
-		t.Hash, t.UserID, t.Expires)
+	_, err := s.pool.Exec(ctx, `INSERT INTO tokens (hash, user_id, expires, last_seen) VALUES ($1, $2, $3, $4)`,
+		t.Hash, t.UserID, t.Expires, timeOrNull(t.LastSeen))
 	if constraint, ok := uniqueViolation(err); ok && constraint == conTokenHash {
 		return fmt.Errorf("postgres: create token: %w", crm.ErrExists)
 	}
@@ -154,10 +154,11 @@ func (s *Store) CreateToken(ctx context.Context, t crm.Token) error {
 // domain does it, so it can tell "expired" from "unknown".
 func (s *Store) TokenUser(ctx context.Context, hash string) (crm.Token, crm.User, error) {
 	var t crm.Token
-	row := s.pool.QueryRow(ctx, `SELECT t.hash, t.user_id, t.expires, `+userColumns+`
+	var lastSeen *time.Time
+	row := s.pool.QueryRow(ctx, `SELECT t.hash, t.user_id, t.expires, t.last_seen, `+userColumns+`
 		FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = $1`, hash)
 	u, err := scanUser(scanFunc(func(dest ...any) error {
-		return row.Scan(append([]any{&t.Hash, &t.UserID, &t.Expires}, dest...)...)
+		return row.Scan(append([]any{&t.Hash, &t.UserID, &t.Expires, &lastSeen}, dest...)...)
 	}))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return crm.Token{}, crm.User{}, fmt.Errorf("postgres: token: %w", crm.ErrNotFound)
@@ -166,6 +167,9 @@ func (s *Store) TokenUser(ctx context.Context, hash string) (crm.Token, crm.User
 		return crm.Token{}, crm.User{}, fmt.Errorf("postgres: token: %w", err)
 	}
 	t.Expires = t.Expires.UTC()
+	if lastSeen != nil {
+		t.LastSeen = lastSeen.UTC()
+	}
 	return t, u, nil
 }
 
@@ -173,6 +177,14 @@ func (s *Store) TokenUser(ctx context.Context, hash string) (crm.Token, crm.User
 type scanFunc func(dest ...any) error
 
 func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
+
+// TouchToken records when the token was last used.
+func (s *Store) TouchToken(ctx context.Context, hash string, at time.Time) error {
+	if _, err := s.pool.Exec(ctx, `UPDATE tokens SET last_seen = $2 WHERE hash = $1`, hash, at); err != nil {
+		return fmt.Errorf("postgres: touch token: %w", err)
+	}
+	return nil
+}
 
 // DeleteToken forgets a token (logging out). Deleting a token that is not there is not an
 // error: the session is over either way.

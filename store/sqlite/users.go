@@ -147,8 +147,8 @@ func (s *Store) UpdateUser(ctx context.Context, u crm.User) error {
 // CreateToken stores a session token's hash. A token of an unknown user is
 // crm.ErrNotFound; a hash stored already is crm.ErrExists.
 func (s *Store) CreateToken(ctx context.Context, t crm.Token) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO tokens (hash, user_id, expires) VALUES (?, ?, ?)`,
-		t.Hash, t.UserID, formatTimestamp(t.Expires))
+	_, err := s.db.ExecContext(ctx, `INSERT INTO tokens (hash, user_id, expires, last_seen) VALUES (?, ?, ?, ?)`,
+		t.Hash, t.UserID, formatTimestamp(t.Expires), nullStamp(t.LastSeen))
 	var e *sqlite.Error
 	if errors.As(err, &e) {
 		switch e.Code() {
@@ -169,10 +169,11 @@ func (s *Store) CreateToken(ctx context.Context, t crm.Token) error {
 func (s *Store) TokenUser(ctx context.Context, hash string) (crm.Token, crm.User, error) {
 	var t crm.Token
 	var expires string
-	row := s.db.QueryRowContext(ctx, `SELECT t.hash, t.user_id, t.expires, `+userColumns+`
+	var lastSeen sql.NullString
+	row := s.db.QueryRowContext(ctx, `SELECT t.hash, t.user_id, t.expires, t.last_seen, `+userColumns+`
 		FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?`, hash)
 	u, err := scanUser(scanFunc(func(dest ...any) error {
-		return row.Scan(append([]any{&t.Hash, &t.UserID, &expires}, dest...)...)
+		return row.Scan(append([]any{&t.Hash, &t.UserID, &expires, &lastSeen}, dest...)...)
 	}))
 	if errors.Is(err, sql.ErrNoRows) {
 		return crm.Token{}, crm.User{}, fmt.Errorf("sqlite: token: %w", crm.ErrNotFound)
@@ -182,6 +183,11 @@ func (s *Store) TokenUser(ctx context.Context, hash string) (crm.Token, crm.User
 	}
 	if t.Expires, err = parseTimestamp(expires); err != nil {
 		return crm.Token{}, crm.User{}, fmt.Errorf("sqlite: token: %w", err)
+	}
+	if lastSeen.Valid {
+		if t.LastSeen, err = parseTimestamp(lastSeen.String); err != nil {
+			return crm.Token{}, crm.User{}, fmt.Errorf("sqlite: token: %w", err)
+		}
 	}
 	return t, u, nil
 }
@@ -193,6 +199,14 @@ func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
 
 // DeleteToken forgets a token (logging out). Deleting a token that is not there is not an
 // error: the session is over either way.
+// TouchToken records when the token was last used.
+func (s *Store) TouchToken(ctx context.Context, hash string, at time.Time) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE tokens SET last_seen = ? WHERE hash = ?`, formatTimestamp(at), hash); err != nil {
+		return fmt.Errorf("sqlite: touch token: %w", err)
+	}
+	return nil
+}
+
 func (s *Store) DeleteToken(ctx context.Context, hash string) error {
 	if _, err := s.db.ExecContext(ctx, `DELETE FROM tokens WHERE hash = ?`, hash); err != nil {
 		return fmt.Errorf("sqlite: delete token: %w", err)

@@ -1158,6 +1158,26 @@ func testTokens(t *testing.T, s Store) {
 	_, _, err := s.TokenUser(Context(t), strings.Repeat("ef", 32))
 	wantErr(t, "TokenUser of an unknown hash", err, crm.ErrNotFound)
 
+	// When a token was last used: as created, then as touched, in UTC.
+	seen := crm.Token{Hash: strings.Repeat("12", 32), UserID: u.ID, Expires: caseAt(8 * time.Hour), LastSeen: caseAt(0)}
+	if err := s.CreateToken(Context(t), seen); err != nil {
+		t.Fatal(err)
+	}
+	for _, at := range []time.Time{caseAt(0), caseAt(20 * time.Minute)} {
+		if !at.Equal(caseAt(0)) {
+			if err := s.TouchToken(Context(t), seen.Hash, at); err != nil {
+				t.Fatalf("TouchToken: %v", err)
+			}
+		}
+		got, _, err := s.TokenUser(Context(t), seen.Hash)
+		if err != nil || !got.LastSeen.Equal(at) || got.LastSeen.Location() != time.UTC {
+			t.Fatalf("last seen %v (%v), want %v in UTC", got.LastSeen, err, at)
+		}
+	}
+	if got, _, _ := s.TokenUser(Context(t), live.Hash); !got.LastSeen.IsZero() {
+		t.Fatalf("a token never touched was last seen %v", got.LastSeen)
+	}
+
 	if err := s.DeleteToken(Context(t), live.Hash); err != nil {
 		t.Fatalf("DeleteToken: %v", err)
 	}
