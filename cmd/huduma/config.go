@@ -33,6 +33,7 @@ type config struct {
 	MaxHops          int
 	MaxConnections   int
 	ConsoleIdle      time.Duration
+	Demo             bool
 	SLAPolicies      string
 	AgentCap         int
 	LoginTTL         time.Duration
@@ -80,6 +81,7 @@ func (c *config) flags(fs *flag.FlagSet, server bool) error {
 	parsed((*intValue)(&c.SlotCapacity), "slot-capacity", "HUDUMA_SLOT_CAPACITY", "10", "citizens per half-hour slot per service")
 	parsed((*durationValue)(&c.CatalogRefresh), "catalog-refresh", "HUDUMA_CATALOG_REFRESH", "1m", "how often to reload centres, services and holidays")
 	parsed((*durationValue)(&c.HopDeadline), "hop-deadline", "HUDUMA_HOP_DEADLINE", "5s", "give up on a USSD hop after this long")
+	parsed((*boolValue)(&c.Demo), "demo", "HUDUMA_DEMO", "false", "add demo users and cases (once) so the console has something to show; never on a gateway citizens reach")
 	parsed((*intValue)(&c.MaxConnections), "max-conns", "HUDUMA_MAX_CONNECTIONS", "4096", "open HTTP connections served at once; past it a new one gets a 503 (each costs about 20 KB)")
 	parsed((*intValue)(&c.MaxHops), "max-hops", "HUDUMA_MAX_HOPS", strconv.Itoa(ussd.DefaultMaxHops), "USSD hops run at once on this replica; past it a hop waits briefly for a place, then gets a polite \"busy\" END")
 	parsed((*durationValue)(&c.SweepInterval), "sweep-interval", "HUDUMA_SWEEP_INTERVAL", "30s", "how often each replica looks for SLA breaches and unassigned cases")

@@ -54,6 +54,14 @@ func serveCommand(ctx context.Context, args []string) error {
 		return err
 	}
 
+	if cfg.Demo {
+		if err := seedDemo(ctx, gw.office, log); err != nil {
+			return err
+		}
+	} else if users, err := gw.office.Users(ctx, crm.UserFilter{}); err == nil && len(users) == 0 {
+		log.Info("No console users yet. Make the first one (the password is printed once): " +
+			`go run ./cmd/huduma agent add -username admin -name "Your Name" -role admin -phone 07XXXXXXXX; or try the console with demo data: go run ./cmd/huduma serve -demo`)
+	}
 	go gw.refreshCatalog(ctx, cfg.CatalogRefresh)
 	// Every replica sweeps: escalation is a conditional write, so a breach met by two
 	// schedulers is escalated by one of them.

@@ -147,11 +147,16 @@ var errStale = errors.New("the case changed since the page was drawn")
 type loginView struct {
 	Username string
 	Next     string
+	// NoUsers says nobody can log in yet, so the page tells how to make the first user.
+	NoUsers bool
 }
 
 func (w *Console) loginPage(c *fiber.Ctx) error {
 	v := w.view(c, crm.User{}, "login.title")
 	v.Login = &loginView{Next: safeNext(c.Query("next"))}
+	if users, err := w.office.Users(c.UserContext(), crm.UserFilter{}); err == nil && len(users) == 0 {
+		v.Login.NoUsers = true
+	}
 	switch {
 	case c.Query("out") != "":
 		v.Flash = v.T("login.out")
