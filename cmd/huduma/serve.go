@@ -13,6 +13,7 @@ import (
 	"github.com/huduma-connect/huduma/console/web"
 	"github.com/huduma-connect/huduma/crm"
 	"github.com/huduma-connect/huduma/flows"
+	"github.com/huduma-connect/huduma/sms/templates"
 	"github.com/huduma-connect/huduma/sms/inbound"
 	"github.com/huduma-connect/huduma/ussd"
 )
@@ -180,7 +181,11 @@ func openGateway(ctx context.Context, cfg config, log *slog.Logger) (*gateway, e
 		Admission: gw.admission, Logger: log}).Mount(gw.app)
 	console.New(gw.office, console.Config{Logger: log}).Mount(gw.app)
 	// The staff console's pages, over the same office as the API.
-	if gw.console, err = web.New(gw.office, web.Config{Logger: log, IdleTimeout: cfg.ConsoleIdle}); err != nil {
+	texts, err := templates.Load()
+	if err != nil {
+		return nil, err
+	}
+	if gw.console, err = web.New(gw.office, web.Config{Logger: log, IdleTimeout: cfg.ConsoleIdle, SMS: texts.In(cal.Location)}); err != nil {
 		return nil, err
 	}
 	gw.console.Mount(gw.app)

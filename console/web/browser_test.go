@@ -23,6 +23,7 @@ import (
 	"github.com/huduma-connect/huduma/console"
 	"github.com/huduma-connect/huduma/console/web"
 	"github.com/huduma-connect/huduma/crm"
+	"github.com/huduma-connect/huduma/sms/templates"
 	"github.com/huduma-connect/huduma/store/storetest"
 	"github.com/huduma-connect/huduma/store/storetest/realstore"
 )
@@ -198,7 +199,11 @@ func newSite(t *testing.T, st realstore.Store) *site {
 	}
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
 	console.New(office, console.Config{Logger: logger}).Mount(app)
-	pages, err := web.New(office, web.Config{Logger: logger})
+	texts, err := templates.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages, err := web.New(office, web.Config{Logger: logger, SMS: texts.In(nairobi)})
 	if err != nil {
 		t.Fatal(err)
 	}

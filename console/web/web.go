@@ -45,6 +45,8 @@ var staticFiles embed.FS
 // Config tunes the console.
 type Config struct {
 	Logger *slog.Logger
+	// SMS shows replies as the citizen will get them (nil: no preview).
+	SMS SMSTexts
 	// IdleTimeout ends a console session after this long without a request (30 minutes when
 	// zero; negative: no limit). The login itself lasts at most the office's LoginTTL.
 	IdleTimeout time.Duration
@@ -60,6 +62,7 @@ type Console struct {
 	pages  *pages
 	log    *slog.Logger
 	idle   time.Duration
+	sms    SMSTexts
 	// ctx ends every event stream when the console closes.
 	ctx  context.Context
 	stop context.CancelFunc
@@ -83,7 +86,7 @@ func New(office *crm.Office, cfg Config) (*Console, error) {
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	return &Console{office: office, cat: cat, pages: p, log: cfg.Logger.With("channel", "console"), idle: cfg.IdleTimeout,
-		ctx: ctx, stop: stop}, nil
+		sms: cfg.SMS, ctx: ctx, stop: stop}, nil
 }
 
 // Mount registers the console's routes under /console.
@@ -104,6 +107,7 @@ func (w *Console) Mount(app *fiber.App) {
 	r.Get("/board", w.staff(w.board))
 	r.Post("/availability", w.staff(w.setAvailability))
 	r.Get("/cases/:id", w.staff(w.casePage))
+	r.Post("/cases/:id/preview/:kind", w.staff(w.preview))
 	r.Post("/cases/:id/:action", w.staff(w.caseAction))
 	r.Use(func(c *fiber.Ctx) error {
 		return w.render(c, fiber.StatusNotFound, "notfound", w.view(c, crm.User{}, "notfound.title"))

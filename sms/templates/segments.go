@@ -89,3 +89,7 @@ func pack(text string, single, part int, cost func(rune) int) int {
 	}
 	return parts
 }
+
+// Segments is the package's Segments, as a method, so that *Templates is all a page needs to
+// show a message as it will be sent.
+func (t *Templates) Segments(text string) (parts int, gsm7 bool) { return Segments(text) }
