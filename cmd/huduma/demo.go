@@ -73,7 +73,10 @@ func seedDemo(ctx context.Context, office *crm.Office, log *slog.Logger) error {
 			_, err := office.AddNote(ctx, agent, cases[0].ID, "Centre manager told; counters 4 and 5 to open.", false)
 			return err
 		},
-		func() error { _, err := office.Escalate(ctx, sup, cases[1].ID, "Second complaint about window 3 this week"); return err },
+		func() error {
+			_, err := office.Escalate(ctx, sup, cases[1].ID, "Second complaint about window 3 this week")
+			return err
+		},
 		func() error { _, err := office.Claim(ctx, agent, cases[2].ID); return err },
 		func() error {
 			_, err := office.Resolve(ctx, agent, cases[2].ID, "The fee is KES 50. The notice at the centre has been corrected.")

@@ -13,8 +13,8 @@ import (
 	"github.com/huduma-connect/huduma/console/web"
 	"github.com/huduma-connect/huduma/crm"
 	"github.com/huduma-connect/huduma/flows"
-	"github.com/huduma-connect/huduma/sms/templates"
 	"github.com/huduma-connect/huduma/sms/inbound"
+	"github.com/huduma-connect/huduma/sms/templates"
 	"github.com/huduma-connect/huduma/ussd"
 )
 
