@@ -44,7 +44,7 @@ func TestAgentFlowByKeyboardAlone(t *testing.T) {
 		keys("akinyi")
 		tabTo("password")
 		keys(password + "\n")
-		waitFor(t, tab, `!!document.querySelector("nav.tabs")`, "the inbox")
+		waitFor(t, tab, `!!document.querySelector("nav.tabs") && document.documentElement.dataset.keys == "ready"`, "the inbox")
 
 		shortcut(t, tab, "?", "Slash")
 		waitFor(t, tab, `document.getElementById("help").open`, "the keyboard help")
@@ -56,7 +56,7 @@ func TestAgentFlowByKeyboardAlone(t *testing.T) {
 			t.Fatalf(`"/" put the focus on %q, not the search box`, active(t, tab))
 		}
 		keys(c.Number.Grouped() + "\n")
-		waitFor(t, tab, `location.search.includes("q=") && !!document.querySelector("a.case-link")`, "the search results")
+		waitFor(t, tab, `location.search.includes("q=") && !!document.querySelector("a.case-link") && document.documentElement.dataset.keys == "ready"`, "the search results")
 		shortcut(t, tab, "j", "KeyJ")
 		if got := text(t, tab, ":focus"); got != c.Number.Grouped() {
 			t.Fatalf(`"j" focused %q, not the case`, got)

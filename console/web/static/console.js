@@ -35,4 +35,5 @@
       case "k": moveRow(-1); e.preventDefault(); break;
     }
   });
+  document.documentElement.dataset.keys = "ready"; // the shortcuts listen from here on
 })();
