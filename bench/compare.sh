@@ -508,10 +508,11 @@ EOF
 		fi
 	fi
 } >"$tmp/report.md"
-# bench/overload.sh's section (between its markers) is measured apart: keep it.
-if [ -f "$OUT" ] && grep -q '^<!-- overload:begin' "$OUT"; then
+# Sections measured apart (bench/overload.sh's, the console's at scale), each between its
+# "<!-- NAME:begin" and "<!-- NAME:end -->" markers: keep them.
+if [ -f "$OUT" ] && grep -q '^<!-- [a-z]*:begin' "$OUT"; then
 	printf '\n' >>"$tmp/report.md"
-	awk '/^<!-- overload:begin/ { keep = 1 } keep { print } /<!-- overload:end -->/ { keep = 0 }' "$OUT" >>"$tmp/report.md"
+	awk '/^<!-- [a-z]+:begin/ { keep = 1 } keep { print } /<!-- [a-z]+:end -->/ { keep = 0 }' "$OUT" >>"$tmp/report.md"
 fi
 cp "$tmp/report.md" "$OUT"
 
