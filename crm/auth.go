@@ -177,6 +177,18 @@ func (o *Office) Logout(ctx context.Context, token string) error {
 	return nil
 }
 
+// SetConsoleLang keeps the language u chose for the console.
+func (o *Office) SetConsoleLang(ctx context.Context, u User, l Lang) (User, error) {
+	if !l.Valid() {
+		return User{}, fmt.Errorf("%w: unknown language %q", ErrBadInput, l)
+	}
+	u.ConsoleLang = l
+	if err := o.store.UpdateUser(ctx, u); err != nil {
+		return User{}, fmt.Errorf("set console language: %w", err)
+	}
+	return u, nil
+}
+
 // SetAvailable says whether the user takes new cases (an agent signing in or going home).
 func (o *Office) SetAvailable(ctx context.Context, u User, available bool) (User, error) {
 	// Read the user again rather than write back the copy from login: round-robin moves

@@ -39,6 +39,8 @@ type User struct {
 	Centre   string // centre code, for centre managers
 	Queue    Queue  // for agents and supervisors; integrity officers work QueueIntegrity
 	Langs    []Lang // languages the agent speaks, for assignment
+	// ConsoleLang is the language the person chose for the console ("": not chosen, English).
+	ConsoleLang Lang
 	// Available agents take new cases by round-robin; an agent going home sets it false.
 	Available    bool
 	PasswordHash string

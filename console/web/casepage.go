@@ -193,7 +193,7 @@ func (w *Console) caseAction(c *fiber.Ctx, u crm.User) error {
 		_, err = w.office.SetStatus(ctx, u, id, crm.CasePendingCitizen, text)
 	case "resolve":
 		if text == "" {
-			err = fmt.Errorf("%w: %s", crm.ErrBadInput, w.cat.T(lang(c), "case.resolve.need_note"))
+			err = fmt.Errorf("%w: %s", crm.ErrBadInput, w.cat.T(langFor(c, u), "case.resolve.need_note"))
 		} else {
 			_, err = w.office.Resolve(ctx, u, id, text)
 		}

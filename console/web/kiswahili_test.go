@@ -61,3 +61,24 @@ func TestKiswahiliConsoleHasNoUntranslatedKey(t *testing.T) {
 		}
 	}
 }
+
+// The console's language is the person's: chosen in one browser, it is theirs in the next
+// one they log in from, while another person's console stays as they chose.
+func TestConsoleLanguageFollowsThePerson(t *testing.T) {
+	s := newSite(t, realstore.Kinds[0].Open(t))
+	first := newTab(t)
+	s.login(t, first, "akinyi")
+	run(t, first, chromedp.SetValue(chromedp.ID("lang"), "sw"), chromedp.Click(chromedp.CSS("form.lang button")),
+		chromedp.WaitVisible(chromedp.CSS(`html[lang="sw"]`)))
+
+	second := newTab(t) // another browser: no cookies
+	s.login(t, second, "akinyi")
+	if got := text(t, second, "main h1"); got != "Orodha ya kesi" {
+		t.Fatalf("akinyi's console in a new browser: %q", got)
+	}
+	other := newTab(t)
+	s.login(t, other, "baraka")
+	if got := text(t, other, "main h1"); got != "Inbox" {
+		t.Fatalf("baraka's console: %q", got)
+	}
+}

@@ -41,7 +41,7 @@ func (w *Console) events(c *fiber.Ctx, u crm.User) error {
 		cancel()
 		return w.failPage(c, u, err)
 	}
-	notice := `<p class="error" role="alert">` + template.HTMLEscapeString(w.cat.T(lang(c), "err.changed")) + `</p>`
+	notice := `<p class="error" role="alert">` + template.HTMLEscapeString(w.cat.T(langFor(c, u), "err.changed")) + `</p>`
 	c.Set(fiber.HeaderContentType, "text/event-stream")
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream

@@ -66,14 +66,19 @@ func (v view) HasBoard() bool { return canBoard(v.User) }
 func (v view) LoggedIn() bool { return v.User.ID != 0 }
 
 func (w *Console) view(c *fiber.Ctx, u crm.User, titleKey string) view {
-	v := view{Lang: lang(c), User: u, Path: c.OriginalURL(), cat: w.cat}
+	v := view{Lang: langFor(c, u), User: u, Path: c.OriginalURL(), cat: w.cat}
 	v.Title = v.T(titleKey)
 	return v
 }
 
-// lang is the browser's chosen console language (English until one is chosen).
-func lang(c *fiber.Ctx) crm.Lang {
-	if l := crm.Lang(c.Cookies(langCookie)); l == crm.Swahili {
+// langFor is the console's language for a page: the person's own choice, kept with them
+// (crm.User.ConsoleLang), else this browser's (the login page, before anyone is known), else
+// English.
+func langFor(c *fiber.Ctx, u crm.User) crm.Lang {
+	if u.ConsoleLang.Valid() {
+		return u.ConsoleLang
+	}
+	if l := crm.Lang(c.Cookies(langCookie)); l.Valid() {
 		return l
 	}
 	return crm.English
@@ -169,7 +174,7 @@ func (w *Console) loginPage(c *fiber.Ctx) error {
 func (w *Console) login(c *fiber.Ctx) error {
 	username := strings.Clone(c.FormValue("username"))
 	next := safeNext(c.FormValue("next"))
-	token, _, err := w.office.Login(c.UserContext(), username, c.FormValue("password"))
+	token, who, err := w.office.Login(c.UserContext(), username, c.FormValue("password"))
 	if err != nil {
 		v := w.view(c, crm.User{}, "login.title")
 		v.Login = &loginView{Username: username, Next: next}
@@ -185,6 +190,14 @@ func (w *Console) login(c *fiber.Ctx) error {
 		_ = w.office.Logout(c.UserContext(), old)
 	}
 	w.setSession(c, token, w.office.LoginTTL())
+	if who.ConsoleLang.Valid() {
+		w.setLangCookie(c, who.ConsoleLang) // so the login page, next time, is in their language too
+	} else if l := crm.Lang(c.Cookies(langCookie)); l.Valid() {
+		// A language chosen on the login page becomes the person's.
+		if _, err := w.office.SetConsoleLang(c.UserContext(), who, l); err != nil {
+			w.log.Warn("keep the console language", "err", err)
+		}
+	}
 	return c.Redirect(next, fiber.StatusSeeOther)
 }
 
@@ -198,15 +211,27 @@ func (w *Console) logout(c *fiber.Ctx) error {
 	return c.Redirect(Prefix+"/login?out=1", fiber.StatusSeeOther)
 }
 
-// setLang switches the console's language for this browser and goes back to the page.
+// setLang switches the console's language: for the person, when someone is logged in (it
+// follows them to any browser), and for this browser.
 func (w *Console) setLang(c *fiber.Ctx) error {
 	l := crm.Lang(c.FormValue("lang"))
-	if l != crm.English && l != crm.Swahili {
+	if !l.Valid() {
 		l = crm.English
 	}
+	if token := c.Cookies(sessionCookie); token != "" {
+		if u, err := w.office.AuthenticateIdle(c.UserContext(), token, w.idle); err == nil {
+			if _, err := w.office.SetConsoleLang(c.UserContext(), u, l); err != nil {
+				return w.failPage(c, u, err)
+			}
+		}
+	}
+	w.setLangCookie(c, l)
+	return c.Redirect(safeNext(c.FormValue("back")), fiber.StatusSeeOther)
+}
+
+func (w *Console) setLangCookie(c *fiber.Ctx, l crm.Lang) {
 	c.Cookie(&fiber.Cookie{Name: langCookie, Value: string(l), Path: Prefix, SameSite: fiber.CookieSameSiteStrictMode,
 		Secure: c.Protocol() == "https", MaxAge: 365 * 24 * 3600})
-	return c.Redirect(safeNext(c.FormValue("back")), fiber.StatusSeeOther)
 }
 
 func caseID(c *fiber.Ctx) (int64, error) {

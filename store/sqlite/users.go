@@ -21,14 +21,14 @@ const colsUsername = "users.username"
 // RETURNING cannot name the table; no table users are joined with has a column of the same
 // name.
 const userColumns = `id, username, name, role, phone, centre, queue, langs, available,
-	password_hash, created_at, last_assigned_at`
+	password_hash, created_at, last_assigned_at, console_lang`
 
 func scanUser(row scanner) (crm.User, error) {
 	var u crm.User
 	var langs, created string
 	var last sql.NullString
 	if err := row.Scan(&u.ID, &u.Username, &u.Name, &u.Role, &u.Phone, &u.Centre, &u.Queue, &langs,
-		&u.Available, &u.PasswordHash, &created, &last); err != nil {
+		&u.Available, &u.PasswordHash, &created, &last, &u.ConsoleLang); err != nil {
 		return crm.User{}, err
 	}
 	u.Langs = splitLangs(langs)
@@ -70,11 +70,11 @@ func (s *Store) CreateUser(ctx context.Context, u crm.User) (crm.User, error) {
 	}
 	got, err := scanUser(s.db.QueryRowContext(ctx, `INSERT INTO users
 		(username, name, role, phone, centre, queue, langs, available, password_hash, created_at,
-		 last_assigned_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		 last_assigned_at, console_lang)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		RETURNING `+userColumns,
 		u.Username, u.Name, u.Role, u.Phone, u.Centre, u.Queue, joinLangs(u.Langs), u.Available,
-		u.PasswordHash, formatTimestamp(u.CreatedAt), nullStamp(u.LastAssignedAt)))
+		u.PasswordHash, formatTimestamp(u.CreatedAt), nullStamp(u.LastAssignedAt), u.ConsoleLang))
 	if cols, ok := uniqueColumns(err); ok && cols == colsUsername {
 		return crm.User{}, fmt.Errorf("sqlite: create user %q: %w", u.Username, crm.ErrUsernameTaken)
 	}
@@ -129,10 +129,10 @@ func (s *Store) Users(ctx context.Context, f crm.UserFilter) ([]crm.User, error)
 // ID is crm.ErrNotFound.
 func (s *Store) UpdateUser(ctx context.Context, u crm.User) error {
 	res, err := s.db.ExecContext(ctx, `UPDATE users SET name = ?, role = ?, phone = ?, centre = ?,
-		queue = ?, langs = ?, available = ?, password_hash = ?, last_assigned_at = ?
+		queue = ?, langs = ?, available = ?, password_hash = ?, last_assigned_at = ?, console_lang = ?
 		WHERE id = ?`,
 		u.Name, u.Role, u.Phone, u.Centre, u.Queue, joinLangs(u.Langs), u.Available,
-		u.PasswordHash, nullStamp(u.LastAssignedAt), u.ID)
+		u.PasswordHash, nullStamp(u.LastAssignedAt), u.ConsoleLang, u.ID)
 	if err != nil {
 		return fmt.Errorf("sqlite: update user %d: %w", u.ID, err)
 	}

@@ -250,9 +250,9 @@ func mustUser(t testing.TB, s Store, id int64) crm.User {
 }
 
 func showUser(u crm.User) string {
-	return fmt.Sprintf("#%d %s %q %s phone=%s centre=%q queue=%q langs=%v available=%t hash=%q created=%s last=%s",
+	return fmt.Sprintf("#%d %s %q %s phone=%s centre=%q queue=%q langs=%v available=%t hash=%q created=%s last=%s console=%q",
 		u.ID, u.Username, u.Name, u.Role, u.Phone, u.Centre, u.Queue, u.Langs, u.Available,
-		u.PasswordHash, stampOf(u.CreatedAt), stampOf(u.LastAssignedAt))
+		u.PasswordHash, stampOf(u.CreatedAt), stampOf(u.LastAssignedAt), u.ConsoleLang)
 }
 
 func sameUser(t testing.TB, op string, got, want crm.User) {
@@ -1050,7 +1050,7 @@ func testUsers(t *testing.T, s Store) {
 	manager := crm.User{
 		Username: "wanjiku", Name: "Wanjiku Mwangi", Role: crm.RoleCentreManager, Phone: phone(5),
 		Centre: "KSM", Langs: []crm.Lang{crm.Swahili, crm.English}, Available: false,
-		PasswordHash: "$2a$10$abc", CreatedAt: caseT0,
+		PasswordHash: "$2a$10$abc", CreatedAt: caseT0, ConsoleLang: crm.Swahili,
 	}
 	got := mustCreateUser(t, s, manager)
 	want := manager
@@ -1062,6 +1062,17 @@ func testUsers(t *testing.T, s Store) {
 		t.Fatalf("UserByUsername: %v", err)
 	}
 	sameUser(t, "UserByUsername", byName, want)
+
+	// The console's language is kept, and changed, with the person.
+	changed := mustUser(t, s, got.ID)
+	changed.ConsoleLang = crm.English
+	if err := s.UpdateUser(Context(t), changed); err != nil {
+		t.Fatal(err)
+	}
+	if again := mustUser(t, s, got.ID); again.ConsoleLang != crm.English {
+		t.Fatalf("console language after UpdateUser: %q", again.ConsoleLang)
+	}
+	got = mustUser(t, s, got.ID)
 
 	dup := agent("wanjiku", crm.English)
 	_, err = s.CreateUser(Context(t), dup)
