@@ -225,6 +225,8 @@ func classify(err error) (int, string) {
 		return fiber.StatusUnauthorized, "not logged in: send Authorization: Bearer <token> from POST " + Prefix + "/login"
 	case errors.Is(err, crm.ErrBadCredentials):
 		return fiber.StatusUnauthorized, crm.ErrBadCredentials.Error()
+	case errors.Is(err, crm.ErrDisabled):
+		return fiber.StatusForbidden, crm.ErrDisabled.Error()
 	case errors.Is(err, crm.ErrBadInput), errors.Is(err, crm.ErrReasonRequired),
 		errors.Is(err, crm.ErrBadReference), errors.Is(err, crm.ErrNotKenyanMobile):
 		return fiber.StatusBadRequest, err.Error()

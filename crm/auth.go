@@ -101,6 +101,9 @@ func (o *Office) Login(ctx context.Context, username, password string) (string, 
 	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
 		return "", User{}, ErrBadCredentials
 	}
+	if u.Disabled {
+		return "", User{}, ErrDisabled
+	}
 	token, err := secret("hct_")
 	if err != nil {
 		return "", User{}, err
@@ -129,6 +132,10 @@ func (o *Office) Authenticate(ctx context.Context, token string) (User, error) {
 	if !o.now().Before(t.Expires) {
 		_ = o.store.DeleteToken(ctx, hash)
 		return User{}, ErrTokenExpired
+	}
+	if u.Disabled { // disabling ends sessions; this covers a token made in the same moment
+		_ = o.store.DeleteToken(ctx, hash)
+		return User{}, ErrUnauthenticated
 	}
 	return u, nil
 }
@@ -160,6 +167,10 @@ func (o *Office) AuthenticateIdle(ctx context.Context, token string, idle time.D
 	if !now.Before(t.Expires) || idle > 0 && now.Sub(t.LastSeen) >= idle {
 		_ = o.store.DeleteToken(ctx, hash)
 		return User{}, ErrTokenExpired
+	}
+	if u.Disabled {
+		_ = o.store.DeleteToken(ctx, hash)
+		return User{}, ErrUnauthenticated
 	}
 	if now.Sub(t.LastSeen) >= touchEvery {
 		if err := o.store.TouchToken(ctx, hash, now); err != nil {
@@ -196,6 +207,9 @@ func (o *Office) SetAvailable(ctx context.Context, u User, available bool) (User
 	u, err := o.store.User(ctx, u.ID)
 	if err != nil {
 		return User{}, fmt.Errorf("set availability: %w", err)
+	}
+	if u.Disabled && available {
+		return User{}, ErrDisabled
 	}
 	u.Available = available
 	if err := o.store.UpdateUser(ctx, u); err != nil {

@@ -1,7 +1,9 @@
 package crm
 
 import (
+	"slices"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -123,6 +125,16 @@ func (c *Catalog) Counties() []string { return c.counties }
 
 // CentresIn lists a county's centres by name.
 func (c *Catalog) CentresIn(county string) []Centre { return c.centresByCounty[county] }
+
+// Centres lists every centre, by name.
+func (c *Catalog) Centres() []Centre {
+	all := make([]Centre, 0, len(c.centres))
+	for _, ct := range c.centres {
+		all = append(all, ct)
+	}
+	slices.SortFunc(all, func(a, b Centre) int { return strings.Compare(a.Name, b.Name) })
+	return all
+}
 
 // Centre finds a centre by code.
 func (c *Catalog) Centre(code string) (Centre, bool) { ct, ok := c.centres[code]; return ct, ok }

@@ -229,6 +229,8 @@ type UserStore interface {
 	// is the domain's to check, so it can say "expired" rather than "unknown").
 	TokenUser(ctx context.Context, hash string) (Token, User, error)
 	DeleteToken(ctx context.Context, hash string) error
+	// DeleteUserTokens ends every session of a user, and says how many there were.
+	DeleteUserTokens(ctx context.Context, userID int64) (int, error)
 	// TouchToken records that the token was used at the given time (Token.LastSeen).
 	TouchToken(ctx context.Context, hash string, at time.Time) error
 }

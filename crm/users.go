@@ -41,6 +41,8 @@ type User struct {
 	Langs    []Lang // languages the agent speaks, for assignment
 	// ConsoleLang is the language the person chose for the console ("": not chosen, English).
 	ConsoleLang Lang
+	// Disabled people cannot log in, and take no cases; their past work keeps their name.
+	Disabled bool
 	// Available agents take new cases by round-robin; an agent going home sets it false.
 	Available    bool
 	PasswordHash string

@@ -82,3 +82,25 @@ func TestConsoleLanguageFollowsThePerson(t *testing.T) {
 		t.Fatalf("baraka's console: %q", got)
 	}
 }
+
+// The supervisor's pages in Kiswahili show no untranslated key either.
+func TestKiswahiliSupervisorPages(t *testing.T) {
+	s := newSite(t, realstore.Kinds[0].Open(t))
+	s.complaint(t, "+254712000021", crm.CategoryLongWait, "Foleni")
+	tab := newTab(t)
+	errs := watchErrors(t, tab)
+	s.login(t, tab, "chebet")
+	run(t, tab, chromedp.SetValue(chromedp.ID("lang"), "sw"), chromedp.Click(chromedp.CSS("form.lang button")),
+		chromedp.WaitVisible(chromedp.CSS(`html[lang="sw"]`)))
+	for _, p := range []string{"/console/board", "/console/users", "/console/users/" + userID(t, s, "akinyi")} {
+		run(t, tab, chromedp.Navigate(s.url+p), chromedp.WaitVisible(chromedp.CSS("main h1")))
+		body, err := chromedp.Run(tab, chromedp.Evaluate[string](`document.body.innerText`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k := bareKey.FindString(body); k != "" {
+			t.Errorf("%s shows the untranslated key %s", p, k)
+		}
+		errs.none(t, p)
+	}
+}

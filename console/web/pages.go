@@ -21,7 +21,7 @@ type pages struct {
 	set map[string]*template.Template
 }
 
-var pageNames = []string{"login", "inbox", "case", "board", "notfound", "error"}
+var pageNames = []string{"login", "inbox", "case", "board", "people", "person", "notfound", "error"}
 
 func parsePages() (*pages, error) {
 	p := &pages{set: map[string]*template.Template{}}
@@ -39,17 +39,18 @@ func parsePages() (*pages, error) {
 // view is what every page template gets: the language, the person, the words, and one
 // page's own data.
 type view struct {
-	Lang  crm.Lang
-	Title string
-	User  crm.User // zero when nobody is logged in
-	Path  string   // this page's URL, for the language switch to come back to
-	Flash string   // what the last action did
-	Error string   // what went wrong, in words
-	Login *loginView
-	Inbox *inboxView
-	Case  *caseView
-	Board *boardView
-	cat   *catalogue
+	Lang   crm.Lang
+	Title  string
+	User   crm.User // zero when nobody is logged in
+	Path   string   // this page's URL, for the language switch to come back to
+	Flash  string   // what the last action did
+	Error  string   // what went wrong, in words
+	Login  *loginView
+	Inbox  *inboxView
+	Case   *caseView
+	Board  *boardView
+	People *peopleView
+	cat    *catalogue
 }
 
 // T is the catalogue text of key in the page's language ({{.T "key"}}, or {{$.T …}} in a
@@ -58,6 +59,9 @@ func (v view) T(key string, args ...string) string { return v.cat.T(v.Lang, key,
 
 // Langs are the languages the switch offers.
 func (v view) Langs() []crm.Lang { return langs }
+
+// ManagesPeople reports whether the person manages accounts.
+func (v view) ManagesPeople() bool { return canPeople(v.User) }
 
 // HasBoard reports whether the person has a board to watch.
 func (v view) HasBoard() bool { return canBoard(v.User) }
@@ -181,6 +185,10 @@ func (w *Console) login(c *fiber.Ctx) error {
 		if errors.Is(err, crm.ErrBadCredentials) {
 			v.Error = v.T("login.bad")
 			return w.render(c, fiber.StatusUnauthorized, "login", v)
+		}
+		if errors.Is(err, crm.ErrDisabled) {
+			v.Error = v.T("login.disabled")
+			return w.render(c, fiber.StatusForbidden, "login", v)
 		}
 		return w.failPage(c, crm.User{}, err)
 	}

@@ -89,7 +89,7 @@ func (s *Store) AssignNext(ctx context.Context, c crm.Case, limit int, now time.
 // already found at the cap, to pass over. The count in the WHERE comes from the statement's
 // snapshot and only narrows the search; pickAgent counts again once it holds the lock.
 const candidateQuery = `SELECT ` + userColumns + ` FROM users u
-	WHERE u.available AND u.role = $1 AND ($2 = '' OR u.queue = $2)
+	WHERE u.available AND NOT u.disabled AND u.role = $1 AND ($2 = '' OR u.queue = $2)
 	  AND $3 = ANY (string_to_array(u.langs, ','))
 	  AND u.id <> ALL ($4)
 	  AND (SELECT count(*) FROM cases c
@@ -103,7 +103,7 @@ const candidateQuery = `SELECT ` + userColumns + ` FROM users u
 // transaction that finds out; a false "no" (an agent freed in the same instant) leaves the
 // case to the next sweep.
 const anyCandidate = `SELECT EXISTS (SELECT FROM users u
-	WHERE u.available AND u.role = $1 AND ($2 = '' OR u.queue = $2)
+	WHERE u.available AND NOT u.disabled AND u.role = $1 AND ($2 = '' OR u.queue = $2)
 	  AND $3 = ANY (string_to_array(u.langs, ','))
 	  AND (SELECT count(*) FROM cases c
 	       WHERE c.assignee_id = u.id AND c.status IN ` + openStatuses + `) < $4)`

@@ -21,14 +21,14 @@ const (
 
 // userColumns is the select list scanUser reads; queries name the users table u.
 const userColumns = `u.id, u.username, u.name, u.role, u.phone, u.centre, u.queue, u.langs,
-	u.available, u.password_hash, u.created_at, u.last_assigned_at, u.console_lang`
+	u.available, u.password_hash, u.created_at, u.last_assigned_at, u.console_lang, u.disabled`
 
 func scanUser(row pgx.Row) (crm.User, error) {
 	var u crm.User
 	var langs string
 	var last *time.Time
 	if err := row.Scan(&u.ID, &u.Username, &u.Name, &u.Role, &u.Phone, &u.Centre, &u.Queue, &langs,
-		&u.Available, &u.PasswordHash, &u.CreatedAt, &last, &u.ConsoleLang); err != nil {
+		&u.Available, &u.PasswordHash, &u.CreatedAt, &last, &u.ConsoleLang, &u.Disabled); err != nil {
 		return crm.User{}, err
 	}
 	u.Langs = splitLangs(langs)
@@ -64,11 +64,11 @@ func (s *Store) CreateUser(ctx context.Context, u crm.User) (crm.User, error) {
 	}
 	got, err := scanUser(s.pool.QueryRow(ctx, `INSERT INTO users AS u
 		(username, name, role, phone, centre, queue, langs, available, password_hash, created_at,
-		 last_assigned_at, console_lang)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+		 last_assigned_at, console_lang, disabled)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 		RETURNING `+userColumns,
 		u.Username, u.Name, u.Role, u.Phone, u.Centre, u.Queue, joinLangs(u.Langs), u.Available,
-		u.PasswordHash, u.CreatedAt, timeOrNull(u.LastAssignedAt), u.ConsoleLang))
+		u.PasswordHash, u.CreatedAt, timeOrNull(u.LastAssignedAt), u.ConsoleLang, u.Disabled))
 	if constraint, ok := uniqueViolation(err); ok && constraint == conUsername {
 		return crm.User{}, fmt.Errorf("postgres: create user %q: %w", u.Username, crm.ErrUsernameTaken)
 	}
@@ -120,10 +120,10 @@ func (s *Store) Users(ctx context.Context, f crm.UserFilter) ([]crm.User, error)
 func (s *Store) UpdateUser(ctx context.Context, u crm.User) error {
 	tag, err := s.pool.Exec(ctx, `UPDATE users SET name = $2, role = $3, phone = $4, centre = $5,
 		queue = $6, langs = $7, available = $8, password_hash = $9, last_assigned_at = $10,
-		console_lang = $11
+		console_lang = $11, disabled = $12
 		WHERE id = $1`,
 		u.ID, u.Name, u.Role, u.Phone, u.Centre, u.Queue, joinLangs(u.Langs), u.Available,
-		u.PasswordHash, timeOrNull(u.LastAssignedAt), u.ConsoleLang)
+		u.PasswordHash, timeOrNull(u.LastAssignedAt), u.ConsoleLang, u.Disabled)
 	if err != nil {
 		return fmt.Errorf("postgres: update user %d: %w", u.ID, err)
 	}
@@ -178,6 +178,15 @@ func (s *Store) TokenUser(ctx context.Context, hash string) (crm.Token, crm.User
 type scanFunc func(dest ...any) error
 
 func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
+
+// DeleteUserTokens ends every session of the user.
+func (s *Store) DeleteUserTokens(ctx context.Context, userID int64) (int, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM tokens WHERE user_id = $1`, userID)
+	if err != nil {
+		return 0, fmt.Errorf("postgres: delete tokens of user %d: %w", userID, err)
+	}
+	return int(tag.RowsAffected()), nil
+}
 
 // TouchToken records when the token was last used.
 func (s *Store) TouchToken(ctx context.Context, hash string, at time.Time) error {

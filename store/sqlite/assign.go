@@ -75,7 +75,7 @@ func pickAgent(ctx context.Context, tx *sql.Tx, c crm.Case, limit int) (crm.User
 		return crm.User{}, crm.ErrNoAgent
 	}
 	u, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users u
-		WHERE u.available AND u.role = ?1 AND (?2 = '' OR u.queue = ?2)
+		WHERE u.available AND NOT u.disabled AND u.role = ?1 AND (?2 = '' OR u.queue = ?2)
 		  AND instr(',' || u.langs || ',', ',' || ?3 || ',') > 0 AND ?3 <> ''
 		  AND (SELECT count(*) FROM cases c
 		       WHERE c.assignee_id = u.id AND c.status IN `+openStatuses+`) < ?4

@@ -21,14 +21,14 @@ const colsUsername = "users.username"
 // RETURNING cannot name the table; no table users are joined with has a column of the same
 // name.
 const userColumns = `id, username, name, role, phone, centre, queue, langs, available,
-	password_hash, created_at, last_assigned_at, console_lang`
+	password_hash, created_at, last_assigned_at, console_lang, disabled`
 
 func scanUser(row scanner) (crm.User, error) {
 	var u crm.User
 	var langs, created string
 	var last sql.NullString
 	if err := row.Scan(&u.ID, &u.Username, &u.Name, &u.Role, &u.Phone, &u.Centre, &u.Queue, &langs,
-		&u.Available, &u.PasswordHash, &created, &last, &u.ConsoleLang); err != nil {
+		&u.Available, &u.PasswordHash, &created, &last, &u.ConsoleLang, &u.Disabled); err != nil {
 		return crm.User{}, err
 	}
 	u.Langs = splitLangs(langs)
@@ -70,11 +70,11 @@ func (s *Store) CreateUser(ctx context.Context, u crm.User) (crm.User, error) {
 	}
 	got, err := scanUser(s.db.QueryRowContext(ctx, `INSERT INTO users
 		(username, name, role, phone, centre, queue, langs, available, password_hash, created_at,
-		 last_assigned_at, console_lang)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		 last_assigned_at, console_lang, disabled)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		RETURNING `+userColumns,
 		u.Username, u.Name, u.Role, u.Phone, u.Centre, u.Queue, joinLangs(u.Langs), u.Available,
-		u.PasswordHash, formatTimestamp(u.CreatedAt), nullStamp(u.LastAssignedAt), u.ConsoleLang))
+		u.PasswordHash, formatTimestamp(u.CreatedAt), nullStamp(u.LastAssignedAt), u.ConsoleLang, u.Disabled))
 	if cols, ok := uniqueColumns(err); ok && cols == colsUsername {
 		return crm.User{}, fmt.Errorf("sqlite: create user %q: %w", u.Username, crm.ErrUsernameTaken)
 	}
@@ -129,10 +129,11 @@ func (s *Store) Users(ctx context.Context, f crm.UserFilter) ([]crm.User, error)
 // ID is crm.ErrNotFound.
 func (s *Store) UpdateUser(ctx context.Context, u crm.User) error {
 	res, err := s.db.ExecContext(ctx, `UPDATE users SET name = ?, role = ?, phone = ?, centre = ?,
-		queue = ?, langs = ?, available = ?, password_hash = ?, last_assigned_at = ?, console_lang = ?
+		queue = ?, langs = ?, available = ?, password_hash = ?, last_assigned_at = ?, console_lang = ?,
+		disabled = ?
 		WHERE id = ?`,
 		u.Name, u.Role, u.Phone, u.Centre, u.Queue, joinLangs(u.Langs), u.Available,
-		u.PasswordHash, nullStamp(u.LastAssignedAt), u.ConsoleLang, u.ID)
+		u.PasswordHash, nullStamp(u.LastAssignedAt), u.ConsoleLang, u.Disabled, u.ID)
 	if err != nil {
 		return fmt.Errorf("sqlite: update user %d: %w", u.ID, err)
 	}
@@ -199,6 +200,16 @@ func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
 
 // DeleteToken forgets a token (logging out). Deleting a token that is not there is not an
 // error: the session is over either way.
+// DeleteUserTokens ends every session of the user.
+func (s *Store) DeleteUserTokens(ctx context.Context, userID int64) (int, error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM tokens WHERE user_id = ?`, userID)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: delete tokens of user %d: %w", userID, err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
 // TouchToken records when the token was last used.
 func (s *Store) TouchToken(ctx context.Context, hash string, at time.Time) error {
 	if _, err := s.db.ExecContext(ctx, `UPDATE tokens SET last_seen = ? WHERE hash = ?`, formatTimestamp(at), hash); err != nil {

@@ -250,9 +250,9 @@ func mustUser(t testing.TB, s Store, id int64) crm.User {
 }
 
 func showUser(u crm.User) string {
-	return fmt.Sprintf("#%d %s %q %s phone=%s centre=%q queue=%q langs=%v available=%t hash=%q created=%s last=%s console=%q",
+	return fmt.Sprintf("#%d %s %q %s phone=%s centre=%q queue=%q langs=%v available=%t hash=%q created=%s last=%s console=%q disabled=%t",
 		u.ID, u.Username, u.Name, u.Role, u.Phone, u.Centre, u.Queue, u.Langs, u.Available,
-		u.PasswordHash, stampOf(u.CreatedAt), stampOf(u.LastAssignedAt), u.ConsoleLang)
+		u.PasswordHash, stampOf(u.CreatedAt), stampOf(u.LastAssignedAt), u.ConsoleLang, u.Disabled)
 }
 
 func sameUser(t testing.TB, op string, got, want crm.User) {
@@ -824,6 +824,11 @@ func testAssignLanguage(t *testing.T, s Store) {
 }
 
 func testAssignAvailabilityAndCap(t *testing.T, s Store) {
+	// A disabled person takes nothing, even marked available.
+	gone := agent("zawadi", crm.Swahili) // first in round-robin order, were she not disabled
+	gone.Available, gone.Disabled = true, true
+	mustCreateUser(t, s, gone)
+
 	home := agent("amina", crm.Swahili)
 	home.Available = false
 	a := mustCreateUser(t, s, home)
@@ -1065,12 +1070,12 @@ func testUsers(t *testing.T, s Store) {
 
 	// The console's language is kept, and changed, with the person.
 	changed := mustUser(t, s, got.ID)
-	changed.ConsoleLang = crm.English
+	changed.ConsoleLang, changed.Disabled = crm.English, true
 	if err := s.UpdateUser(Context(t), changed); err != nil {
 		t.Fatal(err)
 	}
-	if again := mustUser(t, s, got.ID); again.ConsoleLang != crm.English {
-		t.Fatalf("console language after UpdateUser: %q", again.ConsoleLang)
+	if again := mustUser(t, s, got.ID); again.ConsoleLang != crm.English || !again.Disabled {
+		t.Fatalf("after UpdateUser: console language %q, disabled %t", again.ConsoleLang, again.Disabled)
 	}
 	got = mustUser(t, s, got.ID)
 
@@ -1168,6 +1173,25 @@ func testTokens(t *testing.T, s Store) {
 	}
 	_, _, err := s.TokenUser(Context(t), strings.Repeat("ef", 32))
 	wantErr(t, "TokenUser of an unknown hash", err, crm.ErrNotFound)
+
+	// Ending every session of one person leaves the others'.
+	other := mustCreateUser(t, s, agent("baraka", crm.English))
+	theirs := crm.Token{Hash: strings.Repeat("34", 32), UserID: other.ID, Expires: caseAt(8 * time.Hour)}
+	mine := crm.Token{Hash: strings.Repeat("56", 32), UserID: u.ID, Expires: caseAt(8 * time.Hour)}
+	for _, tok := range []crm.Token{theirs, mine} {
+		if err := s.CreateToken(Context(t), tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := s.DeleteUserTokens(Context(t), other.ID); err != nil || n != 1 {
+		t.Fatalf("DeleteUserTokens: %d, %v", n, err)
+	}
+	if _, _, err := s.TokenUser(Context(t), theirs.Hash); !errors.Is(err, crm.ErrNotFound) {
+		t.Fatalf("a token of the user whose sessions ended: %v", err)
+	}
+	if _, _, err := s.TokenUser(Context(t), mine.Hash); err != nil {
+		t.Fatalf("another user's token went too: %v", err)
+	}
 
 	// When a token was last used: as created, then as touched, in UTC.
 	seen := crm.Token{Hash: strings.Repeat("12", 32), UserID: u.ID, Expires: caseAt(8 * time.Hour), LastSeen: caseAt(0)}
