@@ -13,7 +13,6 @@ import (
 
 	"github.com/huduma-connect/huduma/crm"
 	"github.com/huduma-connect/huduma/store/storetest"
-	"github.com/huduma-connect/huduma/store/storetest/realstore"
 )
 
 // noRedirect is an HTTP client that shows redirects instead of following them.
@@ -54,118 +53,122 @@ func (s *site) get(t *testing.T, path string, cookie *http.Cookie) (*http.Respon
 // The session cookie cannot be read by scripts or sent by other sites, and a login gives a
 // new one each time (so a cookie planted before it is worth nothing).
 func TestSessionCookie(t *testing.T) {
-	s := newSite(t, realstore.Kinds[0].Open(t))
-	resp, err := noRedirect.PostForm(s.url+"/console/login", url.Values{"username": {"akinyi"}, "password": {password}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	header := resp.Header.Get("Set-Cookie")
-	for _, want := range []string{"huduma_console=hct_", "HttpOnly", "SameSite=Strict", "path=/console"} {
-		if !strings.Contains(header, want) {
-			t.Fatalf("Set-Cookie %q lacks %q", header, want)
+	eachStore(t, func(t *testing.T, s *site) {
+		resp, err := noRedirect.PostForm(s.url+"/console/login", url.Values{"username": {"akinyi"}, "password": {password}})
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	first, second := s.httpLogin(t, "akinyi"), s.httpLogin(t, "akinyi")
-	if first.Value == second.Value {
-		t.Fatal("two logins gave the same session id")
-	}
-	if resp, _ := s.get(t, "/console/", second); resp.StatusCode != http.StatusOK {
-		t.Fatalf("inbox with a session: %d", resp.StatusCode)
-	}
-	if resp, _ := s.get(t, "/console/", &http.Cookie{Name: "huduma_console", Value: "hct_forged"}); resp.StatusCode != http.StatusSeeOther ||
-		!strings.HasPrefix(resp.Header.Get("Location"), "/console/login") {
-		t.Fatalf("a forged cookie got %d %s", resp.StatusCode, resp.Header.Get("Location"))
-	}
+		resp.Body.Close()
+		header := resp.Header.Get("Set-Cookie")
+		for _, want := range []string{"huduma_console=hct_", "HttpOnly", "SameSite=Strict", "path=/console"} {
+			if !strings.Contains(header, want) {
+				t.Fatalf("Set-Cookie %q lacks %q", header, want)
+			}
+		}
+		first, second := s.httpLogin(t, "akinyi"), s.httpLogin(t, "akinyi")
+		if first.Value == second.Value {
+			t.Fatal("two logins gave the same session id")
+		}
+		if resp, _ := s.get(t, "/console/", second); resp.StatusCode != http.StatusOK {
+			t.Fatalf("inbox with a session: %d", resp.StatusCode)
+		}
+		if resp, _ := s.get(t, "/console/", &http.Cookie{Name: "huduma_console", Value: "hct_forged"}); resp.StatusCode != http.StatusSeeOther ||
+			!strings.HasPrefix(resp.Header.Get("Location"), "/console/login") {
+			t.Fatalf("a forged cookie got %d %s", resp.StatusCode, resp.Header.Get("Location"))
+		}
 
-	// In the browser, the cookie is invisible to scripts.
-	tab := newTab(t)
-	s.login(t, tab, "akinyi")
-	cookies, err := chromedp.Run(tab, chromedp.Evaluate[string](`document.cookie`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if strings.Contains(cookies, "huduma_console") {
-		t.Fatalf("document.cookie shows the session: %q", cookies)
-	}
+		// In the browser, the cookie is invisible to scripts.
+		tab := newTab(t)
+		s.login(t, tab, "akinyi")
+		cookies, err := chromedp.Run(tab, chromedp.Evaluate[string](`document.cookie`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(cookies, "huduma_console") {
+			t.Fatalf("document.cookie shows the session: %q", cookies)
+		}
+	})
 }
 
 // A form posted from another site is refused with 403, by Sec-Fetch-Site or by Origin; the
 // same site's posts and non-browser clients (no Origin) go through.
 func TestCrossOriginPostsAreRefused(t *testing.T) {
-	s := newSite(t, realstore.Kinds[0].Open(t))
-	cookie := s.httpLogin(t, "akinyi")
-	c := s.complaint(t, "+254712000010", crm.CategoryLongWait, "Queue at the ID desk")
-	host := strings.TrimPrefix(s.url, "http://")
-	for _, tc := range []struct {
-		name    string
-		headers map[string]string
-		want    int
-	}{
-		{"foreign Origin", map[string]string{"Origin": "https://evil.example"}, http.StatusForbidden},
-		{"cross-site fetch", map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": s.url}, http.StatusForbidden},
-		{"same-site but other origin", map[string]string{"Sec-Fetch-Site": "same-site"}, http.StatusForbidden},
-		{"same origin by Origin", map[string]string{"Origin": "http://" + host}, http.StatusSeeOther},
-		{"same origin by Sec-Fetch-Site", map[string]string{"Sec-Fetch-Site": "same-origin"}, http.StatusSeeOther},
-		{"no Origin (not a browser)", nil, http.StatusSeeOther},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			form := url.Values{"version": {"0"}, "text": {"x"}}
-			req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("%s/console/cases/%d/note", s.url, c.ID), strings.NewReader(form.Encode()))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			req.AddCookie(cookie)
-			for k, v := range tc.headers {
-				req.Header.Set(k, v)
-			}
-			resp, err := noRedirect.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			// A same-origin post with a stale version is refused by the case (409), which
-			// still proves it passed the origin check; a fresh one redirects.
-			got := resp.StatusCode
-			if got == http.StatusConflict {
-				got = http.StatusSeeOther
-			}
-			if got != tc.want {
-				t.Fatalf("status %d, want %d", resp.StatusCode, tc.want)
-			}
-		})
-	}
+	eachStore(t, func(t *testing.T, s *site) {
+		cookie := s.httpLogin(t, "akinyi")
+		c := s.complaint(t, "+254712000010", crm.CategoryLongWait, "Queue at the ID desk")
+		host := strings.TrimPrefix(s.url, "http://")
+		for _, tc := range []struct {
+			name    string
+			headers map[string]string
+			want    int
+		}{
+			{"foreign Origin", map[string]string{"Origin": "https://evil.example"}, http.StatusForbidden},
+			{"cross-site fetch", map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": s.url}, http.StatusForbidden},
+			{"same-site but other origin", map[string]string{"Sec-Fetch-Site": "same-site"}, http.StatusForbidden},
+			{"same origin by Origin", map[string]string{"Origin": "http://" + host}, http.StatusSeeOther},
+			{"same origin by Sec-Fetch-Site", map[string]string{"Sec-Fetch-Site": "same-origin"}, http.StatusSeeOther},
+			{"no Origin (not a browser)", nil, http.StatusSeeOther},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				form := url.Values{"version": {"0"}, "text": {"x"}}
+				req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("%s/console/cases/%d/note", s.url, c.ID), strings.NewReader(form.Encode()))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				req.AddCookie(cookie)
+				for k, v := range tc.headers {
+					req.Header.Set(k, v)
+				}
+				resp, err := noRedirect.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				// A same-origin post with a stale version is refused by the case (409), which
+				// still proves it passed the origin check; a fresh one redirects.
+				got := resp.StatusCode
+				if got == http.StatusConflict {
+					got = http.StatusSeeOther
+				}
+				if got != tc.want {
+					t.Fatalf("status %d, want %d", resp.StatusCode, tc.want)
+				}
+			})
+		}
+	})
 }
 
 // Every page carries a strict CSP with no inline script, and pages with personal data are
 // never cached.
 func TestSecurityHeaders(t *testing.T) {
-	s := newSite(t, realstore.Kinds[0].Open(t))
-	cookie := s.httpLogin(t, "akinyi")
-	c := s.complaint(t, "+254712000011", crm.CategoryLongWait, "Queue")
-	for _, path := range []string{"/console/login", "/console/", fmt.Sprintf("/console/cases/%d", c.ID), "/console/nowhere"} {
-		resp, _ := s.get(t, path, cookie)
-		csp := resp.Header.Get("Content-Security-Policy")
-		if !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") || !strings.Contains(csp, "frame-ancestors 'none'") {
-			t.Errorf("%s: CSP %q", path, csp)
+	eachStore(t, func(t *testing.T, s *site) {
+		cookie := s.httpLogin(t, "akinyi")
+		c := s.complaint(t, "+254712000011", crm.CategoryLongWait, "Queue")
+		for _, path := range []string{"/console/login", "/console/", fmt.Sprintf("/console/cases/%d", c.ID), "/console/nowhere"} {
+			resp, _ := s.get(t, path, cookie)
+			csp := resp.Header.Get("Content-Security-Policy")
+			if !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") || !strings.Contains(csp, "frame-ancestors 'none'") {
+				t.Errorf("%s: CSP %q", path, csp)
+			}
+			if resp.Header.Get("Cache-Control") != "no-store" || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+				t.Errorf("%s: Cache-Control %q, nosniff %q", path, resp.Header.Get("Cache-Control"), resp.Header.Get("X-Content-Type-Options"))
+			}
 		}
-		if resp.Header.Get("Cache-Control") != "no-store" || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
-			t.Errorf("%s: Cache-Control %q, nosniff %q", path, resp.Header.Get("Cache-Control"), resp.Header.Get("X-Content-Type-Options"))
-		}
-	}
+	})
 }
 
 // A filter the inbox does not understand, or a malformed one, is an error on the page and
 // never "all cases".
 func TestUnknownFiltersShowAnError(t *testing.T) {
-	s := newSite(t, realstore.Kinds[0].Open(t))
-	cookie := s.httpLogin(t, "akinyi")
-	c := s.complaint(t, "+254712000012", crm.CategoryLongWait, "Queue")
-	for _, q := range []string{"?phone=0712000012", "?list=all&colour=red", "?list=everything", "?status=lost", "?page=0", "?page=abc"} {
-		resp, body := s.get(t, "/console/"+q, cookie)
-		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, `id="filter-error"`) || strings.Contains(body, c.Number.Grouped()) {
-			t.Errorf("%s: status %d, error shown %v, case listed %v", q, resp.StatusCode,
-				strings.Contains(body, `id="filter-error"`), strings.Contains(body, c.Number.Grouped()))
+	eachStore(t, func(t *testing.T, s *site) {
+		cookie := s.httpLogin(t, "akinyi")
+		c := s.complaint(t, "+254712000012", crm.CategoryLongWait, "Queue")
+		for _, q := range []string{"?phone=0712000012", "?list=all&colour=red", "?list=everything", "?status=lost", "?page=0", "?page=abc"} {
+			resp, body := s.get(t, "/console/"+q, cookie)
+			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, `id="filter-error"`) || strings.Contains(body, c.Number.Grouped()) {
+				t.Errorf("%s: status %d, error shown %v, case listed %v", q, resp.StatusCode,
+					strings.Contains(body, `id="filter-error"`), strings.Contains(body, c.Number.Grouped()))
+			}
 		}
-	}
+	})
 }
 
 // A corruption report is the integrity unit's alone: an agent gets the same "not found" as
@@ -212,23 +215,24 @@ func TestCorruptionReportsAreForIntegrityOnly(t *testing.T) {
 // A console session left unused for 30 minutes ends: the next page is the login, saying why,
 // and the old cookie is worth nothing. One used every 29 minutes goes on.
 func TestConsoleSessionEndsWhenIdle(t *testing.T) {
-	s := newSite(t, realstore.Kinds[0].Open(t))
-	cookie := s.httpLogin(t, "akinyi")
-	for range 3 {
-		s.advance(29 * time.Minute)
-		if resp, _ := s.get(t, "/console/", cookie); resp.StatusCode != http.StatusOK {
-			t.Fatalf("29 minutes after the last request: %d", resp.StatusCode)
+	eachStore(t, func(t *testing.T, s *site) {
+		cookie := s.httpLogin(t, "akinyi")
+		for range 3 {
+			s.advance(29 * time.Minute)
+			if resp, _ := s.get(t, "/console/", cookie); resp.StatusCode != http.StatusOK {
+				t.Fatalf("29 minutes after the last request: %d", resp.StatusCode)
+			}
 		}
-	}
-	s.advance(31 * time.Minute)
-	resp, _ := s.get(t, "/console/?list=all", cookie)
-	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Location"), "expired=1") {
-		t.Fatalf("after 31 idle minutes: %d %s", resp.StatusCode, resp.Header.Get("Location"))
-	}
-	if _, body := s.get(t, resp.Header.Get("Location"), nil); !strings.Contains(body, "Your session ended") {
-		t.Fatal("the login page does not say why")
-	}
-	if resp, _ := s.get(t, "/console/", cookie); resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("the idle session's cookie still opens the inbox: %d", resp.StatusCode)
-	}
+		s.advance(31 * time.Minute)
+		resp, _ := s.get(t, "/console/?list=all", cookie)
+		if resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Location"), "expired=1") {
+			t.Fatalf("after 31 idle minutes: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		if _, body := s.get(t, resp.Header.Get("Location"), nil); !strings.Contains(body, "Your session ended") {
+			t.Fatal("the login page does not say why")
+		}
+		if resp, _ := s.get(t, "/console/", cookie); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("the idle session's cookie still opens the inbox: %d", resp.StatusCode)
+		}
+	})
 }
