@@ -92,6 +92,7 @@ type Store interface {
 	MessagingStore
 	SendingStore
 	CallStore
+	SavedReplyStore
 }
 
 // BookingStore holds reference data, slots, appointments and what we remember per citizen.

@@ -27,8 +27,9 @@ type caseView struct {
 	Replies     []noteLine
 	Messages    []messageLine
 	Calls       []callLine
-	Can         map[string]bool // the actions the matrix allows this person, by name
-	People      []person        // whom the case can be assigned to, when Can.assign
+	Can         map[string]bool  // the actions the matrix allows this person, by name
+	People      []person         // whom the case can be assigned to, when Can.assign
+	Saved       []crm.SavedReply // saved replies in the citizen's language, to insert into a reply
 }
 
 // person is one choice of assignee.
@@ -99,6 +100,9 @@ func (w *Console) showCase(c *fiber.Ctx, u crm.User, id int64, v view, status in
 	}
 	for name, act := range caseActions {
 		cv.Can[name] = crm.Can(u, act, d.Case) && actionFits(name, d.Case, u)
+	}
+	if cv.Can["reply"] {
+		cv.Saved = w.savedFor(c, u, d.Case.Lang)
 	}
 	if cv.Can["assign"] {
 		role := crm.RoleAgent

@@ -21,7 +21,7 @@ type pages struct {
 	set map[string]*template.Template
 }
 
-var pageNames = []string{"login", "inbox", "case", "board", "people", "person", "notfound", "error"}
+var pageNames = []string{"login", "inbox", "case", "board", "people", "person", "replies", "notfound", "error"}
 
 func parsePages() (*pages, error) {
 	p := &pages{set: map[string]*template.Template{}}
@@ -39,18 +39,19 @@ func parsePages() (*pages, error) {
 // view is what every page template gets: the language, the person, the words, and one
 // page's own data.
 type view struct {
-	Lang   crm.Lang
-	Title  string
-	User   crm.User // zero when nobody is logged in
-	Path   string   // this page's URL, for the language switch to come back to
-	Flash  string   // what the last action did
-	Error  string   // what went wrong, in words
-	Login  *loginView
-	Inbox  *inboxView
-	Case   *caseView
-	Board  *boardView
-	People *peopleView
-	cat    *catalogue
+	Lang    crm.Lang
+	Title   string
+	User    crm.User // zero when nobody is logged in
+	Path    string   // this page's URL, for the language switch to come back to
+	Flash   string   // what the last action did
+	Error   string   // what went wrong, in words
+	Login   *loginView
+	Inbox   *inboxView
+	Case    *caseView
+	Board   *boardView
+	People  *peopleView
+	Replies *repliesView
+	cat     *catalogue
 }
 
 // T is the catalogue text of key in the page's language ({{.T "key"}}, or {{$.T …}} in a
@@ -59,6 +60,9 @@ func (v view) T(key string, args ...string) string { return v.cat.T(v.Lang, key,
 
 // Langs are the languages the switch offers.
 func (v view) Langs() []crm.Lang { return langs }
+
+// KeepsReplies reports whether the person keeps the saved replies.
+func (v view) KeepsReplies() bool { return canKeepReplies(v.User) }
 
 // ManagesPeople reports whether the person manages accounts.
 func (v view) ManagesPeople() bool { return canPeople(v.User) }

@@ -48,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("Upcoming", func(t *testing.T) { testUpcoming(t, open(t)) })
 	t.Run("Language", func(t *testing.T) { testLanguage(t, open(t)) })
 	t.Run("FullSlots", func(t *testing.T) { testFullSlots(t, open(t)) })
+	t.Run("SavedReplies", func(t *testing.T) { testSavedReplies(t, open(t)) }) // replies.go
 	runRequests(t, open) // requests.go: tracked requests, agencies, the outbox
 	runCases(t, open)    // cases.go: users, tokens, cases, assignment, escalation writes
 	runNotify(t, open)   // notify.go: booking notifications, inbound SMS, opt-outs, reminders

@@ -35,5 +35,17 @@
       case "k": moveRow(-1); e.preventDefault(); break;
     }
   });
+  // A saved reply chosen by name goes into the reply box (after what is typed), to be edited
+  // before sending; the box's input event updates the SMS preview.
+  document.querySelectorAll("select.saved-reply").forEach(function (sel) {
+    sel.addEventListener("change", function () {
+      var box = document.getElementById(sel.dataset.target);
+      if (!box || !sel.value) return;
+      box.value = box.value.trim() ? box.value.trim() + " " + sel.value : sel.value;
+      box.dispatchEvent(new Event("input", { bubbles: true }));
+      box.focus();
+      sel.value = "";
+    });
+  });
   document.documentElement.dataset.keys = "ready"; // the shortcuts listen from here on
 })();
