@@ -115,29 +115,10 @@ func (o *Office) Login(ctx context.Context, username, password string) (string, 
 	return token, u, nil
 }
 
-// Authenticate finds the user a bearer token belongs to. An expired token is deleted and
-// answered with ErrTokenExpired, an unknown one with ErrUnauthenticated.
+// Authenticate finds the user a bearer token belongs to (the API's door). An expired token is
+// deleted and answered with ErrTokenExpired, an unknown one with ErrUnauthenticated.
 func (o *Office) Authenticate(ctx context.Context, token string) (User, error) {
-	if token == "" {
-		return User{}, ErrUnauthenticated
-	}
-	hash := HashSecret(token)
-	t, u, err := o.store.TokenUser(ctx, hash)
-	if errors.Is(err, ErrNotFound) {
-		return User{}, ErrUnauthenticated
-	}
-	if err != nil {
-		return User{}, fmt.Errorf("authenticate: %w", err)
-	}
-	if !o.now().Before(t.Expires) {
-		_ = o.store.DeleteToken(ctx, hash)
-		return User{}, ErrTokenExpired
-	}
-	if u.Disabled { // disabling ends sessions; this covers a token made in the same moment
-		_ = o.store.DeleteToken(ctx, hash)
-		return User{}, ErrUnauthenticated
-	}
-	return u, nil
+	return o.authenticate(ctx, token, 0, false)
 }
 
 // touchEvery is how often a session's use is written down: often enough for a 30-minute idle
@@ -149,6 +130,12 @@ const touchEvery = time.Minute
 // console's: a person who walked away from a shared counter PC). A token last used more than
 // idle ago is deleted and answered ErrTokenExpired. idle <= 0 means no such limit.
 func (o *Office) AuthenticateIdle(ctx context.Context, token string, idle time.Duration) (User, error) {
+	return o.authenticate(ctx, token, idle, true)
+}
+
+// authenticate checks a token: known, not expired, not idle past idle (when idle > 0), its
+// user not disabled. With touch it records the use, at most once every touchEvery.
+func (o *Office) authenticate(ctx context.Context, token string, idle time.Duration, touch bool) (User, error) {
 	if token == "" {
 		return User{}, ErrUnauthenticated
 	}
@@ -168,11 +155,11 @@ func (o *Office) AuthenticateIdle(ctx context.Context, token string, idle time.D
 		_ = o.store.DeleteToken(ctx, hash)
 		return User{}, ErrTokenExpired
 	}
-	if u.Disabled {
+	if u.Disabled { // disabling ends sessions; this covers a token made in the same moment
 		_ = o.store.DeleteToken(ctx, hash)
 		return User{}, ErrUnauthenticated
 	}
-	if now.Sub(t.LastSeen) >= touchEvery {
+	if touch && now.Sub(t.LastSeen) >= touchEvery {
 		if err := o.store.TouchToken(ctx, hash, now); err != nil {
 			o.log.Warn("record a console session's use", "err", err) // the request itself may go on
 		}

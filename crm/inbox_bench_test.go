@@ -7,11 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/huduma-connect/huduma/crm"
-	"github.com/huduma-connect/huduma/store/postgres"
-	"github.com/huduma-connect/huduma/store/storetest"
 )
 
 // BenchmarkInboxMillion times the console's lists and searches, as the inbox asks them of the
@@ -23,22 +19,7 @@ import (
 //	go test -run '^$' -bench InboxMillion -benchtime 200x ./crm/
 func BenchmarkInboxMillion(b *testing.B) {
 	ctx := context.Background()
-	url := storetest.PostgresSchema(b)
-	s, err := postgres.Open(ctx, url)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	if err := s.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
-	data, err := crm.DefaultRefData()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := s.Seed(ctx, data); err != nil {
-		b.Fatal(err)
-	}
+	s, conn := benchStore(b)
 	now := time.Date(2026, 11, 24, 10, 0, 0, 0, nairobi)
 	c := &clock{}
 	c.Set(now)
@@ -56,11 +37,6 @@ func BenchmarkInboxMillion(b *testing.B) {
 		}
 		agents = append(agents, u)
 	}
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer conn.Close(ctx)
 	began := time.Now()
 	fill := []string{
 		`ALTER TABLE cases DISABLE TRIGGER cases_changed`,

@@ -27,27 +27,7 @@ func BenchmarkSweepMillionOpenCases(b *testing.B) {
 
 func benchmarkSweep(b *testing.B, open, due int) {
 	ctx := context.Background()
-	url := storetest.PostgresSchema(b)
-	s, err := postgres.Open(ctx, url)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	if err := s.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
-	data, err := crm.DefaultRefData()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := s.Seed(ctx, data); err != nil {
-		b.Fatal(err)
-	}
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	s, conn := benchStore(b)
 	now := time.Date(2026, 11, 24, 10, 0, 0, 0, nairobi)
 	// Open cases whose deadlines lie ahead, spread over the coming weeks; case numbers are
 	// their ids padded to 9 digits (the benchmark never parses them).
@@ -87,4 +67,33 @@ func benchmarkSweep(b *testing.B, open, due int) {
 			b.Fatalf("sweep escalated %d, want %d", res.Escalated, due)
 		}
 	}
+}
+
+// benchStore opens a migrated, seeded Postgres store in a schema of its own for a benchmark,
+// and a plain connection to the same schema for filling it with SQL; both close with b.
+func benchStore(b *testing.B) (*postgres.Store, *pgx.Conn) {
+	b.Helper()
+	ctx := context.Background()
+	url := storetest.PostgresSchema(b)
+	s, err := postgres.Open(ctx, url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(s.Close)
+	if err := s.Migrate(ctx); err != nil {
+		b.Fatal(err)
+	}
+	data, err := crm.DefaultRefData()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := s.Seed(ctx, data); err != nil {
+		b.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { conn.Close(context.Background()) })
+	return s, conn
 }

@@ -152,20 +152,14 @@ const password = "correct horse battery"
 // eachStore runs a browser test against SQLite and Postgres.
 func eachStore(t *testing.T, run func(t *testing.T, s *site)) {
 	for _, k := range realstore.Kinds {
-		t.Run(k.Name, func(t *testing.T) { run(t, newSite(t, k.Open(t))) })
+		t.Run(k.Name, func(t *testing.T) { run(t, newSite(t, k.OpenSeeded(t))) })
 	}
 }
 
+// newSite serves the console and the API over a migrated, seeded store (realstore's OpenSeeded).
 func newSite(t *testing.T, st realstore.Store) *site {
 	t.Helper()
 	ctx := storetest.Context(t)
-	data, err := crm.DefaultRefData()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Seed(ctx, data); err != nil {
-		t.Fatal(err)
-	}
 	nairobi, err := time.LoadLocation("Africa/Nairobi")
 	if err != nil {
 		t.Fatal(err)

@@ -58,7 +58,7 @@ func TestExportHasThePagesRows(t *testing.T) {
 
 // An agent starts a shift from any page; the round-robin then gives new cases to them.
 func TestStartingAShiftBringsCases(t *testing.T) {
-	s := newSite(t, realstore.Kinds[0].Open(t))
+	s := newSite(t, realstore.Kinds[0].OpenSeeded(t))
 	tab := newTab(t)
 	s.login(t, tab, "akinyi")
 	run(t, tab, chromedp.Click(chromedp.ID("shift-toggle")))

@@ -16,7 +16,7 @@ import (
 // (the template around the text, in the citizen's language) and how many parts it takes; a
 // character outside the SMS alphabet is called out, since it more than halves each part.
 func TestReplyPreviewShowsTheSMS(t *testing.T) {
-	s := newSite(t, realstore.Kinds[0].Open(t))
+	s := newSite(t, realstore.Kinds[0].OpenSeeded(t))
 	c, err := s.office.LodgeComplaint(t.Context(), crm.Complaint{Phone: "+254712001000", Lang: crm.Swahili,
 		Category: crm.CategoryLongWait, Centre: "KSM", Description: "Foleni ndefu", IdempotencyKey: "preview"})
 	if err != nil {
