@@ -56,10 +56,27 @@ func NewAdmission(limit int) *Admission {
 	return &Admission{max: max(limit, 1)}
 }
 
-// Admit waits for a place for one hop, until startBy at the latest, and returns the function
-// that gives the place back (call it once, when the hop is done). It returns ErrBusy when no
-// place came free by startBy, and the context's error when ctx ends first.
-func (a *Admission) Admit(ctx context.Context, p Priority, startBy time.Time) (release func(), err error) {
+// Place is one hop's place among those in flight. A value, not a closure, so that admitting a
+// hop allocates nothing on the hop path.
+type Place struct{ a *Admission }
+
+// Release gives the place back; releasing it again changes nothing.
+func (p *Place) Release() {
+	a := p.a
+	if a == nil {
+		return
+	}
+	p.a = nil
+	a.inFlight.Add(-1)
+	a.mu.Lock()
+	a.handOver()
+	a.mu.Unlock()
+}
+
+// Admit waits for a place for one hop, until startBy at the latest, and returns it (Release it
+// when the hop is done). It returns ErrBusy when no place came free by startBy, and the
+// context's error when ctx ends first.
+func (a *Admission) Admit(ctx context.Context, p Priority, startBy time.Time) (place Place, err error) {
 	a.mu.Lock()
 	if a.running < a.max && a.waiting[Continuing].Len() == 0 && (p == Continuing || a.waiting[New].Len() == 0) {
 		a.running++
@@ -70,7 +87,7 @@ func (a *Admission) Admit(ctx context.Context, p Priority, startBy time.Time) (r
 	if wait <= 0 {
 		a.mu.Unlock()
 		a.shed[p].Add(1)
-		return nil, ErrBusy
+		return Place{}, ErrBusy
 	}
 	w := &waiter{ready: make(chan struct{}, 1)}
 	// Continuing hops are served oldest first. New sessions are served newest first: under
@@ -106,21 +123,13 @@ func (a *Admission) Admit(ctx context.Context, p Priority, startBy time.Time) (r
 	if errors.Is(err, ErrBusy) {
 		a.shed[p].Add(1)
 	}
-	return nil, err
+	return Place{}, err
 }
 
-// admitted counts a hop that holds a place and returns its release.
-func (a *Admission) admitted() func() {
+// admitted counts a hop that holds a place.
+func (a *Admission) admitted() Place {
 	a.inFlight.Add(1)
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			a.inFlight.Add(-1)
-			a.mu.Lock()
-			a.handOver()
-			a.mu.Unlock()
-		})
-	}
+	return Place{a: a}
 }
 
 // handOver gives a place that came free to the next waiter of the first priority that has

@@ -16,11 +16,11 @@ func far() time.Time { return time.Now().Add(time.Hour) }
 // admitted takes a place that must be free at once.
 func admitted(t *testing.T, a *flows.Admission, p flows.Priority) func() {
 	t.Helper()
-	release, err := a.Admit(context.Background(), p, time.Now())
+	place, err := a.Admit(context.Background(), p, time.Now())
 	if err != nil {
 		t.Fatalf("admit with places free: %v", err)
 	}
-	return release
+	return place.Release
 }
 
 // waitFor admits in the background and reports on the channel when it got a place (nil) or
@@ -29,8 +29,8 @@ func waitFor(a *flows.Admission, p flows.Priority, startBy time.Time) (<-chan er
 	done := make(chan error, 1)
 	var release func()
 	go func() {
-		r, err := a.Admit(context.Background(), p, startBy)
-		release = r
+		place, err := a.Admit(context.Background(), p, startBy)
+		release = place.Release
 		done <- err
 	}()
 	return done, &release
@@ -139,10 +139,10 @@ func TestAdmissionLosesNoPlace(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			p := flows.Priority(i % 2)
-			release, err := a.Admit(context.Background(), p, time.Now().Add(time.Duration(i%5)*100*time.Microsecond))
+			place, err := a.Admit(context.Background(), p, time.Now().Add(time.Duration(i%5)*100*time.Microsecond))
 			if err == nil {
 				time.Sleep(50 * time.Microsecond)
-				release()
+				place.Release()
 			}
 		}()
 	}
