@@ -133,6 +133,13 @@ func (o *Office) AuthenticateIdle(ctx context.Context, token string, idle time.D
 	return o.authenticate(ctx, token, idle, true)
 }
 
+// AuthenticateUnattended is AuthenticateIdle for a request a page makes by itself (a live list
+// refreshing on a case event, its event stream): it is refused past the idle limit like any
+// other, but is not a use, so a console left open on a busy inbox still ends.
+func (o *Office) AuthenticateUnattended(ctx context.Context, token string, idle time.Duration) (User, error) {
+	return o.authenticate(ctx, token, idle, false)
+}
+
 // authenticate checks a token: known, not expired, not idle past idle (when idle > 0), its
 // user not disabled. With touch it records the use, at most once every touchEvery.
 func (o *Office) authenticate(ctx context.Context, token string, idle time.Duration, touch bool) (User, error) {

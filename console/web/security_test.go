@@ -236,3 +236,38 @@ func TestConsoleSessionEndsWhenIdle(t *testing.T) {
 		}
 	})
 }
+
+// A live inbox refreshing itself on case events is not someone using the console: a console
+// left open on a busy inbox still ends after 30 minutes, and the refresh that finds the session
+// gone sends the whole page to the login (HX-Redirect), not the login page into the list.
+func TestLiveRefreshesDoNotKeepASessionAlive(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *site) {
+		cookie := s.httpLogin(t, "akinyi")
+		refresh := func() *http.Response {
+			t.Helper()
+			req, _ := http.NewRequest(http.MethodGet, s.url+"/console/?list=all&status=open", nil)
+			req.AddCookie(cookie)
+			req.Header.Set("HX-Request", "true")
+			req.Header.Set("HX-Trigger", "list")
+			resp, err := noRedirect.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			return resp
+		}
+		for range 3 { // 29 minutes apart: were these uses, the session would go on
+			s.advance(29 * time.Minute)
+			if resp := refresh(); resp.StatusCode != http.StatusOK {
+				if resp.Header.Get("HX-Redirect") == "" {
+					t.Fatalf("a refresh answered %d without sending the page to the login", resp.StatusCode)
+				}
+				if !strings.Contains(resp.Header.Get("HX-Redirect"), "expired=1") {
+					t.Fatalf("HX-Redirect %q", resp.Header.Get("HX-Redirect"))
+				}
+				return // ended at the refresh after 30 idle minutes, as it should
+			}
+		}
+		t.Fatal("three refreshes 29 minutes apart kept an unattended session alive for 87 minutes")
+	})
+}

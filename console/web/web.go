@@ -165,7 +165,11 @@ func (w *Console) staff(page func(c *fiber.Ctx, u crm.User) error) fiber.Handler
 		token := c.Cookies(sessionCookie)
 		expired := false
 		if token != "" {
-			u, err := w.office.AuthenticateIdle(c.UserContext(), token, w.idle)
+			check := w.office.AuthenticateIdle
+			if unattended(c) {
+				check = w.office.AuthenticateUnattended
+			}
+			u, err := check(c.UserContext(), token, w.idle)
 			if err == nil {
 				return page(c, u)
 			}
@@ -183,8 +187,26 @@ func (w *Console) staff(page func(c *fiber.Ctx, u crm.User) error) fiber.Handler
 		if expired {
 			login += "&expired=1"
 		}
+		if c.Get("HX-Request") == "true" {
+			// A part of a page asked: send the whole page to the login, not the part.
+			c.Set("HX-Redirect", login)
+			return c.SendStatus(fiber.StatusUnauthorized)
+		}
 		return c.Redirect(login, fiber.StatusSeeOther)
 	}
+}
+
+// unattended reports whether a page made the request by itself: its event stream, or a live
+// list or board refreshing on an event (htmx names the element that asked in HX-Trigger).
+func unattended(c *fiber.Ctx) bool {
+	if c.Path() == Prefix+"/events" {
+		return true
+	}
+	switch c.Get("HX-Trigger") {
+	case "list", "board":
+		return c.Get("HX-Request") == "true"
+	}
+	return false
 }
 
 // setSession gives the browser its login cookie.
