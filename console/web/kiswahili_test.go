@@ -103,6 +103,9 @@ func TestKiswahiliSupervisorPages(t *testing.T) {
 				t.Errorf("%s shows the untranslated key %s", p, k)
 			}
 			errs.none(t, p)
+			if p == "/console/board" {
+				screenshot(t, tab, "board-sw")
+			}
 		}
 	})
 }
