@@ -111,8 +111,11 @@ func (o *Office) EditStaff(ctx context.Context, actor User, id int64, ch StaffCh
 	if len(ch.Langs) == 0 {
 		return User{}, fmt.Errorf("%w: at least one language", ErrBadInput)
 	}
-	if ch.Queue == "" || ch.Role == RoleIntegrityOfficer {
-		ch.Queue = map[bool]Queue{true: QueueIntegrity, false: QueueGeneral}[ch.Role == RoleIntegrityOfficer]
+	switch {
+	case ch.Role == RoleIntegrityOfficer:
+		ch.Queue = QueueIntegrity // integrity officers work the integrity queue, as AddUser has it
+	case ch.Queue == "":
+		ch.Queue = QueueGeneral
 	}
 	if ch.Queue != QueueGeneral && ch.Queue != QueueIntegrity {
 		return User{}, fmt.Errorf("%w: unknown queue %q", ErrBadInput, ch.Queue)

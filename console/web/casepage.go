@@ -118,7 +118,7 @@ func (w *Console) showCase(c *fiber.Ctx, u crm.User, id int64, v view, status in
 		}
 	}
 	for _, a := range d.Audit {
-		cv.Timeline = append(cv.Timeline, timelineLine{At: w.when(v, a.At), Actor: a.Actor, Text: auditText(v, a)})
+		cv.Timeline = append(cv.Timeline, timelineLine{At: w.when(v, a.At), Actor: actorName(v, a.Actor), Text: auditText(v, a)})
 	}
 	for _, n := range d.Notes {
 		line := noteLine{At: w.when(v, n.At), Author: n.Author, Body: n.Body}
@@ -241,6 +241,15 @@ func (w *Console) when(v view, t time.Time) string {
 	t = t.In(w.office.Clock().Location)
 	return v.T("day."+strconv.Itoa(int(t.Weekday()))) + " " + strconv.Itoa(t.Day()) + " " +
 		v.T("month."+strconv.Itoa(int(t.Month()))) + " " + t.Format("15:04")
+}
+
+// actorName is who made an audit entry: a username as it is, the citizen and the system in the
+// page's words.
+func actorName(v view, actor string) string {
+	if actor == "citizen" || actor == "system" {
+		return v.T("actor." + actor)
+	}
+	return actor
 }
 
 // auditText words one audit entry. Status codes are shown in the page's words; the detail

@@ -147,8 +147,11 @@ func (w *Console) showPerson(c *fiber.Ctx, u crm.User, status int, password, err
 	if pv.Edit == nil || !pv.Edit.CanManage {
 		return w.failPage(c, u, crm.ErrNotFound)
 	}
-	if done := c.Query("done"); done != "" && errText == "" {
-		v.Flash = v.T("people.done." + map[string]string{"edit": "edit", "disable": "disable", "enable": "enable", "end": "end"}[done])
+	switch done := c.Query("done"); done {
+	case "edit", "disable", "enable", "end": // what personAction redirects with; anything else says nothing
+		if errText == "" {
+			v.Flash = v.T("people.done." + done)
+		}
 	}
 	pv.Password, pv.For, v.Error = password, pv.Edit.Username, errText
 	v.People = pv

@@ -45,6 +45,11 @@ func TestSupervisorManagesPeople(t *testing.T) {
 			chromedp.Click(chromedp.CSS(`main button[type=submit]`)))
 		waitFor(t, agent, `!!document.querySelector("p.error") && document.querySelector("p.error").innerText.includes("disabled")`, "the refusal")
 
+		// A made-up ?done= says nothing, rather than show a bare catalogue key.
+		_, body := s.get(t, "/console/users/"+userID(t, s, "juma")+"?done=bogus", s.httpLogin(t, "chebet"))
+		if k := bareKey.FindString(body); k != "" || !strings.Contains(body, "Juma Hassan") {
+			t.Fatalf("the person page with ?done=bogus shows %q", k)
+		}
 		if resp, _ := s.get(t, "/console/users", s.httpLogin(t, "akinyi")); resp.StatusCode != http.StatusNotFound {
 			t.Fatalf("an agent's people page: %d", resp.StatusCode)
 		}

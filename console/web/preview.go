@@ -64,11 +64,9 @@ func (w *Console) preview(c *fiber.Ctx, u crm.User) error {
 		cut = v.T("preview.cut") // the template shortened the text to fit its parts
 	}
 	var b bytes.Buffer
-	if err := previewTemplate.Execute(&b, struct{ Parts, Cut, Text string }{v.T(key, "n", itoa(parts), "lang", v.T("lang."+string(cs.Lang))), cut, msg}); err != nil {
+	if err := previewTemplate.Execute(&b, struct{ Parts, Cut, Text string }{v.T(key, "n", strconv.Itoa(parts), "lang", v.T("lang."+string(cs.Lang))), cut, msg}); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	return c.Send(b.Bytes())
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }
