@@ -149,6 +149,11 @@ type CallbackWindow struct {
 	ASAP     bool // "as soon as possible" rather than a part of a day
 }
 
+// CaseSubject is the outbox subject of every message about a case (the citizen's
+// acknowledgement, replies, manager alerts): a case's messages are found by it, so every
+// writer and reader must build it the same way.
+func CaseSubject(number Reference) string { return "case:" + string(number) }
+
 // Case is a complaint or callback request being worked by the contact centre.
 type Case struct {
 	ID          int64

@@ -132,7 +132,7 @@ func (o *Office) breach(ctx context.Context, c Case, now time.Time, people map[s
 	}
 	c.UpdatedAt = now
 	for i := range ch.Notifications {
-		ch.Notifications[i].Subject = "case:" + string(c.Number)
+		ch.Notifications[i].Subject = CaseSubject(c.Number)
 		ch.Notifications[i].CreatedAt = now
 	}
 	_, err := o.store.UpdateCase(ctx, c, ch)

@@ -114,7 +114,7 @@ func TestComplaintQueuesAcknowledgementAndManagerAlert(t *testing.T) {
 		o.addUser(t, "wanjiru", crm.RoleCentreManager, "MSA", 2)
 
 		c := o.complain(t, "+254712000001", crm.CategoryLongWait, "KSM")
-		subject := crm.NotificationFilter{Subject: "case:" + string(c.Number)}
+		subject := crm.NotificationFilter{Subject: crm.CaseSubject(c.Number)}
 		got := notifications(t, o.store, subject)
 		if len(got) != 2 {
 			t.Fatalf("outbox rows for the case = %d, want the acknowledgement and one manager alert: %+v", len(got), got)

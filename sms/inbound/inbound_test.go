@@ -347,7 +347,7 @@ func TestKeywords(t *testing.T) {
 					c.Description != "Nilisubiri saa tano katika kituo cha Kisumu" || c.IdempotencyKey != "sms:ATXid_ea1b2c3d4e5f60718293a4b5c6d7e8f9" {
 					t.Errorf("case %+v", c)
 				}
-				if got[0].Subject != "case:"+string(c.Number) || got[0].Params["case"] != string(c.Number) {
+				if got[0].Subject != crm.CaseSubject(c.Number) || got[0].Params["case"] != string(c.Number) {
 					t.Errorf("acknowledgement %+v", got[0])
 				}
 			}},

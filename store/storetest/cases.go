@@ -77,7 +77,7 @@ func ack(c crm.Case) crm.Notification {
 }
 
 func caseSubject(number crm.Reference) crm.NotificationFilter {
-	return crm.NotificationFilter{Subject: "case:" + string(number)}
+	return crm.NotificationFilter{Subject: crm.CaseSubject(number)}
 }
 
 // mustCreateCase stores c with its created entry and acknowledgement and returns it as
