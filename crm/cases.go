@@ -249,9 +249,13 @@ type CaseFilter struct {
 	// agents type parts of words.
 	Words []string
 
-	Limit  int // 0 means the store's default (100)
+	Limit  int // 0 means DefaultCaseLimit
 	Offset int
 }
+
+// DefaultCaseLimit is how many cases a store lists when CaseFilter.Limit is 0: a page of
+// the console's lists, which says the limit it was given.
+const DefaultCaseLimit = 100
 
 // CaseChange is what a case update writes besides the case row, in the same transaction.
 type CaseChange struct {

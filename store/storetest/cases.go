@@ -634,18 +634,19 @@ func mkCase(t testing.TB, s Store, p crm.Phone, centreCode string, cat crm.Categ
 }
 
 func testCasesDefaultLimit(t *testing.T, s Store) {
-	const n = 105
+	const page = crm.DefaultCaseLimit
+	const n = page + 5
 	for i := range n {
 		c := complaint(t, phone(1+i))
 		c.DueAt = caseAt(time.Duration(i) * time.Minute)
 		mustCreateCase(t, s, c)
 	}
-	if got := mustCases(t, s, crm.CaseFilter{}); len(got) != 100 {
-		t.Fatalf("Cases without a limit: %d cases, want the default 100", len(got))
+	if got := mustCases(t, s, crm.CaseFilter{}); len(got) != page {
+		t.Fatalf("Cases without a limit: %d cases, want the default %d", len(got), page)
 	}
-	rest := mustCases(t, s, crm.CaseFilter{Offset: 100})
-	if len(rest) != n-100 || rest[0].Phone != phone(101) {
-		t.Fatalf("Cases from offset 100: %d cases starting %v, want %d starting %s", len(rest), caseIDs(rest), n-100, phone(101))
+	rest := mustCases(t, s, crm.CaseFilter{Offset: page})
+	if len(rest) != n-page || rest[0].Phone != phone(page+1) {
+		t.Fatalf("Cases from offset %d: %d cases starting %v, want %d starting %s", page, len(rest), caseIDs(rest), n-page, phone(page+1))
 	}
 }
 
