@@ -197,9 +197,17 @@ func (o *Office) levelPeople(ctx context.Context, c Case, l Level) ([]User, erro
 	return users, nil
 }
 
-// RunScheduler sweeps every interval until ctx ends. Errors are logged and the next sweep
-// tries again: an outage of the database must not stop escalations for good.
+// DefaultSweepInterval is how often each replica sweeps by default: a breach is escalated
+// well within a minute of its deadline, and a sweep that finds nothing costs two reads.
+const DefaultSweepInterval = 30 * time.Second
+
+// RunScheduler sweeps every interval (DefaultSweepInterval if it is not positive) until ctx
+// ends. Errors are logged and the next sweep tries again: an outage of the database must not
+// stop escalations for good.
 func (o *Office) RunScheduler(ctx context.Context, interval time.Duration) {
+	if interval <= 0 {
+		interval = DefaultSweepInterval
+	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
