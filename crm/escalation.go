@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/huduma-connect/huduma/internal/loop"
 )
 
 // sweepBatch is how many due or waiting cases one sweep reads at a time.
@@ -208,18 +210,11 @@ func (o *Office) RunScheduler(ctx context.Context, interval time.Duration) {
 	if interval <= 0 {
 		interval = DefaultSweepInterval
 	}
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
+	loop.Every(ctx, interval, func(ctx context.Context) {
 		if res, err := o.Sweep(ctx); err != nil {
 			o.log.Error("escalation sweep", "err", err)
 		} else if res.Escalated+res.Assigned > 0 {
 			o.log.Info("escalation sweep", "escalated", res.Escalated, "assigned", res.Assigned, "lost_to_other_replicas", res.Lost)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }
