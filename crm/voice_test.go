@@ -377,8 +377,8 @@ func TestVoiceComplaintAndMessage(t *testing.T) {
 				t.Errorf("%s: %v, want ErrBadInput", tc.name, err)
 			}
 		}
-		if list, _ := o.store.Cases(ctx, crm.CaseFilter{Phone: "+254712000004"}); len(list) != 0 {
-			t.Fatalf("refused input left %d cases", len(list))
+		if list, err := o.store.Cases(ctx, crm.CaseFilter{Phone: "+254712000004"}); err != nil || len(list) != 0 {
+			t.Fatalf("refused input left %d cases (%v)", len(list), err)
 		}
 	})
 }

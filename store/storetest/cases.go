@@ -680,10 +680,11 @@ func testDueCases(t *testing.T, s Store) {
 			t.Errorf("DueCases(%s, %d): IDs %v, want %v", tc.now.Format(time.RFC3339Nano), tc.limit, g, w)
 		}
 	}
-	got, _ := s.DueCases(Context(t), now, 1)
-	if len(got) == 1 {
-		sameCase(t, "DueCases", got[0], d1)
+	got, err := s.DueCases(Context(t), now, 1)
+	if err != nil || len(got) != 1 {
+		t.Fatalf("DueCases(%s, 1): %d cases (%v), want 1", now.Format(time.RFC3339Nano), len(got), err)
 	}
+	sameCase(t, "DueCases", got[0], d1)
 }
 
 func testUnassignedCases(t *testing.T, s Store) {
@@ -1210,8 +1211,8 @@ func testTokens(t *testing.T, s Store) {
 			t.Fatalf("last seen %v (%v), want %v in UTC", got.LastSeen, err, at)
 		}
 	}
-	if got, _, _ := s.TokenUser(Context(t), live.Hash); !got.LastSeen.IsZero() {
-		t.Fatalf("a token never touched was last seen %v", got.LastSeen)
+	if got, _, err := s.TokenUser(Context(t), live.Hash); err != nil || !got.LastSeen.IsZero() {
+		t.Fatalf("a token never touched was last seen %v (%v)", got.LastSeen, err)
 	}
 
 	if err := s.DeleteToken(Context(t), live.Hash); err != nil {
