@@ -93,6 +93,7 @@ type Store interface {
 	SendingStore
 	CallStore
 	SavedReplyStore
+	PresenceStore
 }
 
 // BookingStore holds reference data, slots, appointments and what we remember per citizen.
@@ -152,6 +153,10 @@ type RequestStore interface {
 	// request changed since it was read the answer is ErrConflict and nothing is written.
 	// The returned request has the new version.
 	AddRequestEvent(ctx context.Context, r Request, e RequestEvent, n []Notification) (got Request, added bool, err error)
+
+	// RequestsOfPhone lists up to limit of a phone's requests without their events, newest
+	// first (then by Ref), for the agent who has that citizen's case open.
+	RequestsOfPhone(ctx context.Context, phone Phone, limit int) ([]Request, error)
 }
 
 // CaseStore holds cases, their notes and audit trail, and assigns them.

@@ -41,6 +41,10 @@ func (o *Office) SetVoiceDialer(d VoiceDialer) {
 	o.dialer.Store(&voiceDialerBox{d: d})
 }
 
+// VoiceConfigured reports whether calls can be placed, so a page offers the call only when
+// it can happen.
+func (o *Office) VoiceConfigured() bool { return o.dialer.Load() != nil }
+
 func (o *Office) voiceDialer() (VoiceDialer, error) {
 	if b := o.dialer.Load(); b != nil {
 		return b.d, nil
