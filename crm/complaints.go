@@ -253,13 +253,14 @@ func (o *Office) tryAssign(ctx context.Context, c Case) Case {
 	}
 }
 
-// staffAlert is an urgent message to a member of staff in their first language.
+// staffAlert is a message to a member of staff in their first language. It goes after every
+// citizen's message (PriorityStaff), at any hour.
 func (o *Office) staffAlert(u User, kind NotificationKind, params map[string]string) Notification {
 	lang := o.cfg.DefaultLang
 	if len(u.Langs) > 0 {
 		lang = u.Langs[0]
 	}
-	return Notification{Phone: u.Phone, Lang: lang, Kind: kind, Priority: PriorityUrgent, Essential: true, Params: params}
+	return Notification{Phone: u.Phone, Lang: lang, Kind: kind, Priority: PriorityStaff, Essential: true, Params: params}
 }
 
 // StatusAnswer is what a status check finds: a tracked request or a case. Owner says whether

@@ -81,14 +81,33 @@ const (
 	KeywordComplaint = "complaint"
 )
 
-// Priority orders the outbox: replies and alerts before bulk reminders.
+// Priority orders the outbox: a citizen's replies first, then acknowledgements and status
+// changes, then bulk reminders, and staff alerts after every citizen's message. A storm of
+// escalation alerts (a Monday after a long weekend) must not hold up the confirmations
+// citizens are waiting for; staff see their cases in the console anyway.
 type Priority int
 
 const (
-	PriorityUrgent Priority = 0 // alerts to staff, replies to a citizen who is waiting
-	PriorityNormal Priority = 5 // acknowledgements, status changes
-	PriorityBulk   Priority = 9 // reminders, surveys
+	PriorityUrgent Priority = 0  // replies to a citizen who is waiting
+	PriorityNormal Priority = 5  // acknowledgements, status changes
+	PriorityBulk   Priority = 9  // reminders, surveys
+	PriorityStaff  Priority = 20 // alerts to staff: after every citizen's message, but sent in the quiet hours
 )
+
+// ClaimOrder is every priority an outbox row may have, in the order the outbox sends them.
+// The stores claim each priority from an index range of its own (so a claim reads only rows
+// that are due), which is why a row may carry no other priority: the stores refuse one.
+var ClaimOrder = []Priority{PriorityUrgent, PriorityNormal, PriorityBulk, PriorityStaff}
+
+// Valid reports whether p is one of ClaimOrder's.
+func (p Priority) Valid() bool {
+	for _, q := range ClaimOrder {
+		if p == q {
+			return true
+		}
+	}
+	return false
+}
 
 // Notification is one outbound message as an outbox row. It is written in the same
 // transaction as the event that caused it, so a change is never committed without its

@@ -14,6 +14,7 @@ const (
 	OutboxSent       = "sent"       // Africa's Talking accepted it; DeliveryStatus follows
 	OutboxFailed     = "failed"     // will not be sent: refused for good or out of attempts; FailureReason says why
 	OutboxSuppressed = "suppressed" // not sent: the phone opted out and the message is not essential, or it was a reminder of an appointment since cancelled or moved
+	OutboxExpired    = "expired"    // not sent: it outlived its use (see ExpiryPolicy) while the provider could not be reached; FailureReason says why
 )
 
 // ReminderWithdrawn is the FailureReason of a reminder suppressed because its appointment was
@@ -48,13 +49,13 @@ type ClaimedNotification struct {
 
 // SendsInQuietHours reports whether a message goes out during the quiet hours (20:00–07:00
 // in Nairobi), when a claim asks for urgentOnly. It does when it is worth waking someone
-// for: every PriorityUrgent message (alerts to staff, replies to a citizen who is waiting),
-// and Essential messages below PriorityBulk (a status the citizen asked for, the
-// acknowledgement of a complaint they just made). Bulk messages (reminders, surveys),
-// essential or not, and non-essential messages of normal priority wait until the quiet
-// hours end.
+// for: every PriorityUrgent message (replies to a citizen who is waiting), every alert to
+// staff (PriorityStaff), and Essential messages below PriorityBulk (a status the citizen
+// asked for, the acknowledgement of a complaint they just made). Bulk messages (reminders,
+// surveys), essential or not, and non-essential messages of normal priority wait until the
+// quiet hours end.
 func SendsInQuietHours(priority Priority, essential bool) bool {
-	return priority <= PriorityUrgent || (essential && priority < PriorityBulk)
+	return priority <= PriorityUrgent || priority == PriorityStaff || (essential && priority < PriorityBulk)
 }
 
 // finalDeliveryStatuses are the delivery report statuses (Africa's Talking's names) that end
@@ -95,11 +96,14 @@ type OutboxStats struct {
 // committed (the reply was lost) finds the row as it left it under the same token and
 // returns nil, so a worker may retry a write after a lost connection.
 type SendingStore interface {
-	// ClaimNotifications claims up to limit rows that are due at now, most urgent (lowest
-	// Priority) first, then oldest (lowest ID) first. A row is due when it is queued and
-	// its NextAttemptAt is unset or not after now, or when it is sending and its lease ran
-	// out at or before now (the worker that held it died between claiming and settling).
-	// With urgentOnly (quiet hours) only rows SendsInQuietHours allows are claimed. Each
+	// ClaimNotifications claims up to limit rows that are due at now, in ClaimOrder (lowest
+	// Priority first), then the longest due first, then oldest (lowest ID) first. A row is
+	// due when it is queued and its NextAttemptAt (or, for a new row, its CreatedAt) is not
+	// after now, or when it is sending and its lease ran out at or before now (the worker
+	// that held it died between claiming and settling). A claim reads no row that is not due
+	// (rows waiting out a back-off or a lease are passed over by an index, however many), so
+	// a large backlog in back-off costs a claim nothing. With urgentOnly (quiet hours) only
+	// rows SendsInQuietHours allows are claimed. Each
 	// claimed row becomes sending until now+lease, its Attempts goes up by one and it gets a
 	// new claim token. Two concurrent claims never return the same row: Postgres locks the
 	// rows with FOR UPDATE SKIP LOCKED, so concurrent workers take different rows without
@@ -123,6 +127,13 @@ type SendingStore interface {
 	// is stopping): status queued, not due before next, Attempts down by one.
 	Release(ctx context.Context, c Claim, next time.Time, now time.Time) error
 
+	// Postpone gives the claimed row back to the queue without counting the attempt because
+	// the provider could not be reached (no connection, a timeout, a 5xx): an outage of the
+	// provider is no verdict on the message, so it must not use up the message's attempts.
+	// Status queued, not due before next, Attempts down by one, reason kept in
+	// FailureReason for the agents to see.
+	Postpone(ctx context.Context, c Claim, next time.Time, reason string, now time.Time) error
+
 	// MarkFailed gives up on the claimed row: status failed with the reason (refused for
 	// good, unrenderable, or out of attempts). Agents see it through Notifications.
 	MarkFailed(ctx context.Context, c Claim, reason string, now time.Time) error
@@ -130,6 +141,10 @@ type SendingStore interface {
 	// MarkSuppressed settles the claimed row unsent because its phone opted out: status
 	// suppressed with the reason.
 	MarkSuppressed(ctx context.Context, c Claim, reason string, now time.Time) error
+
+	// MarkExpired settles the claimed row unsent because it outlived its use (a booking
+	// confirmation after its appointment): status expired with the reason.
+	MarkExpired(ctx context.Context, c Claim, reason string, now time.Time) error
 
 	// RecordDelivery records a delivery report for the message Africa's Talking knows as
 	// atMessageID: DeliveryStatus becomes status and, when failureReason is not empty,

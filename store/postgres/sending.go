@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -12,36 +13,72 @@ import (
 	"github.com/huduma-connect/huduma/crm"
 )
 
-// ClaimNotifications claims due rows for a worker; see crm.SendingStore. The rows are picked
-// and locked with FOR UPDATE SKIP LOCKED, so concurrent claimers in any number of replicas
-// pass over each other's rows instead of queueing behind them, and the update that marks
-// them sending is the same statement: a row is claimed by exactly one worker.
+// dueAt is when an outbox row may next be claimed: its lease's end while it is sending, its
+// next attempt while it waits out a back-off, its creation otherwise. It is the expression
+// the outbox_due indexes (migration 00018) are built on, written exactly as they are, so
+// that the claim reads their ranges.
+const dueAt = `coalesce(CASE WHEN status = 'sending' THEN lease_until ELSE next_attempt_at END, created_at)`
+
+// claimSQL is the claim statement by day and in the quiet hours (see claimStatement).
+var claimSQL = [2]string{claimStatement(false), claimStatement(true)}
+
+// claimStatement builds the claim: one locking read per priority of crm.ClaimOrder, each an
+// index range (priority = p AND due <= now) in due order, so no row that is not due is read
+// however large the backlog in back-off; the arms are read in priority order, lazily, until
+// the limit is met (an arm after that is never run). In the quiet hours a priority only some
+// of whose rows go is read from the index of essential rows.
+//
+// FOR UPDATE SKIP LOCKED lets concurrent claimers in any number of replicas pass over each
+// other's rows instead of queueing behind them, and the update that marks them sending is
+// the same statement: a row is claimed by exactly one worker. Postgres refuses FOR UPDATE
+// under UNION, so each arm is a CTE of its own.
+func claimStatement(urgentOnly bool) string {
+	var arms, union []string
+	for _, p := range crm.ClaimOrder {
+		extra := ""
+		switch {
+		case !urgentOnly || crm.SendsInQuietHours(p, false):
+		case crm.SendsInQuietHours(p, true):
+			extra = " AND essential"
+		default:
+			continue
+		}
+		name := fmt.Sprintf("p%d", p)
+		arms = append(arms, fmt.Sprintf(`%s AS (
+			SELECT id AS due_id, %s AS due_time FROM outbox
+			WHERE status IN ('queued', 'sending') AND priority = %d%s AND %s <= $1
+			ORDER BY %s, id
+			LIMIT $2
+			FOR UPDATE SKIP LOCKED)`, name, dueAt, p, extra, dueAt, dueAt))
+		union = append(union, "SELECT due_id, due_time FROM "+name)
+	}
+	return `WITH ` + strings.Join(arms, ",\n") + `,
+		due AS (` + strings.Join(union, " UNION ALL ") + ` LIMIT $2)
+		UPDATE outbox SET status = 'sending', lease_until = $3, attempts = attempts + 1,
+			claims = claims + 1, updated_at = $1
+		FROM due WHERE id = due_id
+		RETURNING ` + notificationColumns + `, claims, lease_until,
+			EXISTS (SELECT 1 FROM opt_outs o WHERE o.phone = outbox.phone), due_time`
+}
+
+// ClaimNotifications claims due rows for a worker; see crm.SendingStore and claimStatement.
 func (s *Store) ClaimNotifications(ctx context.Context, now time.Time, limit int, lease time.Duration, urgentOnly bool) ([]crm.ClaimedNotification, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
-	rows, _ := s.pool.Query(ctx, `WITH due AS (
-			SELECT id AS due_id FROM outbox
-			WHERE status IN ('queued', 'sending')
-			  AND CASE status
-			        WHEN 'queued' THEN next_attempt_at IS NULL OR next_attempt_at <= $1
-			        ELSE lease_until IS NULL OR lease_until <= $1
-			      END
-			  AND (NOT $4 OR priority <= $5 OR (essential AND priority < $6))
-			ORDER BY priority, id
-			LIMIT $2
-			FOR UPDATE SKIP LOCKED
-		)
-		UPDATE outbox SET status = 'sending', lease_until = $3, attempts = attempts + 1,
-			claims = claims + 1, updated_at = $1
-		FROM due WHERE id = due_id
-		RETURNING `+notificationColumns+`, claims, lease_until,
-			EXISTS (SELECT 1 FROM opt_outs o WHERE o.phone = outbox.phone)`,
-		now, limit, now.Add(lease), urgentOnly, int(crm.PriorityUrgent), int(crm.PriorityBulk))
-	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (crm.ClaimedNotification, error) {
-		var c crm.ClaimedNotification
+	q := claimSQL[0]
+	if urgentOnly {
+		q = claimSQL[1]
+	}
+	rows, _ := s.pool.Query(ctx, q, now, limit, now.Add(lease))
+	type claimed struct {
+		crm.ClaimedNotification
+		due time.Time
+	}
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (claimed, error) {
+		var c claimed
 		var err error
-		c.Notification, err = scanNotification(r, &c.Claim.Token, &c.LeaseUntil, &c.OptedOut)
+		c.Notification, err = scanNotification(r, &c.Claim.Token, &c.LeaseUntil, &c.OptedOut, &c.due)
 		c.Claim.ID = c.ID
 		c.LeaseUntil = c.LeaseUntil.UTC()
 		return c, err
@@ -50,13 +87,20 @@ func (s *Store) ClaimNotifications(ctx context.Context, now time.Time, limit int
 		return nil, fmt.Errorf("postgres: claim notifications: %w", err)
 	}
 	// RETURNING keeps no order.
-	slices.SortFunc(list, func(a, b crm.ClaimedNotification) int {
+	slices.SortFunc(list, func(a, b claimed) int {
 		if a.Priority != b.Priority {
 			return int(a.Priority - b.Priority)
 		}
+		if c := a.due.Compare(b.due); c != 0 {
+			return c
+		}
 		return int(a.ID - b.ID)
 	})
-	return list, nil
+	out := make([]crm.ClaimedNotification, len(list))
+	for i, c := range list {
+		out[i] = c.ClaimedNotification
+	}
+	return out, nil
 }
 
 // settle applies a write to a row the claim still holds (status sending, the claim's token).
@@ -124,6 +168,16 @@ func (s *Store) MarkRetry(ctx context.Context, c crm.Claim, next time.Time, reas
 func (s *Store) Release(ctx context.Context, c crm.Claim, next time.Time, now time.Time) error {
 	return s.settle(ctx, "release", c, crm.OutboxQueued,
 		`next_attempt_at = $4, attempts = greatest(attempts - 1, 0), updated_at = $5`, next, now)
+}
+
+func (s *Store) Postpone(ctx context.Context, c crm.Claim, next time.Time, reason string, now time.Time) error {
+	return s.settle(ctx, "postpone", c, crm.OutboxQueued,
+		`next_attempt_at = $4, attempts = greatest(attempts - 1, 0), failure_reason = $5, updated_at = $6`, next, reason, now)
+}
+
+func (s *Store) MarkExpired(ctx context.Context, c crm.Claim, reason string, now time.Time) error {
+	return s.settle(ctx, "mark expired", c, crm.OutboxExpired,
+		`failure_reason = $4, updated_at = $5, next_attempt_at = NULL`, reason, now)
 }
 
 func (s *Store) MarkFailed(ctx context.Context, c crm.Claim, reason string, now time.Time) error {

@@ -11,9 +11,40 @@ import (
 	"github.com/huduma-connect/huduma/crm"
 )
 
-// ClaimNotifications claims due rows for a worker; see crm.SendingStore. The store's one
-// connection runs one transaction at a time, so two claims never meet: the second starts
-// after the first committed and finds its rows sending.
+// dueAt is when an outbox row may next be claimed: its lease's end while it is sending, its
+// next attempt while it waits out a back-off, its creation otherwise. It is the expression
+// the outbox_due indexes (migration 00018) are built on, written exactly as they are, so
+// that the claim reads their ranges.
+const dueAt = `coalesce(CASE WHEN status = 'sending' THEN lease_until ELSE next_attempt_at END, created_at)`
+
+// claimSQL is the claim's read by day and in the quiet hours (see claimStatement).
+var claimSQL = [2]string{claimStatement(false), claimStatement(true)}
+
+// claimStatement builds the claim's read: one index range per priority of crm.ClaimOrder,
+// (priority = p AND due <= ?1) in due order, so no row that is not due is read however
+// large the backlog in back-off. In the quiet hours a priority only some of whose rows go is
+// read from the index of essential rows. ?2 is the limit.
+func claimStatement(urgentOnly bool) string {
+	var arms []string
+	for _, p := range crm.ClaimOrder {
+		extra := ""
+		switch {
+		case !urgentOnly || crm.SendsInQuietHours(p, false):
+		case crm.SendsInQuietHours(p, true):
+			extra = " AND essential = 1"
+		default:
+			continue
+		}
+		arms = append(arms, fmt.Sprintf(`SELECT * FROM (SELECT id FROM outbox
+			WHERE status IN ('queued', 'sending') AND priority = %d%s AND %s <= ?1
+			ORDER BY %s, id LIMIT ?2)`, p, extra, dueAt, dueAt))
+	}
+	return strings.Join(arms, "\nUNION ALL\n") + "\nLIMIT ?2"
+}
+
+// ClaimNotifications claims due rows for a worker; see crm.SendingStore and claimStatement.
+// The store's one connection runs one transaction at a time, so two claims never meet: the
+// second starts after the first committed and finds its rows sending.
 func (s *Store) ClaimNotifications(ctx context.Context, now time.Time, limit int, lease time.Duration, urgentOnly bool) ([]crm.ClaimedNotification, error) {
 	if limit <= 0 {
 		return nil, nil
@@ -24,17 +55,11 @@ func (s *Store) ClaimNotifications(ctx context.Context, now time.Time, limit int
 		return nil, fmt.Errorf("sqlite: claim notifications: %w", err)
 	}
 	defer rollback(tx)
-	ids, err := collect(ctx, tx, `SELECT id FROM outbox
-		WHERE status IN ('queued', 'sending')
-		  AND CASE status
-		        WHEN 'queued' THEN next_attempt_at IS NULL OR next_attempt_at <= ?1
-		        ELSE lease_until IS NULL OR lease_until <= ?1
-		      END
-		  AND (?2 = 0 OR priority <= ?3 OR (essential = 1 AND priority < ?4))
-		ORDER BY priority, id
-		LIMIT ?5`,
-		func(r *sql.Rows, id *int64) error { return r.Scan(id) },
-		at, urgentOnly, int(crm.PriorityUrgent), int(crm.PriorityBulk), limit)
+	q := claimSQL[0]
+	if urgentOnly {
+		q = claimSQL[1]
+	}
+	ids, err := collect(ctx, tx, q, func(r *sql.Rows, id *int64) error { return r.Scan(id) }, at, limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: claim notifications: %w", err)
 	}
@@ -46,15 +71,11 @@ func (s *Store) ClaimNotifications(ctx context.Context, now time.Time, limit int
 	for _, id := range ids {
 		args = append(args, id)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'sending', lease_until = ?2,
-			attempts = attempts + 1, claims = claims + 1, updated_at = ?1
-		WHERE id IN (`+in+`)`, args...); err != nil {
-		return nil, fmt.Errorf("sqlite: claim notifications: %w", err)
-	}
-	list, err := collect(ctx, tx, `SELECT `+notificationColumns+`, outbox.claims, outbox.lease_until,
+	// The order is read before the update makes every row due at the lease's end.
+	list, err := collect(ctx, tx, `SELECT `+notificationColumns+`, outbox.claims + 1, ?2,
 			EXISTS (SELECT 1 FROM opt_outs o WHERE o.phone = outbox.phone)
-		FROM outbox WHERE outbox.id IN (`+inList(len(ids), 1)+`)
-		ORDER BY outbox.priority, outbox.id`,
+		FROM outbox WHERE outbox.id IN (`+in+`)
+		ORDER BY outbox.priority, `+qualified(dueAt)+`, outbox.id`,
 		func(r *sql.Rows, c *crm.ClaimedNotification) error {
 			var lease string
 			var err error
@@ -62,16 +83,31 @@ func (s *Store) ClaimNotifications(ctx context.Context, now time.Time, limit int
 				return err
 			}
 			c.Claim.ID = c.ID
+			c.Status = crm.OutboxSending
+			c.Attempts++
 			c.LeaseUntil, err = parseTimestamp(lease)
 			return err
-		}, args[2:]...)
+		}, args...)
 	if err != nil {
+		return nil, fmt.Errorf("sqlite: claim notifications: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'sending', lease_until = ?2,
+			attempts = attempts + 1, claims = claims + 1, updated_at = ?1
+		WHERE id IN (`+in+`)`, args...); err != nil {
 		return nil, fmt.Errorf("sqlite: claim notifications: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("sqlite: claim notifications: %w", err)
 	}
 	return list, nil
+}
+
+// qualified names outbox's columns in dueAt, for a statement that may join.
+func qualified(expr string) string {
+	for _, c := range []string{"status", "lease_until", "next_attempt_at", "created_at"} {
+		expr = strings.ReplaceAll(expr, c, "outbox."+c)
+	}
+	return expr
 }
 
 // inList is n numbered placeholders from ?first on: "?3, ?4, ?5".
@@ -147,6 +183,17 @@ func (s *Store) Release(ctx context.Context, c crm.Claim, next time.Time, now ti
 	return s.settle(ctx, "release", c, crm.OutboxQueued,
 		`next_attempt_at = ?4, attempts = max(attempts - 1, 0), updated_at = ?5`,
 		formatTimestamp(next), formatTimestamp(now))
+}
+
+func (s *Store) Postpone(ctx context.Context, c crm.Claim, next time.Time, reason string, now time.Time) error {
+	return s.settle(ctx, "postpone", c, crm.OutboxQueued,
+		`next_attempt_at = ?4, attempts = max(attempts - 1, 0), failure_reason = ?5, updated_at = ?6`,
+		formatTimestamp(next), reason, formatTimestamp(now))
+}
+
+func (s *Store) MarkExpired(ctx context.Context, c crm.Claim, reason string, now time.Time) error {
+	return s.settle(ctx, "mark expired", c, crm.OutboxExpired,
+		`failure_reason = ?4, updated_at = ?5, next_attempt_at = NULL`, reason, formatTimestamp(now))
 }
 
 func (s *Store) MarkFailed(ctx context.Context, c crm.Claim, reason string, now time.Time) error {

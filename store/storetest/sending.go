@@ -26,6 +26,10 @@ func runSending(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("DeliveryReports", func(t *testing.T) { testDeliveryReports(t, open(t)) })
 	t.Run("DeliveryReportBeforeMarkSent", func(t *testing.T) { testEarlyReport(t, open(t)) })
 	t.Run("OutboxStats", func(t *testing.T) { testOutboxStats(t, open(t)) })
+	t.Run("ClaimsOnlyWhatIsDue", func(t *testing.T) { testClaimsOnlyDue(t, open(t)) })
+	t.Run("CitizensBeforeStaffAlerts", func(t *testing.T) { testCitizensFirst(t, open(t)) })
+	t.Run("PostponeAndExpire", func(t *testing.T) { testPostponeAndExpire(t, open(t)) })
+	t.Run("UnknownPriorityRefused", func(t *testing.T) { testUnknownPriority(t, open(t)) })
 }
 
 // sendT0 is 10:00 in Nairobi on a day of the suite: claims are made at times from here.
@@ -138,7 +142,7 @@ func testConcurrentClaims(t *testing.T, s Store) {
 	const rows, claimers, batch = 500, 8, 7
 	var n []crm.Notification
 	for i := range rows {
-		n = append(n, outboxNote(i, crm.Priority(i%3*4+1), i%2 == 0))
+		n = append(n, outboxNote(i, crm.ClaimOrder[i%len(crm.ClaimOrder)], i%2 == 0))
 	}
 	enqueue(t, s, n...)
 	var (
@@ -480,5 +484,107 @@ func testOutboxStats(t *testing.T, s Store) {
 	want := crm.OutboxStats{Queued: 1, Sending: 1, Failed: 1, OldestQueued: rows[3].CreatedAt}
 	if st.Queued != want.Queued || st.Sending != want.Sending || st.Failed != want.Failed || !st.OldestQueued.Equal(want.OldestQueued) {
 		t.Fatalf("OutboxStats: %+v, want %+v", st, want)
+	}
+}
+
+// testClaimsOnlyDue: rows in back-off and rows under a lease are passed over whatever their
+// priority, and within a priority the row due longest goes first.
+func testClaimsOnlyDue(t *testing.T, s Store) {
+	rows := enqueue(t, s,
+		outboxNote(1, crm.PriorityUrgent, true), outboxNote(2, crm.PriorityUrgent, true),
+		outboxNote(3, crm.PriorityNormal, true), outboxNote(4, crm.PriorityNormal, true),
+		outboxNote(5, crm.PriorityNormal, true),
+	)
+	ctx := Context(t)
+	got := claim(t, s, sendT0, 5, false)
+	if len(got) != 5 {
+		t.Fatalf("first claim: %v, want all five", subjects(got))
+	}
+	// 1 waits an hour; 3 waits a minute; 4 waits half a minute; 2 stays held by its lease;
+	// 5 is released due at once.
+	mustSettle(t, "MarkRetry 1", s.MarkRetry(ctx, got[0].Claim, sendT0.Add(time.Hour), "HTTP 503", sendT0))
+	mustSettle(t, "Postpone 3", s.Postpone(ctx, got[2].Claim, sendT0.Add(time.Minute), "connection refused", sendT0))
+	mustSettle(t, "MarkRetry 4", s.MarkRetry(ctx, got[3].Claim, sendT0.Add(30*time.Second), "HTTP 500", sendT0))
+	mustSettle(t, "Release 5", s.Release(ctx, got[4].Claim, sendT0, sendT0))
+	if now := claim(t, s, sendT0.Add(time.Second), 10, false); !slices.Equal(subjects(now), []string{"test:5"}) {
+		t.Fatalf("claim with one row due: %v, want [test:5]", subjects(now))
+	}
+	// At 10:01:00 rows 3 and 4 are due (4 since 10:00:30, first); 1 waits, 2 is held.
+	if later := claim(t, s, sendT0.Add(time.Minute), 10, false); !slices.Equal(subjects(later), []string{"test:4", "test:3"}) {
+		t.Fatalf("claim at 10:01: %v, want [test:4 test:3] (the longest due first)", subjects(later))
+	}
+	// When 2's lease ends it comes back before 1, which is still waiting.
+	if lease := claim(t, s, got[1].LeaseUntil, 10, false); !slices.Equal(subjects(lease), []string{"test:2"}) {
+		t.Fatalf("claim when the lease ran out: %v, want [test:2]", subjects(lease))
+	}
+	if n := outboxRow(t, s, rows[0].Subject); n.Status != crm.OutboxQueued || !n.NextAttemptAt.Equal(sendT0.Add(time.Hour)) {
+		t.Fatalf("row in back-off: status %q next %v, want queued until %v", n.Status, n.NextAttemptAt, sendT0.Add(time.Hour))
+	}
+}
+
+// testCitizensFirst: alerts to staff wait for every citizen's message due, even the bulk
+// ones that came after them; at night, staff alerts still go.
+func testCitizensFirst(t *testing.T, s Store) {
+	staff := func(i int) crm.Notification {
+		n := outboxNote(i, crm.PriorityStaff, true)
+		n.Kind = crm.NotifyEscalation
+		n.Params = map[string]string{"case": "600042550", "level": "2", "category": "delay", "centre": "KSM"}
+		return n
+	}
+	enqueue(t, s, staff(1), staff(2))
+	enqueue(t, s, outboxNote(3, crm.PriorityBulk, false), outboxNote(4, crm.PriorityNormal, true),
+		outboxNote(5, crm.PriorityUrgent, true))
+	day := claim(t, s, sendT0, 10, false)
+	if want := []string{"test:5", "test:4", "test:3", "test:1", "test:2"}; !slices.Equal(subjects(day), want) {
+		t.Fatalf("claim: %v, want %v (citizens first, whatever the order of arrival)", subjects(day), want)
+	}
+	enqueue(t, s, staff(6), outboxNote(7, crm.PriorityBulk, false))
+	if night := claim(t, s, sendT0, 10, true); !slices.Equal(subjects(night), []string{"test:6"}) {
+		t.Fatalf("quiet-hours claim: %v, want the staff alert alone", subjects(night))
+	}
+}
+
+// testPostponeAndExpire: a row postponed for an outage keeps its reason and does not count
+// the attempt; an expired row is settled with its reason and never claimed again. Both
+// refuse a stale claim and are harmless when repeated.
+func testPostponeAndExpire(t *testing.T, s Store) {
+	enqueue(t, s, outboxNote(1, crm.PriorityNormal, true), outboxNote(2, crm.PriorityNormal, true))
+	ctx := Context(t)
+	got := claim(t, s, sendT0, 2, false)
+	next := sendT0.Add(20 * time.Second)
+	for i := range 2 {
+		mustSettle(t, fmt.Sprintf("Postpone #%d", i+1), s.Postpone(ctx, got[0].Claim, next, "provider unreachable: connection refused", sendT0))
+		mustSettle(t, fmt.Sprintf("MarkExpired #%d", i+1), s.MarkExpired(ctx, got[1].Claim, "expired: the appointment it is about is over", sendT0))
+	}
+	n := outboxRow(t, s, "test:1")
+	if n.Status != crm.OutboxQueued || n.Attempts != 0 || !n.NextAttemptAt.Equal(next) || n.FailureReason != "provider unreachable: connection refused" {
+		t.Fatalf("postponed row: status %q attempts %d next %v reason %q, want queued, 0 (not counted), %v and the reason",
+			n.Status, n.Attempts, n.NextAttemptAt, n.FailureReason, next)
+	}
+	e := outboxRow(t, s, "test:2")
+	if e.Status != crm.OutboxExpired || e.FailureReason != "expired: the appointment it is about is over" {
+		t.Fatalf("expired row: status %q reason %q, want expired with the reason", e.Status, e.FailureReason)
+	}
+	if list := listOutbox(t, s, crm.NotificationFilter{Status: crm.OutboxExpired}); len(list) != 1 || list[0].ID != e.ID {
+		t.Fatalf("Notifications(status expired): %d rows, want the expired one", len(list))
+	}
+	wantErr(t, "Postpone with a spent claim", s.Postpone(ctx, got[1].Claim, next, "x", sendT0), crm.ErrClaimLost)
+	wantErr(t, "MarkExpired with a spent claim", s.MarkExpired(ctx, got[0].Claim, "x", sendT0), crm.ErrClaimLost)
+	again := claim(t, s, next, 10, false)
+	if !slices.Equal(subjects(again), []string{"test:1"}) || again[0].Attempts != 1 {
+		t.Fatalf("claim when the postponed row is due: %v, want test:1 at its first attempt", subjects(again))
+	}
+}
+
+// testUnknownPriority: a row of a priority the claim does not read (crm.ClaimOrder) would
+// never be sent, so the store refuses to queue it.
+func testUnknownPriority(t *testing.T, s Store) {
+	r, e, _ := tracked(t, phone(998))
+	_, _, err := s.CreateRequest(Context(t), r, e, []crm.Notification{outboxNote(1, crm.Priority(3), true)})
+	if err == nil {
+		t.Fatal("queueing a message of priority 3: no error, want it refused")
+	}
+	if list := listOutbox(t, s, crm.NotificationFilter{Subject: "test:1"}); len(list) != 0 {
+		t.Fatalf("a message of priority 3 was queued: %+v", list)
 	}
 }
