@@ -13,6 +13,7 @@ import (
 
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 
+	"github.com/huduma-connect/huduma/crm"
 	"github.com/huduma-connect/huduma/sms/africastalking"
 	"github.com/huduma-connect/huduma/sms/delivery"
 	"github.com/huduma-connect/huduma/sms/outbox"
@@ -27,6 +28,9 @@ type smsConfig struct {
 	Sender   string // HUDUMA_SMS_SENDER: sender ID or shortcode; empty is the account's default
 	Rate     float64
 	Workers  int
+	// AckExpiry (HUDUMA_SMS_ACK_EXPIRY) is how long an acknowledgement stays worth sending
+	// while Africa's Talking cannot be reached; 0 is crm.DefaultAcknowledgementExpiry.
+	AckExpiry time.Duration
 }
 
 // smsDrainTimeout bounds how long shutting down waits for the sends in flight to finish and
@@ -57,6 +61,16 @@ func readSMSConfig() (smsConfig, error) {
 			errs = append(errs, fmt.Errorf("HUDUMA_SMS_WORKERS=%q: want a number of sending goroutines from 1 to 256", raw))
 		}
 		c.Workers = v
+	}
+	if raw := strings.TrimSpace(os.Getenv("HUDUMA_SMS_ACK_EXPIRY")); raw != "" {
+		v, err := time.ParseDuration(raw)
+		if err == nil {
+			err = crm.ExpiryPolicy{Acknowledgement: v}.Check()
+		}
+		if err != nil || v == 0 {
+			errs = append(errs, fmt.Errorf("HUDUMA_SMS_ACK_EXPIRY=%q: want a duration from 1h to %v, e.g. 96h", raw, crm.MaxAcknowledgementExpiry))
+		}
+		c.AckExpiry = v
 	}
 	if c.APIURL != "" {
 		u, err := url.Parse(c.APIURL)
@@ -135,7 +149,7 @@ func startSMS(ctx context.Context, cfg config, gw *gateway, log *slog.Logger) er
 	})
 	w := outbox.New(gw.store, client, tmpl, gw.desk.Catalog, outbox.Config{
 		Workers: sc.Workers, Rate: sc.Rate, From: sc.Sender, Location: loc, Logger: log, Metrics: metrics,
-		Now: gw.desk.Now,
+		Now: gw.desk.Now, Expiry: crm.ExpiryPolicy{Acknowledgement: sc.AckExpiry, Location: loc},
 	})
 	go func() {
 		defer close(done)

@@ -59,7 +59,7 @@ func startSMSGateway(t *testing.T, args ...string) (string, *gateway, *testkit.L
 
 func clearSMSEnv(t *testing.T) {
 	for _, v := range []string{"HUDUMA_AT_USERNAME", "HUDUMA_AT_API_KEY", "HUDUMA_AT_API_URL",
-		"HUDUMA_SMS_SENDER", "HUDUMA_SMS_RATE", "HUDUMA_SMS_WORKERS"} {
+		"HUDUMA_SMS_SENDER", "HUDUMA_SMS_RATE", "HUDUMA_SMS_WORKERS", "HUDUMA_SMS_ACK_EXPIRY"} {
 		t.Setenv(v, "")
 	}
 }
@@ -75,6 +75,10 @@ func TestSMSConfigRefusesBadValues(t *testing.T) {
 		{map[string]string{"HUDUMA_SMS_WORKERS": "0"}, "HUDUMA_SMS_WORKERS"},
 		{map[string]string{"HUDUMA_SMS_WORKERS": "four"}, "HUDUMA_SMS_WORKERS"},
 		{map[string]string{"HUDUMA_AT_API_URL": "ftp://example"}, "HUDUMA_AT_API_URL"},
+		{map[string]string{"HUDUMA_SMS_ACK_EXPIRY": "3 days"}, "HUDUMA_SMS_ACK_EXPIRY"},
+		{map[string]string{"HUDUMA_SMS_ACK_EXPIRY": "0s"}, "HUDUMA_SMS_ACK_EXPIRY"},
+		{map[string]string{"HUDUMA_SMS_ACK_EXPIRY": "10m"}, "HUDUMA_SMS_ACK_EXPIRY"},
+		{map[string]string{"HUDUMA_SMS_ACK_EXPIRY": "8760h"}, "HUDUMA_SMS_ACK_EXPIRY"},
 		{map[string]string{"HUDUMA_AT_USERNAME": "huduma"}, "HUDUMA_AT_API_KEY is not"},
 		{map[string]string{"HUDUMA_AT_API_KEY": key}, "HUDUMA_AT_USERNAME is not"},
 	} {
@@ -93,9 +97,10 @@ func TestSMSConfigRefusesBadValues(t *testing.T) {
 	clearSMSEnv(t)
 	t.Setenv("HUDUMA_SMS_RATE", "12.5")
 	t.Setenv("HUDUMA_SMS_WORKERS", "8")
+	t.Setenv("HUDUMA_SMS_ACK_EXPIRY", "72h")
 	c, err := readSMSConfig()
-	if err != nil || c.Rate != 12.5 || c.Workers != 8 {
-		t.Fatalf("readSMSConfig: %+v %v, want rate 12.5 and 8 workers", c, err)
+	if err != nil || c.Rate != 12.5 || c.Workers != 8 || c.AckExpiry != 72*time.Hour {
+		t.Fatalf("readSMSConfig: %+v %v, want rate 12.5, 8 workers and acknowledgements kept 72h", c, err)
 	}
 }
 

@@ -8,10 +8,22 @@
 // so a worker that lost its lease cannot overwrite what the next one recorded.
 //
 //   - Accepted: sent, with Africa's Talking's message id (the delivery reports' key) and cost.
-//   - Refused for now (HTTP 5xx, a timeout, a reset connection, per-recipient 500–502): back
-//     to the queue after an exponential back-off with full jitter, failed after MaxAttempts.
+//   - Africa's Talking cannot be reached (no connection, a timeout, HTTP 5xx, 408 or 429): an
+//     outage of the provider, no verdict on the message. The row goes back without counting
+//     the attempt (crm.SendingStore.Postpone), so an outage of any length uses up no
+//     message's attempts. After BreakerThreshold such sends in a row the provider's circuit
+//     breaker opens: no goroutine claims rows (the database rests), one probe at a time (a
+//     real message, claimed alone) goes out after a wait that doubles up to MaxProbeWait, and
+//     the first probe Africa's Talking answers closes it and sending resumes at full rate.
+//     The outage and the recovery are each logged once, with counts;
+//     huduma_sms_breaker_state shows the breaker.
+//   - Refused for now by an answer (per-recipient 500–502, a 2xx we cannot read): back to the
+//     queue after an exponential back-off with full jitter, failed after MaxAttempts.
 //   - Refused for good (an invalid number, a blacklisted subscriber, an unrenderable row):
 //     failed with the reason, for the agents to see.
+//   - Outlived its use (crm.ExpiryPolicy: a booking confirmation or reminder after its
+//     appointment, an acknowledgement days late): expired, never sent, counted in
+//     huduma_sms_expired_total and shown on the case with its reason.
 //   - Credentials or account refused (HTTP 401 or 403, InvalidSenderId, InsufficientBalance): a
 //     configuration problem, not the message's. The row goes back without counting an
 //     attempt, every worker of the replica pauses with a growing pause, and an error is
@@ -35,8 +47,10 @@
 //     (one per worker goroutine) can be repeated, once per crash.
 //  2. Africa's Talking accepts the message but its answer never arrives (a timeout, a reset
 //     connection after the request was read). The worker cannot tell this from a request that
-//     never arrived, so it retries after the back-off. Bounded by MaxAttempts, and in practice
-//     by how often the API answers slower than the client's timeout.
+//     never arrived, so it sends again when the row is next due. Such a failure does not count
+//     an attempt (it looks like an outage), so it is bounded instead by the breaker: after
+//     BreakerThreshold in a row only one probe at a time goes out, with a growing wait, and
+//     in practice by how often the API answers slower than the client's timeout.
 //
 // Nothing else repeats a message: a send starts only with time left on its lease and is cut
 // off (at most SendTimeout after it started) a margin before the lease ends, so no second

@@ -347,6 +347,12 @@ func testConfig(cfg outbox.Config) outbox.Config {
 	if cfg.PollInterval == 0 {
 		cfg.PollInterval = 10 * time.Millisecond
 	}
+	if cfg.ProbeWait == 0 {
+		cfg.ProbeWait = 5 * time.Millisecond
+	}
+	if cfg.MaxProbeWait == 0 {
+		cfg.MaxProbeWait = 40 * time.Millisecond
+	}
 	if cfg.StatsInterval == 0 {
 		cfg.StatsInterval = 50 * time.Millisecond
 	}
@@ -375,9 +381,9 @@ func start(t testing.TB, s crm.SendingStore, sender outbox.Sender, cfg outbox.Co
 	return w
 }
 
-var settledStatuses = map[string]bool{crm.OutboxSent: true, crm.OutboxFailed: true, crm.OutboxSuppressed: true}
+var settledStatuses = map[string]bool{crm.OutboxSent: true, crm.OutboxFailed: true, crm.OutboxSuppressed: true, crm.OutboxExpired: true}
 
-// waitSettled waits until every row in ids is sent, failed or suppressed, and returns them.
+// waitSettled waits until every row in ids is sent, failed, suppressed or expired, and returns them.
 func waitSettled(t testing.TB, s crm.Store, ids map[int64]string, within time.Duration) map[int64]crm.Notification {
 	t.Helper()
 	var rows map[int64]crm.Notification

@@ -20,17 +20,21 @@ import (
 type Metrics struct {
 	reg *prometheus.Registry
 
-	sent       prometheus.Counter
-	failed     *prometheus.CounterVec
-	retried    prometheus.Counter
-	queued     prometheus.Counter
-	suppressed prometheus.Counter
-	released   prometheus.Counter
-	lost       prometheus.Counter
-	paused     prometheus.Gauge
-	depth      *prometheus.GaugeVec
-	oldest     prometheus.Gauge
-	latency    *prometheus.HistogramVec
+	sent          prometheus.Counter
+	failed        *prometheus.CounterVec
+	retried       prometheus.Counter
+	queued        prometheus.Counter
+	suppressed    prometheus.Counter
+	released      prometheus.Counter
+	lost          prometheus.Counter
+	paused        prometheus.Gauge
+	expired       *prometheus.CounterVec
+	postponed     prometheus.Counter
+	breaker       prometheus.Gauge
+	breakerOpened prometheus.Counter
+	depth         *prometheus.GaugeVec
+	oldest        prometheus.Gauge
+	latency       *prometheus.HistogramVec
 }
 
 // Reasons on huduma_sms_failed_total.
@@ -76,6 +80,24 @@ func NewMetrics() *Metrics {
 			Name: "huduma_sms_paused",
 			Help: "1 while sending is paused because Africa's Talking refused the credentials or the account (alert on this).",
 		}),
+		expired: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "huduma_sms_expired_total",
+			Help: "Messages not sent because they outlived their use (status expired), by kind: a confirmation after its appointment, an acknowledgement days late.",
+		}, []string{"kind"}),
+		postponed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "huduma_sms_postponed_total",
+			Help: "Sends that could not reach Africa's Talking (no connection, a timeout, a 5xx), put back without counting an attempt.",
+		}),
+		breaker: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name:        "huduma_sms_breaker_state",
+			Help:        "The circuit breaker of the SMS provider: 0 closed (sending), 1 open (cannot be reached: paused, waiting to probe), 2 half-open (a probe in flight).",
+			ConstLabels: prometheus.Labels{"provider": "africastalking"},
+		}),
+		breakerOpened: prometheus.NewCounter(prometheus.CounterOpts{
+			Name:        "huduma_sms_breaker_opened_total",
+			Help:        "Outages of the SMS provider: times its circuit breaker opened.",
+			ConstLabels: prometheus.Labels{"provider": "africastalking"},
+		}),
 		depth: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "huduma_sms_outbox_depth",
 			Help: "Outbox rows by status: queued (including retries not yet due), sending, failed (ever).",
@@ -91,7 +113,7 @@ func NewMetrics() *Metrics {
 		}, []string{"outcome"}),
 	}
 	m.reg.MustRegister(m.sent, m.failed, m.retried, m.queued, m.suppressed, m.released, m.lost,
-		m.paused, m.depth, m.oldest, m.latency,
+		m.paused, m.expired, m.postponed, m.breaker, m.breakerOpened, m.depth, m.oldest, m.latency,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, r := range []string{failRefused, failExhausted, failUnrenderable} {
 		m.failed.WithLabelValues(r) // show every reason from the start, at 0

@@ -22,6 +22,10 @@ const (
 	// pauseSending: our credentials, access or account were refused, not the message. The
 	// row goes back without counting the attempt and every goroutine of the worker pauses.
 	pauseSending
+	// unreachable: Africa's Talking could not be reached (no connection, a timeout, HTTP
+	// 5xx, 408 or 429): an outage of the provider, no verdict on the message. The row goes
+	// back without counting the attempt, and the breaker counts the failure.
+	unreachable
 )
 
 // outcome is one send's answer, classified.
@@ -56,8 +60,11 @@ func classify(results []africastalking.Result, err error) outcome {
 			alert: "Africa's Talking refused the credentials or our access: check HUDUMA_AT_USERNAME, HUDUMA_AT_API_KEY and the account's IP allow-list"}
 	case errors.Is(err, africastalking.ErrPermanent):
 		return outcome{verdict: failedForGood, label: "permanent", reason: err.Error()}
+	case errors.As(err, &atErr) && errors.Is(err, africastalking.ErrRetryable) && providerDown(atErr.HTTPStatus):
+		return outcome{verdict: unreachable, label: "unreachable", reason: err.Error()}
 	case err != nil:
-		// ErrRetryable, and anything else a Sender may return: the outcome is unknown.
+		// ErrRetryable with an answer we cannot read, and anything else a Sender may
+		// return: the outcome is unknown.
 		return outcome{verdict: retryLater, label: "retryable", reason: err.Error()}
 	case len(results) == 0:
 		return outcome{verdict: retryLater, label: "retryable", reason: "Africa's Talking answered without a result for the recipient"}
@@ -76,4 +83,11 @@ func classify(results []africastalking.Result, err error) outcome {
 		return outcome{verdict: retryLater, label: "retryable", reason: reason}
 	}
 	return outcome{verdict: failedForGood, label: "permanent", reason: reason}
+}
+
+// providerDown reports whether a whole request's HTTP status (0 when no answer came) means
+// Africa's Talking could not take requests at all: no answer, a timeout, a server error, or
+// "too many requests". A 2xx we cannot read is not one: something answered.
+func providerDown(status int) bool {
+	return status == 0 || status >= 500 || status == http.StatusRequestTimeout || status == http.StatusTooManyRequests
 }

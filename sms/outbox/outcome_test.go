@@ -84,15 +84,15 @@ func TestClassify(t *testing.T) {
 		{name: "forbidden (an IP allow-list)", to: one, at: atAnswer{status: 403, body: "Forbidden", contentType: "text/plain"},
 			verdict: pauseSending, label: "unauthorized", reason: "credentials refused"},
 		{name: "server error", to: one, at: atAnswer{status: 500, body: "Internal Server Error"},
-			verdict: retryLater, label: "retryable", reason: "africastalking: send sms: HTTP 500"},
+			verdict: unreachable, label: "unreachable", reason: "africastalking: send sms: HTTP 500"},
 		{name: "bad gateway", to: one, at: atAnswer{status: 502, body: "<html>502 Bad Gateway</html>", contentType: "text/html"},
-			verdict: retryLater, label: "retryable", reason: "africastalking: send sms: HTTP 502"},
+			verdict: unreachable, label: "unreachable", reason: "africastalking: send sms: HTTP 502"},
 		{name: "unavailable", to: one, at: atAnswer{status: 503},
-			verdict: retryLater, label: "retryable", reason: "africastalking: send sms: HTTP 503"},
+			verdict: unreachable, label: "unreachable", reason: "africastalking: send sms: HTTP 503"},
 		{name: "rate limited", to: one, at: atAnswer{status: 429, body: "slow down"},
-			verdict: retryLater, label: "retryable", reason: "africastalking: send sms: HTTP 429"},
+			verdict: unreachable, label: "unreachable", reason: "africastalking: send sms: HTTP 429"},
 		{name: "request timeout", to: one, at: atAnswer{status: 408},
-			verdict: retryLater, label: "retryable", reason: "africastalking: send sms: HTTP 408"},
+			verdict: unreachable, label: "unreachable", reason: "africastalking: send sms: HTTP 408"},
 		{name: "2xx that is not JSON", to: one, at: atAnswer{status: 200, body: "<html>captive portal</html>", contentType: "text/html"},
 			verdict: retryLater, label: "retryable", reason: "africastalking: send sms: HTTP 200, unreadable answer"},
 		{name: "2xx JSON of another shape", to: one, at: atAnswer{status: 201, body: `{"error":"x"}`},
@@ -109,7 +109,7 @@ func TestClassify(t *testing.T) {
 				cancel()
 				return ctx
 			},
-			verdict: retryLater, label: "retryable", reason: "africastalking: send sms: no answer"},
+			verdict: unreachable, label: "unreachable", reason: "africastalking: send sms: no answer"},
 
 		// What another Sender may answer.
 		{name: "an error of another kind", sender: func() ([]africastalking.Result, error) { return nil, errors.New("boom") },
@@ -185,7 +185,7 @@ func fakeAT(t *testing.T, a atAnswer) *africastalking.Client {
 		HTTP: &http.Client{Timeout: 5 * time.Second}, Logger: slog.New(slog.DiscardHandler)})
 }
 
-// A send to a port where nothing listens: no answer, so try again.
+// A send to a port where nothing listens: Africa's Talking cannot be reached.
 func TestClassifyConnectionRefused(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -196,7 +196,7 @@ func TestClassifyConnectionRefused(t *testing.T) {
 	c := africastalking.New(africastalking.Config{Username: "huduma", APIKey: "test-key", BaseURL: "http://" + addr,
 		Logger: slog.New(slog.DiscardHandler)})
 	results, err := c.Send(context.Background(), africastalking.Message{To: []string{"+254711000111"}, Text: "Habari"})
-	if o := classify(results, err); o.verdict != retryLater || o.label != "retryable" {
-		t.Fatalf("connection refused: verdict %d label %q, want retry later", o.verdict, o.label)
+	if o := classify(results, err); o.verdict != unreachable || o.label != "unreachable" {
+		t.Fatalf("connection refused: verdict %d label %q, want unreachable (an outage, not the message's fault)", o.verdict, o.label)
 	}
 }

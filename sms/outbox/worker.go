@@ -61,6 +61,14 @@ type Config struct {
 	// AccountPause is the first pause after Africa's Talking refuses the credentials or the
 	// account; it doubles at each refusal up to 15 minutes. Default 1m.
 	AccountPause time.Duration
+	// BreakerThreshold is how many sends in a row must fail to reach Africa's Talking (no
+	// connection, a timeout, a 5xx) before sending pauses and probes begin. Default 5.
+	BreakerThreshold int
+	// ProbeWait is the wait before the first probe of an outage; it doubles after each
+	// failed probe up to MaxProbeWait. Defaults 5s and 2m.
+	ProbeWait, MaxProbeWait time.Duration
+	// Expiry says when a message has outlived its use; such a row ends expired, unsent.
+	Expiry crm.ExpiryPolicy
 	// QuietFrom and QuietTo are the quiet hours as times of day in Location (default 20:00
 	// and 07:00); NoQuietHours sends everything at any hour.
 	QuietFrom, QuietTo time.Duration
@@ -109,6 +117,16 @@ func (c *Config) defaults() {
 	if c.AccountPause <= 0 {
 		c.AccountPause = time.Minute
 	}
+	if c.BreakerThreshold <= 0 {
+		c.BreakerThreshold = 5
+	}
+	if c.ProbeWait <= 0 {
+		c.ProbeWait = 5 * time.Second
+	}
+	if c.MaxProbeWait <= 0 {
+		c.MaxProbeWait = 2 * time.Minute
+	}
+	c.MaxProbeWait = max(c.MaxProbeWait, c.ProbeWait)
 	if c.QuietFrom == 0 && c.QuietTo == 0 {
 		c.QuietFrom, c.QuietTo = 20*time.Hour, 7*time.Hour
 	}
@@ -152,6 +170,7 @@ type Worker struct {
 	m       *Metrics
 	limit   *rate.Limiter // nil: no rate limit
 	margin  time.Duration // lease left after a send's deadline, to record its outcome
+	breaker *breaker      // Africa's Talking's
 
 	pauseMu    sync.Mutex
 	pauseUntil time.Time     // real time; sending waits until then
@@ -169,7 +188,8 @@ func New(store crm.SendingStore, sender Sender, tmpl Renderer, catalog func() *c
 	w := &Worker{
 		store: store, sender: sender, tmpl: tmpl, catalog: catalog, cfg: cfg,
 		log: cfg.Logger, m: cfg.Metrics, pauseNext: cfg.AccountPause,
-		margin: min(10*time.Second, cfg.Lease/6),
+		margin:  min(10*time.Second, cfg.Lease/6),
+		breaker: newBreaker(cfg.BreakerThreshold, cfg.ProbeWait, cfg.MaxProbeWait, cfg.Now),
 	}
 	if cfg.Rate > 0 {
 		w.limit = rate.NewLimiter(rate.Limit(cfg.Rate), 1)
@@ -195,6 +215,8 @@ func (w *Worker) Run(ctx context.Context) {
 }
 
 // loop is one goroutine: claim a batch, send it, repeat; wait when there is nothing to do.
+// While Africa's Talking cannot be reached (the breaker is open) it claims nothing, except
+// one row at a time to probe with when the breaker allows.
 func (w *Worker) loop(ctx context.Context, n int) {
 	log := w.log.With("worker", n)
 	storeErrors := 0
@@ -203,9 +225,22 @@ func (w *Worker) loop(ctx context.Context, n int) {
 			sleep(ctx, d)
 			continue
 		}
+		ok, probe := w.breaker.admit()
+		w.m.breaker.Set(float64(w.breaker.state()))
+		if !ok {
+			sleep(ctx, jitter(w.cfg.PollInterval))
+			continue
+		}
+		batch := w.cfg.Batch
+		if probe {
+			batch = 1
+		}
 		now := w.cfg.Now()
-		rows, err := w.store.ClaimNotifications(ctx, now, w.cfg.Batch, w.cfg.Lease, w.quiet(now))
+		rows, err := w.store.ClaimNotifications(ctx, now, batch, w.cfg.Lease, w.quiet(now))
 		if err != nil {
+			if probe {
+				w.breaker.noProbe()
+			}
 			if ctx.Err() != nil {
 				return
 			}
@@ -217,6 +252,9 @@ func (w *Worker) loop(ctx context.Context, n int) {
 		}
 		storeErrors = 0
 		if len(rows) == 0 {
+			if probe {
+				w.breaker.noProbe()
+			}
 			sleep(ctx, jitter(w.cfg.PollInterval))
 			continue
 		}
@@ -225,38 +263,62 @@ func (w *Worker) loop(ctx context.Context, n int) {
 				w.release(log, rows[i:], "stopping or paused")
 				break
 			}
-			w.process(ctx, log, r)
+			if !probe && w.breaker.isOpen() {
+				w.breaker.held(len(rows) - i)
+				w.release(log, rows[i:], "Africa's Talking cannot be reached")
+				break
+			}
+			if sent := w.process(ctx, log, r, probe); probe && !sent {
+				w.breaker.noProbe()
+			}
 		}
+		w.m.breaker.Set(float64(w.breaker.state()))
 	}
 }
 
-// process sends one claimed row and records the outcome.
-func (w *Worker) process(ctx context.Context, log *slog.Logger, r crm.ClaimedNotification) {
+// process sends one claimed row and records the outcome. It reports whether it sent the row
+// to Africa's Talking (rather than settling it unsent: suppressed, expired, unrenderable).
+func (w *Worker) process(ctx context.Context, log *slog.Logger, r crm.ClaimedNotification, probe bool) (sent bool) {
 	log = log.With("outbox_id", r.ID, "kind", r.Kind, "phone", r.Phone, "attempt", r.Attempts)
 	if r.Attempts == 1 && r.NextAttemptAt.IsZero() {
 		w.m.queued.Inc() // the row's first claim: it was never retried nor released
 	}
 	if r.OptedOut && !r.Essential {
 		w.suppress(log, r)
-		return
+		return false
+	}
+	if why, expired := w.cfg.Expiry.Expired(r.Notification, w.cfg.Now()); expired {
+		w.expire(log, r, why)
+		return false
 	}
 	if r.Attempts > w.cfg.MaxAttempts {
 		// Only a worker that died holding the row claims it this often: do not send it again.
 		w.fail(log, r, failExhausted, fmt.Sprintf("gave up after %d claims; last: %s", r.Attempts-1, r.FailureReason))
-		return
+		return false
 	}
 	text, ok := w.render(log, r)
 	if !ok {
-		return
+		return false
 	}
 	timeout, ok := w.turn(ctx, log, r)
 	if !ok {
-		return
+		return false
 	}
 	results, took, err := w.send(ctx, r, text, timeout)
 	o := classify(results, err)
 	w.m.latency.WithLabelValues(o.label).Observe(took.Seconds())
-	w.record(log, r, o, took)
+	w.record(log, r, o, took, probe)
+	return true
+}
+
+// expire settles a row that outlived its use, unsent.
+func (w *Worker) expire(log *slog.Logger, r crm.ClaimedNotification, why string) {
+	if w.settle(log, r, "expire", func(ctx context.Context) error {
+		return w.store.MarkExpired(ctx, r.Claim, why, w.cfg.Now())
+	}) {
+		w.m.expired.WithLabelValues(string(r.Kind)).Inc()
+		log.Info("sms outbox: message expired unsent", "reason", why)
+	}
 }
 
 // suppress settles a non-essential message to a phone that texted STOP, unsent.
@@ -316,7 +378,24 @@ func (w *Worker) send(ctx context.Context, r crm.ClaimedNotification, text strin
 }
 
 // record acts on a send's outcome.
-func (w *Worker) record(log *slog.Logger, r crm.ClaimedNotification, o outcome, took time.Duration) {
+func (w *Worker) record(log *slog.Logger, r crm.ClaimedNotification, o outcome, took time.Duration, probe bool) {
+	if o.verdict == unreachable {
+		w.postpone(log, r, o.reason)
+		if opened, out := w.breaker.unreachable(o.reason, probe); opened {
+			w.m.breakerOpened.Inc()
+			log.Warn("sms outbox: AFRICA'S TALKING CANNOT BE REACHED: sending paused; probing with one message at a time",
+				"failures_in_a_row", out.failures, "last_error", out.lastError)
+		}
+		w.m.breaker.Set(float64(w.breaker.state()))
+		return
+	}
+	// Africa's Talking answered, whatever it said.
+	if closed, out := w.breaker.reached(); closed {
+		w.m.breaker.Set(float64(breakerClosed))
+		log.Warn("sms outbox: Africa's Talking reachable again; sending resumed",
+			"outage", w.cfg.Now().Sub(out.since).Round(time.Second), "failed_sends", out.failures,
+			"probes", out.probes, "rows_given_back", out.held, "last_error", out.lastError)
+	}
 	switch o.verdict {
 	case sent:
 		w.resume(log)
@@ -333,6 +412,21 @@ func (w *Worker) record(log *slog.Logger, r crm.ClaimedNotification, o outcome, 
 	case pauseSending:
 		w.release(log, []crm.ClaimedNotification{r}, o.reason)
 		w.pause(log, o.alert, o.err)
+	}
+}
+
+// postpone puts a row Africa's Talking could not be reached for back on the queue without
+// counting the attempt, due after the first back-off: it goes out when the provider is back,
+// however long that takes, unless it expires first. It logs at debug level only: the
+// breaker logs the outage once, not once per row.
+func (w *Worker) postpone(log *slog.Logger, r crm.ClaimedNotification, reason string) {
+	now := w.cfg.Now()
+	next := now.Add(w.backoff(1))
+	if w.settle(log, r, "postpone", func(ctx context.Context) error {
+		return w.store.Postpone(ctx, r.Claim, next, "Africa's Talking cannot be reached: "+reason, now)
+	}) {
+		w.m.postponed.Inc()
+		log.Debug("sms outbox: Africa's Talking cannot be reached; the message waits", "reason", reason, "at", next)
 	}
 }
 

@@ -118,8 +118,9 @@ func TestLateAnswerIsTheKnownDuplicateWindow(t *testing.T) {
 		case 1:
 		case 2:
 			twice++
-			if rows[id].Attempts != 2 {
-				t.Fatalf("row %d sent twice in %d attempts", id, rows[id].Attempts)
+			// The timed-out send looks like an outage and counts no attempt.
+			if rows[id].Attempts != 1 {
+				t.Fatalf("row %d sent twice in %d counted attempts, want 1", id, rows[id].Attempts)
 			}
 		default:
 			t.Fatalf("row %d sent %d times", id, got[text])

@@ -528,7 +528,7 @@ func testCitizensFirst(t *testing.T, s Store) {
 	staff := func(i int) crm.Notification {
 		n := outboxNote(i, crm.PriorityStaff, true)
 		n.Kind = crm.NotifyEscalation
-		n.Params = map[string]string{"case": "600042550", "level": "2", "category": "delay", "centre": "KSM"}
+		n.Params = map[string]string{"case": "600042550", "level": "2", "category": "long_wait", "centre": "KSM"}
 		return n
 	}
 	enqueue(t, s, staff(1), staff(2))
