@@ -1,6 +1,7 @@
 package console
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -259,9 +260,15 @@ func (a *API) setStatus(c *fiber.Ctx, u crm.User) error {
 
 type escalateBody struct {
 	Reason string `json:"reason"`
+	// FromLevel is the level the user saw the case at (1–4): a repeat of the click after the
+	// case left it changes nothing. 0 or absent: the level it is at when the request is read.
+	FromLevel int `json:"from_level"`
 }
 
-// escalate is POST /cases/{id}/escalate {reason}: up one level by hand.
+// escalate is POST /cases/{id}/escalate {reason, from_level} with an optional
+// Idempotency-Key: up one level by hand, once. A repeat by the same user (the same key, or a
+// from_level the case has left because they escalated it) answers 200 with the case as it
+// stands; an escalation someone else made first answers 409 with the case (see work).
 func (a *API) escalate(c *fiber.Ctx, u crm.User) error {
 	var in escalateBody
 	if len(c.Body()) > 0 {
@@ -269,8 +276,13 @@ func (a *API) escalate(c *fiber.Ctx, u crm.User) error {
 			return a.fail(c, err)
 		}
 	}
+	key := strings.TrimSpace(c.Get("Idempotency-Key"))
+	if len(key) > maxIdempotencyKey || !printableASCII(key) {
+		return a.fail(c, fmt.Errorf("%w: Idempotency-Key must be at most %d printable ASCII characters", crm.ErrBadInput, maxIdempotencyKey))
+	}
+	e := crm.Escalation{From: crm.Level(in.FromLevel), RequestKey: strings.Clone(key), Reason: in.Reason}
 	return a.work(c, u, "escalated", func(id int64) (crm.Case, error) {
-		return a.office.Escalate(c.UserContext(), u, id, in.Reason)
+		return a.office.EscalateCase(c.UserContext(), u, id, e)
 	})
 }
 
@@ -298,11 +310,23 @@ func (a *API) work(c *fiber.Ctx, u crm.User, what string, do func(id int64) (crm
 		return a.fail(c, err)
 	}
 	got, err := do(id)
-	if err != nil {
+	var conflict *crm.CaseConflict
+	switch {
+	case errors.As(err, &conflict):
+		// The case moved on since the user saw it (someone else claimed or escalated it):
+		// they get it as it stands, to decide again from what is true.
+		return c.Status(fiber.StatusConflict).JSON(conflictBody{Error: message(err), Case: caseOut(conflict.Case)})
+	case err != nil:
 		return a.fail(c, err)
 	}
 	a.log.Info("case "+what, "case", got.Number, "user", u.Username, "status", got.Status, "level", got.Level)
 	return c.JSON(caseOut(got))
+}
+
+// conflictBody is a 409 that carries the case as it now stands.
+type conflictBody struct {
+	Error string   `json:"error"`
+	Case  caseJSON `json:"case"`
 }
 
 func caseID(c *fiber.Ctx) (int64, error) {

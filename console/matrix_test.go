@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/huduma-connect/huduma/crm"
@@ -274,4 +275,173 @@ func TestRoleMatrixAgreesWithDomain(t *testing.T) {
 			}
 		}
 	}
+}
+
+// The role matrix's races: one click, one escalation; a lost claim is told who won.
+//
+//	escalate, same user twice (from_level, or an Idempotency-Key)     200, 200: one escalation
+//	escalate, two users at once from the same level                    200 and 409 with the case
+//	escalate, 20 requests at once by two users from the same level     one escalation, one set of alerts
+//	claim, two people at once for a free case                          200 and 409 "already claimed by …"
+//	claim, a case one already holds                                    200, nothing written
+func TestRoleMatrixRaces(t *testing.T) {
+	eachStore(t, func(t *testing.T, w *world) {
+		fresh := func(t *testing.T, kase string) (crm.Case, string) {
+			t.Helper()
+			c := w.matrixCase(t, matrixActor{}, findCase(t, kase))
+			return c, fmt.Sprintf("/api/v1/cases/%d", c.ID)
+		}
+		escalations := func(t *testing.T, c crm.Case) int {
+			t.Helper()
+			audit, _, err := w.store.Timeline(storetest.Context(t), c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, a := range audit {
+				if a.Action == "escalated" {
+					n++
+				}
+			}
+			return n
+		}
+		escalate := func(t *testing.T, user, path string, body map[string]any, key string) (int, apiCase, []byte) {
+			t.Helper()
+			h := map[string]string{"Authorization": "Bearer " + w.tokens[user]}
+			if key != "" {
+				h["Idempotency-Key"] = key
+			}
+			status, raw := w.call(t, http.MethodPost, path+"/escalate", body, h)
+			var out struct {
+				apiCase
+				Case *apiCase
+			}
+			decodeInto(t, raw, &out)
+			if out.Case != nil {
+				return status, *out.Case, raw
+			}
+			return status, out.apiCase, raw
+		}
+
+		t.Run("double click with from_level", func(t *testing.T) {
+			c, path := fresh(t, "general_KSM")
+			for i := range 2 {
+				status, got, raw := escalate(t, "supervisor", path, map[string]any{"from_level": 1, "reason": "double click"}, "")
+				if status != http.StatusOK || got.Level != 2 {
+					t.Fatalf("click %d: HTTP %d level %d, want 200 at level 2: %s", i+1, status, got.Level, raw)
+				}
+			}
+			if n := escalations(t, c); n != 1 {
+				t.Fatalf("%d escalations recorded, want 1", n)
+			}
+		})
+		t.Run("double click with an Idempotency-Key", func(t *testing.T) {
+			c, path := fresh(t, "general_MSA")
+			for i := range 2 {
+				status, got, raw := escalate(t, "admin", path, nil, "click-7f3a")
+				if status != http.StatusOK || got.Level != 2 {
+					t.Fatalf("request %d: HTTP %d level %d, want 200 at level 2: %s", i+1, status, got.Level, raw)
+				}
+			}
+			// A new key is a new escalation.
+			if status, got, raw := escalate(t, "admin", path, nil, "click-8b1c"); status != http.StatusOK || got.Level != 3 {
+				t.Fatalf("a new key: HTTP %d level %d, want 200 at level 3: %s", status, got.Level, raw)
+			}
+			if n := escalations(t, c); n != 2 {
+				t.Fatalf("%d escalations recorded, want 2", n)
+			}
+		})
+		t.Run("someone else escalated first", func(t *testing.T) {
+			_, path := fresh(t, "general_KSM")
+			if status, _, raw := escalate(t, "supervisor", path, map[string]any{"from_level": 1}, ""); status != http.StatusOK {
+				t.Fatalf("first escalation: HTTP %d: %s", status, raw)
+			}
+			status, got, raw := escalate(t, "admin", path, map[string]any{"from_level": 1}, "")
+			if status != http.StatusConflict || got.Level != 2 || !strings.Contains(errorOf(t, raw), "already escalated from level 1 to 2 by supervisor") {
+				t.Fatalf("the second person: HTTP %d level %d, want 409 with the case at level 2 and who escalated it: %s", status, got.Level, raw)
+			}
+		})
+		for _, tt := range []struct {
+			kase, a, b string
+			alerts     int // the people of level 2 with a phone: one escalation's alerts
+		}{
+			{"general_KSM", "supervisor", "admin", 1},
+			{"corruption_KSM", "integrity", "integrity2", 2},
+		} {
+			t.Run("20 at once on "+tt.kase, func(t *testing.T) {
+				c, path := fresh(t, tt.kase)
+				const n = 20
+				codes := make([]int, n)
+				var wg sync.WaitGroup
+				for i := range n {
+					user := tt.a
+					if i%2 == 1 {
+						user = tt.b
+					}
+					wg.Go(func() { codes[i], _, _ = escalate(t, user, path, map[string]any{"from_level": 1}, "") })
+				}
+				wg.Wait()
+				ok, conflict := 0, 0
+				for _, code := range codes {
+					switch code {
+					case http.StatusOK:
+						ok++
+					case http.StatusConflict:
+						conflict++
+					default:
+						t.Errorf("HTTP %d, want 200 or 409", code)
+					}
+				}
+				if ok == 0 || conflict == 0 || ok+conflict != n {
+					t.Fatalf("%d answered 200 and %d 409, want the winner's clicks 200 and the other's 409", ok, conflict)
+				}
+				got, err := w.store.Case(storetest.Context(t), c.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.Level != 2 || escalations(t, c) != 1 {
+					t.Fatalf("after 20 escalations from level 1: level %d, %d escalations recorded; want level 2, once", got.Level, escalations(t, c))
+				}
+				alerts := 0
+				for _, m := range w.outbox(t, crm.CaseSubject(c.Number)) {
+					if m.Kind == crm.NotifyEscalation {
+						alerts++
+					}
+				}
+				if alerts != tt.alerts {
+					t.Fatalf("%d escalation alerts, want %d (one escalation's)", alerts, tt.alerts)
+				}
+			})
+		}
+		t.Run("lost claim race", func(t *testing.T) {
+			for _, pair := range [][2]string{{"agent", "agent2"}, {"agent", "supervisor"}} {
+				_, path := fresh(t, "general_KSM")
+				codes := make([]int, 2)
+				bodies := make([][]byte, 2)
+				var wg sync.WaitGroup
+				for i, user := range pair {
+					wg.Go(func() { codes[i], bodies[i] = w.as(t, user, http.MethodPost, path+"/claim", nil) })
+				}
+				wg.Wait()
+				won := slices.Index(codes, http.StatusOK)
+				lost := 1 - won
+				if won < 0 || codes[lost] != http.StatusConflict {
+					t.Fatalf("%v racing for a free case: HTTP %v, want one 200 and one 409: %s / %s", pair, codes, bodies[0], bodies[1])
+				}
+				winner := w.users[pair[won]]
+				if msg := errorOf(t, bodies[lost]); !strings.Contains(msg, "already claimed by "+winner.Name) {
+					t.Fatalf("the loser was told %q, want \"already claimed by %s\"", msg, winner.Name)
+				}
+				var body struct{ Case apiCase }
+				decodeInto(t, bodies[lost], &body)
+				if body.Case.AssigneeID == nil || *body.Case.AssigneeID != winner.ID {
+					t.Fatalf("the 409 does not carry the case as it stands (assigned to %s): %s", winner.Username, bodies[lost])
+				}
+				// The winner clicks again: nothing changes.
+				if status, raw := w.as(t, pair[won], http.MethodPost, path+"/claim", nil); status != http.StatusOK {
+					t.Fatalf("the winner claiming again: HTTP %d: %s", status, raw)
+				}
+			}
+		})
+	})
 }

@@ -12,12 +12,15 @@ package crm
 // admin. Who may act on a visible case:
 //
 //	action              agent        supervisor  centre_manager  integrity_officer  admin
-//	claim               unassigned   yes         no              yes                no
+//	claim               unassigned   unassigned  no              unassigned         no
 //	assign to another   no           yes         no              yes                yes
 //	note, reply,        own cases    yes         yes             yes                yes
 //	status, resolve
 //	escalate by hand    no           yes         no              yes                yes
 //	call the citizen    own cases    yes         no              yes                yes
+//
+// A claim of a case someone else holds is refused as "already claimed by …" (a lost race),
+// not as a matter of role: a supervisor takes a colleague's case over with assign.
 //
 // Calls are the contact centre's: a centre manager works a case by notes and replies, not from
 // the contact-centre number. Who may see the agent queues (how many callers wait) and a phone's

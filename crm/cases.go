@@ -213,6 +213,9 @@ type AuditEntry struct {
 	From    string
 	To      string
 	Detail  string
+	// RequestKey is the Idempotency-Key of the request that made the change, if it carried
+	// one: a repeat of the request finds it and changes nothing.
+	RequestKey string
 }
 
 // CaseFilter selects cases for the agents' lists. Zero fields do not filter. The Office adds
@@ -277,4 +280,21 @@ var (
 	ErrBadInput      = newError(KindInvalid, "invalid input")
 	ErrNoAgent       = newError(KindConflict, "no agent available")
 	ErrAlreadyRated  = newError(KindConflict, "already rated")
+	// ErrAlreadyClaimed: the case was taken by someone else between the user's reading it
+	// and their claim. The error names who (a *CaseConflict carries the case as it stands).
+	ErrAlreadyClaimed = newError(KindConflict, "already claimed")
+	// ErrAlreadyEscalated: someone else (or the SLA sweep) escalated the case from the level
+	// the user meant to escalate it from. The error says who, and to which level.
+	ErrAlreadyEscalated = newError(KindConflict, "already escalated")
 )
+
+// CaseConflict is a refusal because the case is no longer as the user saw it: it carries the
+// case as it now stands, so a door can show it with the refusal (the API answers 409 with
+// it) and the user decides again from what is true.
+type CaseConflict struct {
+	Case Case
+	err  error
+}
+
+func (e *CaseConflict) Error() string { return e.err.Error() }
+func (e *CaseConflict) Unwrap() error { return e.err }

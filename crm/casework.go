@@ -2,7 +2,9 @@ package crm
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -105,6 +107,14 @@ func (o *Office) visibleCase(ctx context.Context, u User, id int64) (Case, error
 
 // change is one read-check-write of a case on behalf of u: read, check u may do act, let
 // apply decide the new state, write it conditionally; on a concurrent change, start over.
+//
+// Starting over reads the case again and runs apply on it again: apply must decide against
+// the case as it now is, never repeat what it meant blindly. An action relative to what the
+// user saw (one level up, take a free case) keeps what the first read showed in its closure
+// and checks it on every try, so that a conflict with the same action by someone else ends
+// in a refusal (a *CaseConflict) rather than in the action applied twice. apply returns
+// errUnchanged when the case already is as the user asked: nothing is written and the case
+// is answered as it stands.
 func (o *Office) change(ctx context.Context, u User, id int64, act Action, apply func(c *Case, ch *CaseChange, now time.Time) error) (Case, error) {
 	return retry(ctx, func() (Case, error) {
 		c, err := o.visibleCase(ctx, u, id)
@@ -112,11 +122,22 @@ func (o *Office) change(ctx context.Context, u User, id int64, act Action, apply
 			return Case{}, err
 		}
 		if !Can(u, act, c) {
+			if err := o.lostClaim(ctx, u, act, c); err != nil {
+				return Case{}, err
+			}
 			return Case{}, fmt.Errorf("case %s: %w", c.Number, ErrForbidden)
 		}
 		now := o.now()
+		read := c
 		var ch CaseChange
 		if err := apply(&c, &ch, now); err != nil {
+			var conflict *CaseConflict
+			switch {
+			case errors.Is(err, errUnchanged):
+				return read, nil
+			case errors.As(err, &conflict):
+				conflict.Case = read
+			}
 			return Case{}, fmt.Errorf("case %s: %w", c.Number, err)
 		}
 		c.UpdatedAt = now
@@ -135,11 +156,55 @@ func (o *Office) change(ctx context.Context, u User, id int64, act Action, apply
 	})
 }
 
-// Claim assigns the case to u.
+// errUnchanged is what an action's apply returns when the case already is as the user
+// asked (a repeated click): change answers the case as it stands and writes nothing.
+var errUnchanged = errors.New("unchanged")
+
+// Claim assigns a case nobody holds to u. When someone else holds it (the winner of a race
+// of several people for one case), u is refused with ErrAlreadyClaimed naming who, rather
+// than given the case in turn: a click on a free case must not take it from a colleague
+// who got there a moment before. Taking over a colleague's case is a supervisor's Assign. A
+// claim of a case u already holds changes nothing.
 func (o *Office) Claim(ctx context.Context, u User, id int64) (Case, error) {
 	return o.change(ctx, u, id, ActClaim, func(c *Case, ch *CaseChange, now time.Time) error {
+		switch {
+		case c.AssigneeID == u.ID:
+			return errUnchanged
+		case c.AssigneeID != 0:
+			return o.claimedBy(ctx, c.AssigneeID)
+		}
 		return o.assign(c, ch, u, now)
 	})
+}
+
+// lostClaim is the refusal of a claim u may not make only because someone else holds the
+// case (an agent who would take it were it free): that is a lost race, answered with who
+// has it, not "not allowed for your role". nil for any other refusal.
+func (o *Office) lostClaim(ctx context.Context, u User, act Action, c Case) error {
+	free := c
+	free.AssigneeID = 0
+	if act != ActClaim || c.AssigneeID == 0 || !Can(u, ActClaim, free) {
+		return nil
+	}
+	err := o.claimedBy(ctx, c.AssigneeID)
+	var conflict *CaseConflict
+	if errors.As(err, &conflict) {
+		conflict.Case = c
+	}
+	return fmt.Errorf("case %s: %w", c.Number, err)
+}
+
+// claimedBy is ErrAlreadyClaimed naming the user who holds the case, as a *CaseConflict
+// whose Case the caller fills in.
+func (o *Office) claimedBy(ctx context.Context, assignee int64) error {
+	who := "someone else"
+	if holder, err := o.store.User(ctx, assignee); err == nil {
+		who = holder.Name
+		if who == "" {
+			who = holder.Username
+		}
+	}
+	return &CaseConflict{err: fmt.Errorf("%w by %s", ErrAlreadyClaimed, who)}
 }
 
 // Assign gives the case to another user, who must be able to work it.
@@ -292,16 +357,60 @@ func (o *Office) responded(c *Case, now time.Time) {
 	}
 }
 
-// Escalate moves a case up one level by hand (a supervisor's call).
+// Escalate moves a case up one level by hand (a supervisor's call), from the level it is at
+// when first read; see EscalateCase.
 func (o *Office) Escalate(ctx context.Context, u User, id int64, reason string) (Case, error) {
+	return o.EscalateCase(ctx, u, id, Escalation{Reason: reason})
+}
+
+// Escalation is a manual escalation as the user asked for it.
+type Escalation struct {
+	// From is the level the user saw the case at and escalates from. 0 means the level the
+	// case is at when first read, which guards against requests that overlap but not
+	// against a repeat that arrives after the first committed: a client names From, or
+	// sends a RequestKey, to be safe against both.
+	From Level
+	// RequestKey is the request's Idempotency-Key: a repeat of the escalation by the same
+	// user with the same key changes nothing.
+	RequestKey string
+	Reason     string
+}
+
+// EscalateCase moves a case up one level by hand: one click, one escalation. A case no
+// longer at e.From was escalated already: by u (a repeated click, a retried request, or the
+// same RequestKey again) the answer is the case as it stands and nothing changes; by someone
+// else or by the SLA sweep it is ErrAlreadyEscalated, a *CaseConflict with the case, saying
+// who and to which level. A concurrent write is re-checked against the case as it then is,
+// never applied again blindly.
+func (o *Office) EscalateCase(ctx context.Context, u User, id int64, e Escalation) (Case, error) {
+	reason := e.Reason
 	if reason != "" {
 		var err error
 		if reason, err = CleanDescription(reason); err != nil {
 			return Case{}, err
 		}
 	}
+	if e.From != 0 && (e.From < LevelAgent || e.From > LevelDirector) {
+		return Case{}, fmt.Errorf("%w: a level to escalate from is 1 to %d, not %d", ErrBadInput, LevelDirector, e.From)
+	}
+	if len(e.RequestKey) > maxRequestKey {
+		return Case{}, fmt.Errorf("%w: an Idempotency-Key is at most %d characters", ErrBadInput, maxRequestKey)
+	}
+	from := e.From
 	recipients := map[Level][]User{}
 	return o.change(ctx, u, id, ActEscalate, func(c *Case, ch *CaseChange, now time.Time) error {
+		if from == 0 {
+			from = c.Level // pinned by the first read, for the tries after a conflict
+		}
+		if e.RequestKey != "" || c.Level != from {
+			done, err := o.escalatedAlready(ctx, u, *c, from, e.RequestKey)
+			if err != nil {
+				return err
+			}
+			if done {
+				return errUnchanged
+			}
+		}
 		if c.Level >= LevelDirector {
 			return fmt.Errorf("%w: the case is at the top level", ErrBadTransition)
 		}
@@ -317,8 +426,49 @@ func (o *Office) Escalate(ctx context.Context, u User, id int64, reason string) 
 			recipients[next] = users
 		}
 		o.climb(c, ch, now, "by hand: "+reason, recipients[next])
+		ch.Audit[len(ch.Audit)-1].RequestKey = e.RequestKey
 		return nil
 	})
+}
+
+// maxRequestKey bounds an Idempotency-Key.
+const maxRequestKey = 200
+
+// escalatedAlready decides a manual escalation from level from of a case that may have been
+// escalated since: done when u did it (the same key, or u escalated it from that level),
+// ErrAlreadyEscalated naming who did when someone else did, and false when nobody did.
+func (o *Office) escalatedAlready(ctx context.Context, u User, c Case, from Level, key string) (bool, error) {
+	audit, _, err := o.store.Timeline(ctx, c.ID)
+	if err != nil {
+		return false, fmt.Errorf("case %s timeline: %w", c.Number, err)
+	}
+	if key != "" {
+		for _, a := range audit {
+			if a.Action == "escalated" && a.RequestKey == key && a.ActorID == u.ID {
+				return true, nil
+			}
+		}
+	}
+	if c.Level == from {
+		return false, nil
+	}
+	// The escalation from that level is the last one that left it.
+	fromText := strconv.Itoa(int(from))
+	for i := len(audit) - 1; i >= 0; i-- {
+		a := audit[i]
+		if a.Action != "escalated" || a.From != fromText {
+			continue
+		}
+		if a.ActorID == u.ID && a.ActorID != 0 {
+			return true, nil
+		}
+		who := a.Actor
+		if a.ActorID == 0 {
+			who = "the SLA sweep (a deadline passed)"
+		}
+		return false, &CaseConflict{err: fmt.Errorf("%w from level %d to %s by %s", ErrAlreadyEscalated, from, a.To, who)}
+	}
+	return false, &CaseConflict{err: fmt.Errorf("%w: the case is at level %d, not %d", ErrAlreadyEscalated, c.Level, from)}
 }
 
 // Ratings summarises satisfaction by centre or by agent over what u may see: a centre manager

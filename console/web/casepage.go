@@ -195,7 +195,7 @@ func (w *Console) showCase(c *fiber.Ctx, u crm.User, id int64, v view, status in
 func actionFits(name string, c crm.Case, u crm.User) bool {
 	switch name {
 	case "claim":
-		return c.Status.Open() && c.AssigneeID != u.ID
+		return c.Status.Open() && c.AssigneeID == 0 // a colleague's case is reassigned, not claimed
 	case "note", "reply":
 		return true
 	case "pending":

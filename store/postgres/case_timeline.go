@@ -27,12 +27,12 @@ func (s *Store) Timeline(ctx context.Context, id int64) ([]crm.AuditEntry, []crm
 	if !exists {
 		return nil, nil, fmt.Errorf("postgres: case timeline %d: %w", id, crm.ErrNotFound)
 	}
-	rows, _ := tx.Query(ctx, `SELECT id, case_id, at, actor_id, actor, action, from_value, to_value, detail
+	rows, _ := tx.Query(ctx, `SELECT id, case_id, at, actor_id, actor, action, from_value, to_value, detail, request_key
 		FROM case_audit WHERE case_id = $1 ORDER BY at, id`, id)
 	audit, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (crm.AuditEntry, error) {
 		var a crm.AuditEntry
 		var actor *int64
-		err := r.Scan(&a.ID, &a.CaseID, &a.At, &actor, &a.Actor, &a.Action, &a.From, &a.To, &a.Detail)
+		err := r.Scan(&a.ID, &a.CaseID, &a.At, &actor, &a.Actor, &a.Action, &a.From, &a.To, &a.Detail, &a.RequestKey)
 		a.At, a.ActorID = a.At.UTC(), idOrZero(actor)
 		return a, err
 	})

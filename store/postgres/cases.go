@@ -378,9 +378,9 @@ func insertAudit(ctx context.Context, tx pgx.Tx, id int64, at time.Time, entries
 			a.At = at
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO case_audit
-			(case_id, at, actor_id, actor, action, from_value, to_value, detail)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			id, a.At, idOrNull(a.ActorID), a.Actor, a.Action, a.From, a.To, a.Detail); err != nil {
+			(case_id, at, actor_id, actor, action, from_value, to_value, detail, request_key)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			id, a.At, idOrNull(a.ActorID), a.Actor, a.Action, a.From, a.To, a.Detail, a.RequestKey); err != nil {
 			return fmt.Errorf("insert audit entry: %w", err)
 		}
 	}

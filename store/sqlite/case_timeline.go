@@ -25,12 +25,12 @@ func (s *Store) Timeline(ctx context.Context, id int64) ([]crm.AuditEntry, []crm
 	if !exists {
 		return nil, nil, fmt.Errorf("sqlite: case timeline %d: %w", id, crm.ErrNotFound)
 	}
-	audit, err := collect(ctx, tx, `SELECT id, case_id, at, actor_id, actor, action, from_value, to_value, detail
+	audit, err := collect(ctx, tx, `SELECT id, case_id, at, actor_id, actor, action, from_value, to_value, detail, request_key
 		FROM case_audit WHERE case_id = ? ORDER BY at, id`,
 		func(r *sql.Rows, a *crm.AuditEntry) error {
 			var at string
 			var actor sql.NullInt64
-			if err := r.Scan(&a.ID, &a.CaseID, &at, &actor, &a.Actor, &a.Action, &a.From, &a.To, &a.Detail); err != nil {
+			if err := r.Scan(&a.ID, &a.CaseID, &at, &actor, &a.Actor, &a.Action, &a.From, &a.To, &a.Detail, &a.RequestKey); err != nil {
 				return err
 			}
 			a.ActorID = actor.Int64

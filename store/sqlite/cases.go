@@ -384,9 +384,9 @@ func insertAudit(ctx context.Context, tx *sql.Tx, id int64, at time.Time, entrie
 			a.At = at
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO case_audit
-			(case_id, at, actor_id, actor, action, from_value, to_value, detail)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			id, formatTimestamp(a.At), nullID(a.ActorID), a.Actor, a.Action, a.From, a.To, a.Detail); err != nil {
+			(case_id, at, actor_id, actor, action, from_value, to_value, detail, request_key)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, formatTimestamp(a.At), nullID(a.ActorID), a.Actor, a.Action, a.From, a.To, a.Detail, a.RequestKey); err != nil {
 			return fmt.Errorf("insert audit entry: %w", err)
 		}
 	}

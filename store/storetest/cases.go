@@ -177,7 +177,7 @@ func caseIDs(list []crm.Case) []int64 {
 
 // showAudit and showNote render timeline entries without their IDs.
 func showAudit(a crm.AuditEntry) string {
-	return fmt.Sprintf("case=%d at=%s actor=%d/%s %s %q→%q %q", a.CaseID, stampOf(a.At), a.ActorID, a.Actor, a.Action, a.From, a.To, a.Detail)
+	return fmt.Sprintf("case=%d at=%s actor=%d/%s %s %q→%q %q key=%q", a.CaseID, stampOf(a.At), a.ActorID, a.Actor, a.Action, a.From, a.To, a.Detail, a.RequestKey)
 }
 
 func showNote(n crm.Note) string {
@@ -453,7 +453,8 @@ func testUpdateCase(t *testing.T, s Store) {
 	next.FirstResponseAt, next.DueAt, next.UpdatedAt = caseAt(time.Hour), caseAt(9*time.Hour), caseAt(time.Hour)
 	audit := []crm.AuditEntry{
 		{At: caseAt(time.Hour), ActorID: a.ID, Actor: a.Username, Action: "status", From: "new", To: "in_progress"},
-		{At: caseAt(time.Hour), ActorID: a.ID, Actor: a.Username, Action: "reply", Detail: "asked for the ticket"},
+		{At: caseAt(time.Hour), ActorID: a.ID, Actor: a.Username, Action: "reply", Detail: "asked for the ticket",
+			RequestKey: "reply-7f3a"}, // the request's Idempotency-Key round-trips
 	}
 	notes := []crm.Note{
 		{AuthorID: a.ID, Author: a.Username, Body: "Citizen was at counter 4", At: caseAt(time.Hour)},
