@@ -135,30 +135,54 @@ func (p SLAPolicies) For(c Category) SLAPolicy {
 	return p.Default
 }
 
+// maxSLATarget bounds every target of a policy: a year of business time is already no
+// promise at all, and a larger value is a typo (1000000h) that would stop a category ever
+// escalating.
+const maxSLATarget = 365 * 24 * time.Hour
+
 // ParseSLAPolicies reads overrides of the defaults, for configuration:
 // "corruption=1h/45h/1h,long_wait=2h/27h/2h" (first response / resolution / step, business
 // time; "default=" sets the default). An empty string gives the defaults.
+//
+// What cannot be meant is refused rather than guessed at: an empty item (a doubled or
+// trailing comma), a category given twice (which one wins?), a first response due after
+// the resolution, and a target over a year.
 func ParseSLAPolicies(s string) (SLAPolicies, error) {
 	p := DefaultSLAPolicies()
-	for _, item := range strings.Split(s, ",") {
+	if strings.TrimSpace(s) == "" {
+		return p, nil
+	}
+	seen := map[string]bool{}
+	for i, item := range strings.Split(s, ",") {
 		item = strings.TrimSpace(item)
 		if item == "" {
-			continue
+			return SLAPolicies{}, fmt.Errorf("SLA policy %d is empty (a doubled or trailing comma?)", i+1)
 		}
 		name, spec, ok := strings.Cut(item, "=")
+		name = strings.TrimSpace(name)
+		if seen[name] {
+			return SLAPolicies{}, fmt.Errorf("SLA policy %q: %s is given twice", item, name)
+		}
+		seen[name] = true
 		parts := strings.Split(spec, "/")
 		if !ok || len(parts) != 3 {
 			return SLAPolicies{}, fmt.Errorf("SLA policy %q: want category=first/resolution/step", item)
 		}
 		var d [3]time.Duration
 		for i, part := range parts {
-			v, err := time.ParseDuration(part)
+			v, err := time.ParseDuration(strings.TrimSpace(part))
 			if err != nil || v <= 0 {
 				return SLAPolicies{}, fmt.Errorf("SLA policy %q: %q is not a positive duration", item, part)
+			}
+			if v > maxSLATarget {
+				return SLAPolicies{}, fmt.Errorf("SLA policy %q: %q is more than a year (%v at most)", item, part, maxSLATarget)
 			}
 			d[i] = v
 		}
 		pol := SLAPolicy{FirstResponse: d[0], Resolution: d[1], Step: d[2]}
+		if pol.FirstResponse > pol.Resolution {
+			return SLAPolicies{}, fmt.Errorf("SLA policy %q: the first response (%v) is due after the resolution (%v)", item, pol.FirstResponse, pol.Resolution)
+		}
 		switch c := Category(name); {
 		case name == "default":
 			p.Default = pol

@@ -1,6 +1,7 @@
 package crm
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -82,9 +83,28 @@ func TestParseSLAPolicies(t *testing.T) {
 	if got := p.For(CategoryCorruption); got.FirstResponse != time.Hour {
 		t.Errorf("corruption default lost: %+v", got)
 	}
-	for _, bad := range []string{"bribes=1h/2h/3h", "long_wait=1h/2h", "long_wait=1h/-2h/1h", "long_wait"} {
-		if _, err := ParseSLAPolicies(bad); err == nil {
-			t.Errorf("ParseSLAPolicies(%q) accepted", bad)
+	for _, empty := range []string{"", "  "} {
+		if got, err := ParseSLAPolicies(empty); err != nil || got.For(CategoryLongWait) != DefaultSLAPolicies().Default {
+			t.Errorf("ParseSLAPolicies(%q) = %+v, %v; want the defaults", empty, got.For(CategoryLongWait), err)
+		}
+	}
+	for _, tt := range []struct{ bad, why string }{
+		{"bribes=1h/2h/3h", "unknown category"},
+		{"long_wait=1h/2h", "want category=first/resolution/step"},
+		{"long_wait=1h/-2h/1h", "not a positive duration"},
+		{"long_wait", "want category=first/resolution/step"},
+		{"long_wait=2h/18h/1h,long_wait=3h/18h/1h", "long_wait is given twice"},
+		{"default=4h/45h/4h, default=4h/45h/4h", "default is given twice"},
+		{"long_wait=20h/18h/1h", "the first response (20h0m0s) is due after the resolution (18h0m0s)"},
+		{"long_wait=2h/1000000h/1h", "more than a year"},
+		{"long_wait=2h/18h/9000h", "more than a year"},
+		{"long_wait=2h/18h/1h,", "SLA policy 2 is empty"},
+		{",long_wait=2h/18h/1h", "SLA policy 1 is empty"},
+		{"long_wait=2h/18h/1h,,default=3h/27h/3h", "SLA policy 2 is empty"},
+	} {
+		_, err := ParseSLAPolicies(tt.bad)
+		if err == nil || !strings.Contains(err.Error(), tt.why) {
+			t.Errorf("ParseSLAPolicies(%q): %v, want it refused: %s", tt.bad, err, tt.why)
 		}
 	}
 }

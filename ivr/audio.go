@@ -1,12 +1,14 @@
 package ivr
 
 import (
+	"bufio"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"net/url"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
@@ -41,9 +43,14 @@ func LoadAudioFile(path string) (*Audio, error) {
 // ReadAudio reads CSV rows "lang,key,url" (a header row naming those columns is allowed):
 // lang is en or sw, key a catalogue key (e.g. main.title, err.choice), url an absolute
 // http(s) URL Africa's Talking can fetch. A malformed row is an error naming its line, so a
-// typo stops the gateway at start-up rather than leaving a caller in silence.
+// typo stops the gateway at start-up rather than leaving a caller in silence. A UTF-8
+// byte-order mark, as Excel writes at the start of a CSV file, is skipped.
 func ReadAudio(r io.Reader) (*Audio, error) {
-	cr := csv.NewReader(r)
+	br := bufio.NewReader(r)
+	if bom, err := br.Peek(3); err == nil && string(bom) == "\ufeff" {
+		_, _ = br.Discard(3)
+	}
+	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = 3
 	cr.TrimLeadingSpace = true
 	cr.Comment = '#'
@@ -86,6 +93,23 @@ func (a *Audio) URL(l crm.Lang, key string) string {
 		return ""
 	}
 	return a.urls[l][key]
+}
+
+// Unknown lists, sorted, the keys that have a recording in l but are not among keys (the
+// prompts the menus play, PromptKeys): a typo in the table, or a key renamed since, whose
+// recording no caller will ever hear. The gateway warns about them at start-up.
+func (a *Audio) Unknown(l crm.Lang, keys []string) []string {
+	if a == nil {
+		return nil
+	}
+	var out []string
+	for k := range a.urls[l] {
+		if !slices.Contains(keys, k) {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Missing lists, sorted, the keys that have no recording in l.

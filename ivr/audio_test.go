@@ -21,6 +21,21 @@ func TestAudioTable(t *testing.T) {
 	if got := a.Missing(crm.Swahili, []string{"main.title", "err.choice", "appts.none"}); strings.Join(got, ",") != "appts.none,err.choice" {
 		t.Errorf("missing %v", got)
 	}
+	// As Excel saves it: a byte-order mark first. A key no menu plays is read, and named by
+	// Unknown for the start-up warning.
+	a, err = ivr.ReadAudio(strings.NewReader("\ufefflang,key,url\r\nsw,main.title,https://x.test/a.mp3\r\nsw,main.titel,https://x.test/b.mp3\r\n"))
+	if err != nil {
+		t.Fatalf("a table with a byte-order mark: %v", err)
+	}
+	if a.URL(crm.Swahili, "main.title") == "" {
+		t.Error("the row after the byte-order mark's header was not read")
+	}
+	if got := a.Unknown(crm.Swahili, ivr.PromptKeys); strings.Join(got, ",") != "main.titel" {
+		t.Errorf("unknown keys %v, want [main.titel]", got)
+	}
+	if _, err := ivr.ReadAudio(strings.NewReader("\ufeffsw,main.title,https://x.test/a.mp3\n")); err != nil {
+		t.Errorf("a byte-order mark before a row (no header): %v", err)
+	}
 	for _, c := range []struct{ name, csv, want string }{
 		{"unknown language", "fr,main.title,https://x.test/a.mp3\n", "line 1: unknown language"},
 		{"no key", "sw,,https://x.test/a.mp3\n", "line 1: no key"},

@@ -94,6 +94,18 @@ func (h *Handler) Mount(app fiber.Router) { app.Post(Path, h.serve) }
 // text-to-speech instead, for the start-up warning.
 func (h *Handler) MissingRecordings() []string { return h.speak.audio.Missing(crm.Swahili, PromptKeys) }
 
+// UnknownRecordings lists, per language, the keys of the recordings table that no menu
+// plays (a typo, a renamed key), for a warning at start-up.
+func (h *Handler) UnknownRecordings() map[crm.Lang][]string {
+	out := map[crm.Lang][]string{}
+	for _, l := range crm.Langs {
+		if keys := h.speak.audio.Unknown(l, PromptKeys); len(keys) > 0 {
+			out[l] = keys
+		}
+	}
+	return out
+}
+
 // Callback is one voice callback: the form Africa's Talking posts, plus what our own
 // callbackUrl carried back in its query.
 type Callback struct {

@@ -126,6 +126,10 @@ func mountVoice(cfg config, gw *gateway, msgs *flows.Messages, sessions flows.Se
 		// "recording" that becomes a case agents open and play.
 		log.Warn("voice: HUDUMA_CALLBACK_KEY not set; anyone can post voice callbacks, and a forged recording becomes a case agents open")
 	}
+	for l, keys := range h.UnknownRecordings() {
+		log.Warn("voice: HUDUMA_VOICE_AUDIO lists recordings of keys no menu plays (a typo, or a renamed key); nobody will hear them",
+			"lang", l, "keys", strings.Join(keys, ","))
+	}
 	if missing := h.MissingRecordings(); len(missing) > 0 {
 		log.Warn("voice: Kiswahili prompts without a recording are spoken by text-to-speech from the catalogue (set HUDUMA_VOICE_AUDIO)",
 			"missing", len(missing), "keys", strings.Join(missing, ","))
