@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -71,8 +72,12 @@ func serveCommand(ctx context.Context, args []string) error {
 	go gw.desk.RunReminders(ctx, reminderInterval, log)
 	go gw.desk.RunInboundRetention(ctx, inboundRetentionInterval, log)
 	go watchOverload(ctx, gw.admission, shedReportInterval, log)
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
 	errc := make(chan error, 1)
-	go func() { errc <- gw.app.Listen(cfg.Addr) }()
+	go func() { errc <- gw.app.Listener(gw.conns.wrap(ln)) }()
 	log.Info(fmt.Sprintf("Huduma Connect is listening on http://%s (%s, %s). Dial %s from another terminal with: go run ./cmd/huduma dial; staff console at http://%s%s/",
 		cfg.Addr, gw.storeName, gw.sessionsName, cfg.USSDCode, cfg.Addr, web.Prefix))
 	select {
@@ -92,6 +97,7 @@ type gateway struct {
 	desk         *crm.Desk
 	office       *crm.Office
 	admission    *flows.Admission // the bound on USSD hops in flight
+	conns        *connLimit       // the bound on open connections (wraps the listener)
 	console      *web.Console
 	storeName    string
 	sessionsName string
@@ -109,7 +115,10 @@ func openGateway(ctx context.Context, cfg config, log *slog.Logger) (*gateway, e
 	if cfg.MaxHops < 1 || cfg.MaxConnections < 1 {
 		return nil, fmt.Errorf("HUDUMA_MAX_HOPS=%d, HUDUMA_MAX_CONNECTIONS=%d: want at least 1 each", cfg.MaxHops, cfg.MaxConnections)
 	}
-	gw := &gateway{log: log}
+	if cfg.IdleTimeout <= 0 {
+		return nil, fmt.Errorf("HUDUMA_IDLE_TIMEOUT=%v: want a positive duration", cfg.IdleTimeout)
+	}
+	gw := &gateway{log: log, conns: newConnLimit(cfg.MaxConnections)}
 	ok := false
 	defer func() {
 		if !ok {
@@ -151,7 +160,7 @@ func openGateway(ctx context.Context, cfg config, log *slog.Logger) (*gateway, e
 		BodyLimit:    bodyLimit,
 		ReadTimeout:  10 * time.Second,
 		WriteTimeout: 10 * time.Second,
-		IdleTimeout:  2 * time.Minute,
+		IdleTimeout:  cfg.IdleTimeout,
 		// Memory is bounded by connections, not by hops: every open connection holds a
 		// goroutine and its request state (about 20 KB measured, with the read and write
 		// buffers given back between requests by ReduceMemoryUsage; 25 KB without). Past

@@ -46,7 +46,7 @@ func startGatewayWith(t *testing.T, args ...string) (string, *gateway) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	go gw.app.Listener(ln)
+	go gw.app.Listener(gw.conns.wrap(ln))
 	t.Cleanup(func() {
 		cancel()
 		gw.app.Shutdown()

@@ -122,6 +122,7 @@ func startSMS(ctx context.Context, cfg config, gw *gateway, log *slog.Logger) er
 	tmpl = tmpl.In(loc)
 	metrics := outbox.NewMetrics()
 	registerHopMetrics(metrics.Registry(), gw.admission)
+	gw.conns.register(metrics.Registry())
 	gw.app.Get("/metrics", adaptor.HTTPHandler(metrics.Handler()))
 	delivery.New(gw.store, delivery.Config{CallbackKey: cfg.CallbackKey, Logger: log, Registerer: metrics.Registry(), Now: gw.desk.Now}).Mount(gw.app)
 
