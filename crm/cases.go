@@ -266,6 +266,13 @@ type CaseChange struct {
 	Notifications []Notification
 }
 
+// CaseUpdate is one case of a batch: the case as it is to be written (read at its Version)
+// and its change.
+type CaseUpdate struct {
+	Case   Case
+	Change CaseChange
+}
+
 // RatingCount is one row of the satisfaction summary.
 type RatingCount struct {
 	Key    string // centre code or agent username

@@ -179,6 +179,12 @@ type CaseStore interface {
 	// every replica.
 	UpdateCase(ctx context.Context, c Case, ch CaseChange) (Case, error)
 
+	// UpdateCases writes many cases, each as UpdateCase would, in one transaction: a case
+	// that changed since it was read is left as it is and its change is not written
+	// (written[i] false), without failing the others. It is the sweep's: after a long
+	// weekend twenty thousand cases breach at once, and one transaction each took minutes.
+	UpdateCases(ctx context.Context, updates []CaseUpdate) (written []bool, err error)
+
 	// Timeline reads a case's audit trail and notes, oldest first.
 	Timeline(ctx context.Context, id int64) ([]AuditEntry, []Note, error)
 

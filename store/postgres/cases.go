@@ -472,3 +472,113 @@ func sortRatingCounts(list []crm.RatingCount) {
 		return slices.Index(crm.Ratings, a.Rating) - slices.Index(crm.Ratings, b.Rating)
 	})
 }
+
+// updateCaseBatchSQL is one case of UpdateCases in one statement: the conditional update
+// ($1–$24, as updateCase), then, only if it wrote, the audit entries ($25–$32), notes
+// ($33–$38) and notifications ($39–$46), one array per column. It answers 1 when the case
+// was written and 0 when it had changed since it was read.
+const updateCaseBatchSQL = `WITH u AS (
+	UPDATE cases SET
+		kind = $3, category = $4, queue = $5, phone = $6, lang = $7, centre = $8, service = $9,
+		description = $10, callback_from = $11, callback_to = $12, callback_asap = $13,
+		status = $14, level = $15, assignee_id = $16, due_at = $17, resolution_due = $18,
+		first_response_at = $19, paused_at = $20, resolved_at = $21, rating = $22, rated_at = $23,
+		version = version + 1, updated_at = $24
+	WHERE id = $1 AND version = $2
+	RETURNING id
+), audited AS (
+	INSERT INTO case_audit (case_id, at, actor_id, actor, action, from_value, to_value, detail, request_key)
+	SELECT u.id, a.at, a.actor_id, a.actor, a.action, a.from_value, a.to_value, a.detail, a.request_key
+	FROM u, unnest($25::timestamptz[], $26::bigint[], $27::text[], $28::text[], $29::text[], $30::text[],
+		$31::text[], $32::text[]) AS a(at, actor_id, actor, action, from_value, to_value, detail, request_key)
+), noted AS (
+	INSERT INTO case_notes (case_id, author_id, author, body, reply, at)
+	SELECT u.id, n.author_id, n.author, n.body, n.reply, n.at
+	FROM u, unnest($33::bigint[], $34::text[], $35::text[], $36::bool[], $37::timestamptz[]) AS n(author_id, author, body, reply, at)
+), queued AS (
+	INSERT INTO outbox (phone, lang, kind, params, priority, essential, subject, created_at)
+	SELECT n.phone, n.lang, n.kind, n.params, n.priority, n.essential, n.subject, n.created_at
+	FROM u, unnest($38::text[], $39::text[], $40::text[], $41::jsonb[], $42::int[], $43::bool[],
+		$44::text[], $45::timestamptz[]) AS n(phone, lang, kind, params, priority, essential, subject, created_at)
+)
+SELECT count(*) FROM u`
+
+// UpdateCases writes a batch of cases in one transaction; see crm.CaseUpdate. Every case is
+// one statement (updateCaseBatchSQL), and the statements go to the server together
+// (pipelined), so a batch of five hundred costs about one round trip rather than three
+// thousand.
+func (s *Store) UpdateCases(ctx context.Context, updates []crm.CaseUpdate) ([]bool, error) {
+	if len(updates) == 0 {
+		return nil, nil
+	}
+	now := time.Now()
+	batch := &pgx.Batch{}
+	for _, u := range updates {
+		c, ch := u.Case, u.Change
+		if c.UpdatedAt.IsZero() {
+			c.UpdatedAt = now
+		}
+		var (
+			aAt                                       []time.Time
+			aActor                                    []*int64
+			aName, aAction, aFrom, aTo, aDetail, aKey []string
+		)
+		for _, a := range ch.Audit {
+			if a.At.IsZero() {
+				a.At = c.UpdatedAt
+			}
+			aAt, aActor = append(aAt, a.At), append(aActor, idOrNull(a.ActorID))
+			aName, aAction, aFrom, aTo = append(aName, a.Actor), append(aAction, a.Action), append(aFrom, a.From), append(aTo, a.To)
+			aDetail, aKey = append(aDetail, a.Detail), append(aKey, a.RequestKey)
+		}
+		var (
+			nAuthor      []*int64
+			nName, nBody []string
+			nReply       []bool
+			nAt          []time.Time
+		)
+		for _, n := range ch.Notes {
+			if n.At.IsZero() {
+				n.At = c.UpdatedAt
+			}
+			nAuthor, nName, nBody = append(nAuthor, idOrNull(n.AuthorID)), append(nName, n.Author), append(nBody, n.Body)
+			nReply, nAt = append(nReply, n.Reply), append(nAt, n.At)
+		}
+		msgs, err := notificationColumnsOf(c.UpdatedAt, ch.Notifications)
+		if err != nil {
+			return nil, fmt.Errorf("postgres: update cases: case %d: %w", c.ID, err)
+		}
+		batch.Queue(updateCaseBatchSQL,
+			c.ID, c.Version,
+			c.Kind, c.Category, c.Queue, c.Phone, c.Lang, c.Centre, c.Service, c.Description,
+			timeOrNull(c.Callback.From), timeOrNull(c.Callback.To), c.Callback.ASAP, c.Status,
+			int(c.Level), idOrNull(c.AssigneeID), timeOrNull(c.DueAt), timeOrNull(c.ResolutionDue),
+			timeOrNull(c.FirstResponseAt), timeOrNull(c.PausedAt), timeOrNull(c.ResolvedAt),
+			textOrNull(string(c.Rating)), timeOrNull(c.RatedAt), c.UpdatedAt,
+			aAt, aActor, aName, aAction, aFrom, aTo, aDetail, aKey,
+			nAuthor, nName, nBody, nReply, nAt,
+			msgs.phones, msgs.langs, msgs.kinds, msgs.params, msgs.priorities, msgs.essentials, msgs.subjects, msgs.created)
+	}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: update cases: %w", err)
+	}
+	defer rollback(ctx, tx)
+	results := tx.SendBatch(ctx, batch)
+	written := make([]bool, len(updates))
+	for i := range updates {
+		var n int
+		if err := results.QueryRow().Scan(&n); err != nil {
+			results.Close()
+			return nil, fmt.Errorf("postgres: update cases: case %d: %w", updates[i].Case.ID, err)
+		}
+		written[i] = n == 1
+	}
+	if err := results.Close(); err != nil {
+		return nil, fmt.Errorf("postgres: update cases: %w", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("postgres: update cases: commit: %w", err)
+	}
+	return written, nil
+}

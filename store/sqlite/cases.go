@@ -469,3 +469,51 @@ func (s *Store) RatingSummary(ctx context.Context, by string, f crm.CaseFilter) 
 	})
 	return list, nil
 }
+
+// UpdateCases writes a batch of cases in one transaction, each as UpdateCase does; see
+// crm.CaseUpdate. The store's one connection makes the batch one commit (one sync of the
+// file) rather than one per case.
+func (s *Store) UpdateCases(ctx context.Context, updates []crm.CaseUpdate) ([]bool, error) {
+	if len(updates) == 0 {
+		return nil, nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: update cases: %w", err)
+	}
+	defer rollback(tx)
+	written := make([]bool, len(updates))
+	var done []crm.Case
+	now := time.Now()
+	for i, u := range updates {
+		c, ch := u.Case, u.Change
+		if c.UpdatedAt.IsZero() {
+			c.UpdatedAt = now
+		}
+		got, err := updateCase(ctx, tx, c)
+		switch {
+		case errors.Is(err, crm.ErrConflict), errors.Is(err, crm.ErrNotFound):
+			continue
+		case err != nil:
+			return nil, fmt.Errorf("sqlite: update cases: case %d: %w", c.ID, err)
+		}
+		if err := insertAudit(ctx, tx, got.ID, got.UpdatedAt, ch.Audit); err != nil {
+			return nil, fmt.Errorf("sqlite: update cases: case %d: %w", c.ID, err)
+		}
+		if err := insertNotes(ctx, tx, got.ID, got.UpdatedAt, ch.Notes); err != nil {
+			return nil, fmt.Errorf("sqlite: update cases: case %d: %w", c.ID, err)
+		}
+		if err := insertNotifications(ctx, tx, got.UpdatedAt, ch.Notifications); err != nil {
+			return nil, fmt.Errorf("sqlite: update cases: case %d: %w", c.ID, err)
+		}
+		written[i] = true
+		done = append(done, got)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("sqlite: update cases: commit: %w", err)
+	}
+	for _, c := range done {
+		s.announce(c)
+	}
+	return written, nil
+}

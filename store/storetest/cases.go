@@ -23,6 +23,7 @@ func runCases(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("UpdateCaseWritesTheChange", func(t *testing.T) { testUpdateCase(t, open(t)) })
 	t.Run("UpdateCaseStaleVersion", func(t *testing.T) { testUpdateCaseStale(t, open(t)) })
 	t.Run("UpdateCaseConcurrent", func(t *testing.T) { testUpdateCaseConcurrent(t, open(t)) })
+	t.Run("UpdateCasesInABatch", func(t *testing.T) { testUpdateCases(t, open(t)) })
 	t.Run("CasesFilter", func(t *testing.T) { testCasesFilter(t, open(t)) })
 	t.Run("AddAudit", func(t *testing.T) { testAddAudit(t, open(t)) })
 	t.Run("WatchCases", func(t *testing.T) { testWatchCases(t, open(t)) })
@@ -1319,5 +1320,60 @@ func testOpenCaseCounts(t *testing.T, s Store) {
 	slices.SortFunc(want, func(x, y crm.CaseCount) int { return strings.Compare(key(x), key(y)) })
 	if !slices.Equal(got, want) {
 		t.Fatalf("open case counts\n got %+v\nwant %+v", got, want)
+	}
+}
+
+// testUpdateCases: a batch writes each case and its change as UpdateCase would; a case that
+// changed since it was read is left alone with its change unwritten, and the rest go in.
+func testUpdateCases(t *testing.T, s Store) {
+	cases := []crm.Case{
+		mustCreateCase(t, s, complaint(t, phone(1))),
+		mustCreateCase(t, s, complaint(t, phone(2))),
+		mustCreateCase(t, s, complaint(t, phone(3))),
+	}
+	// Case 2 moves on before the batch is written.
+	moved := cases[1]
+	moved.Status = crm.CaseInProgress
+	mustUpdateCase(t, s, moved, crm.CaseChange{})
+	var updates []crm.CaseUpdate
+	for i, c := range cases {
+		next := c
+		next.Level, next.DueAt, next.UpdatedAt = crm.LevelSupervisor, caseAt(9*time.Hour), caseAt(4*time.Hour)
+		updates = append(updates, crm.CaseUpdate{Case: next, Change: crm.CaseChange{
+			Audit: []crm.AuditEntry{{Actor: "system", Action: "escalated", From: "1", To: "2", Detail: "sla_breach: first_response"}},
+			Notes: []crm.Note{{Author: "system", Body: fmt.Sprintf("note %d", i)}},
+			Notifications: []crm.Notification{{Phone: phone(900 + i), Lang: crm.English, Kind: crm.NotifyEscalation,
+				Priority: crm.PriorityStaff, Essential: true, Subject: crm.CaseSubject(c.Number),
+				Params: map[string]string{"case": string(c.Number), "level": "2", "category": "long_wait", "centre": "KSM"}}},
+		}})
+	}
+	written, err := s.UpdateCases(Context(t), updates)
+	if err != nil {
+		t.Fatalf("UpdateCases: %v", err)
+	}
+	if !slices.Equal(written, []bool{true, false, true}) {
+		t.Fatalf("UpdateCases wrote %v, want [true false true] (case 2 had moved on)", written)
+	}
+	for i, c := range cases {
+		got := mustCase(t, s, c.ID)
+		alerts := listOutbox(t, s, crm.NotificationFilter{Subject: crm.CaseSubject(c.Number), Kind: crm.NotifyEscalation})
+		audit, notes := mustTimeline(t, s, c.ID)
+		if !written[i] {
+			if got.Level != crm.LevelAgent || got.Status != crm.CaseInProgress || len(alerts) != 0 || len(audit) != 1 || len(notes) != 0 {
+				t.Fatalf("case %d, not written: level %d status %s, %d alerts, %d audit entries, %d notes; want it as it was moved, nothing of the batch",
+					i+1, got.Level, got.Status, len(alerts), len(audit), len(notes))
+			}
+			continue
+		}
+		if got.Level != crm.LevelSupervisor || got.Version != c.Version+1 || !got.DueAt.Equal(caseAt(9*time.Hour)) {
+			t.Fatalf("case %d: level %d version %d due %v, want 2, %d, %v", i+1, got.Level, got.Version, got.DueAt, c.Version+1, caseAt(9*time.Hour))
+		}
+		if len(alerts) != 1 || alerts[0].Phone != phone(900+i) || len(audit) != 2 || audit[1].Action != "escalated" ||
+			!audit[1].At.Equal(caseAt(4*time.Hour)) || len(notes) != 1 || notes[0].Body != fmt.Sprintf("note %d", i) {
+			t.Fatalf("case %d: %d alerts, audit %v, notes %v; want its alert, its escalation at %v and its note", i+1, len(alerts), audit, notes, caseAt(4*time.Hour))
+		}
+	}
+	if written, err := s.UpdateCases(Context(t), nil); err != nil || len(written) != 0 {
+		t.Fatalf("UpdateCases of nothing: %v, %v", written, err)
 	}
 }
