@@ -30,6 +30,10 @@ const (
 	NotifyCaseResolved NotificationKind = "case_resolved"
 	// To the citizen: how did we do? case. The reply 1–4 rates it.
 	NotifySatisfaction NotificationKind = "satisfaction"
+	// To a member of staff, in place of the alerts they would get in a storm (see
+	// Digestible): count (cases), complaints, callbacks, since (RFC 3339, the oldest alert
+	// merged), level (the highest named, or ""), url (the console's, or "").
+	NotifyAlertDigest NotificationKind = "alert_digest"
 
 	// To the citizen: an appointment was booked (or moved). ref, centre, service, day, time
 	// (HH:MM local, as booked). What to bring is the template's to say.
@@ -143,4 +147,29 @@ type NotificationFilter struct {
 	Kind    NotificationKind
 	Subject string
 	Status  string // queued, sending, sent, failed, suppressed
+}
+
+// DigestKinds are the alerts to staff that a storm merges into one NotifyAlertDigest.
+var DigestKinds = []NotificationKind{NotifyEscalation, NotifyManagerAlert}
+
+// IntegrityCategories are the categories of the integrity unit's cases, whose alerts are
+// never merged into a digest: each corruption report is handled on its own, and a digest
+// shared with the general queue's counts would tell of it.
+func IntegrityCategories() []string {
+	var out []string
+	for _, c := range append([]Category{CategoryCallback}, ComplaintCategories...) {
+		if QueueFor(c) == QueueIntegrity {
+			out = append(out, string(c))
+		}
+	}
+	return out
+}
+
+// Digestible reports whether n is an alert a storm may merge into a digest: an alert to
+// staff about a case of the general queue.
+func Digestible(n Notification) bool {
+	if n.Kind != NotifyEscalation && n.Kind != NotifyManagerAlert {
+		return false
+	}
+	return QueueFor(Category(n.Params["category"])) != QueueIntegrity
 }

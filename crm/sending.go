@@ -15,6 +15,7 @@ const (
 	OutboxFailed     = "failed"     // will not be sent: refused for good or out of attempts; FailureReason says why
 	OutboxSuppressed = "suppressed" // not sent: the phone opted out and the message is not essential, or it was a reminder of an appointment since cancelled or moved
 	OutboxExpired    = "expired"    // not sent: it outlived its use (see ExpiryPolicy) while the provider could not be reached; FailureReason says why
+	OutboxMerged     = "merged"     // not sent on its own: an alert merged into a digest (NotifyAlertDigest) in a storm; FailureReason names the digest
 )
 
 // ReminderWithdrawn is the FailureReason of a reminder suppressed because its appointment was
@@ -157,4 +158,33 @@ type SendingStore interface {
 
 	// OutboxStats counts queued, sending and failed rows and finds the oldest queued one.
 	OutboxStats(ctx context.Context) (OutboxStats, error)
+
+	// AlertsSent says what phone was sent of kinds (alerts, and their digests) since since,
+	// for the worker to tell a storm: how many such messages were sent, when the last
+	// digest went, and whether a digest is waiting to go.
+	AlertsSent(ctx context.Context, phone Phone, kinds []NotificationKind, since time.Time) (AlertHistory, error)
+
+	// FoldAlerts merges a storm of alerts into one digest, in one transaction: the claimed
+	// row c, the rows of also (claims the same worker holds, on rows to the same phone), and
+	// every queued row to the same phone whose kind is one of f.Kinds and whose category is
+	// not one of f.Except become merged, their FailureReason naming the digest; a
+	// NotifyAlertDigest row (PriorityStaff, due at once) is queued to the phone in c's
+	// language with their counts (see NotifyAlertDigest) and f.URL. When a digest to the
+	// phone is already queued or being sent, nothing is merged and digest is 0: the caller
+	// waits for it. A lost claim on c is ErrClaimLost.
+	FoldAlerts(ctx context.Context, c Claim, also []Claim, f AlertFold, now time.Time) (digest int64, merged int, err error)
+}
+
+// AlertHistory is what AlertsSent finds.
+type AlertHistory struct {
+	Sent          int       // alerts and digests sent since the time asked
+	LastDigest    time.Time // when the last digest was sent; zero if none since then
+	DigestWaiting bool      // a digest is queued or being sent
+}
+
+// AlertFold says which alerts FoldAlerts merges, and the console's link for the digest.
+type AlertFold struct {
+	Kinds  []NotificationKind
+	Except []string // categories never merged (IntegrityCategories)
+	URL    string
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 
+	"github.com/huduma-connect/huduma/console/web"
 	"github.com/huduma-connect/huduma/crm"
 	"github.com/huduma-connect/huduma/sms/africastalking"
 	"github.com/huduma-connect/huduma/sms/delivery"
@@ -31,6 +32,10 @@ type smsConfig struct {
 	// AckExpiry (HUDUMA_SMS_ACK_EXPIRY) is how long an acknowledgement stays worth sending
 	// while Africa's Talking cannot be reached; 0 is crm.DefaultAcknowledgementExpiry.
 	AckExpiry time.Duration
+	// DigestAfter and DigestWindow (HUDUMA_SMS_DIGEST, "3/15m"): a member of staff sent
+	// more than DigestAfter alerts in DigestWindow gets the rest as one digest.
+	DigestAfter  int
+	DigestWindow time.Duration
 }
 
 // smsDrainTimeout bounds how long shutting down waits for the sends in flight to finish and
@@ -71,6 +76,15 @@ func readSMSConfig() (smsConfig, error) {
 			errs = append(errs, fmt.Errorf("HUDUMA_SMS_ACK_EXPIRY=%q: want a duration from 1h to %v, e.g. 96h", raw, crm.MaxAcknowledgementExpiry))
 		}
 		c.AckExpiry = v
+	}
+	if raw := strings.TrimSpace(os.Getenv("HUDUMA_SMS_DIGEST")); raw != "" {
+		n, w, ok := strings.Cut(raw, "/")
+		after, err1 := strconv.Atoi(strings.TrimSpace(n))
+		window, err2 := time.ParseDuration(strings.TrimSpace(w))
+		if !ok || err1 != nil || err2 != nil || after < 1 || after > 1000 || window < time.Minute || window > 24*time.Hour {
+			errs = append(errs, fmt.Errorf("HUDUMA_SMS_DIGEST=%q: want alerts/window, e.g. 3/15m (1 to 1000 alerts, a window from 1m to 24h)", raw))
+		}
+		c.DigestAfter, c.DigestWindow = after, window
 	}
 	if c.APIURL != "" {
 		u, err := url.Parse(c.APIURL)
@@ -151,6 +165,7 @@ func startSMS(ctx context.Context, cfg config, gw *gateway, log *slog.Logger) er
 	w := outbox.New(gw.store, client, tmpl, gw.desk.Catalog, outbox.Config{
 		Workers: sc.Workers, Rate: sc.Rate, From: sc.Sender, Location: loc, Logger: log, Metrics: metrics,
 		Now: gw.desk.Now, Expiry: crm.ExpiryPolicy{Acknowledgement: sc.AckExpiry, Location: loc},
+		DigestAfter: sc.DigestAfter, DigestWindow: sc.DigestWindow, ConsoleURL: consoleURL(cfg.Voice.PublicURL),
 	})
 	go func() {
 		defer close(done)
@@ -163,4 +178,13 @@ func startSMS(ctx context.Context, cfg config, gw *gateway, log *slog.Logger) er
 	log.Info("SMS sending through Africa's Talking", "username", sc.Username, "api", sc.apiHost(),
 		"sender", sc.Sender, "rate", rate, "workers", sc.Workers)
 	return nil
+}
+
+// consoleURL is the staff console's address under HUDUMA_PUBLIC_URL, for the digests of
+// alerts to link to; "" when the gateway's public address is not set.
+func consoleURL(public string) string {
+	if public == "" {
+		return ""
+	}
+	return strings.TrimRight(public, "/") + web.Prefix + "/"
 }

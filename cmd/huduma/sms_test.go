@@ -59,7 +59,7 @@ func startSMSGateway(t *testing.T, args ...string) (string, *gateway, *testkit.L
 
 func clearSMSEnv(t *testing.T) {
 	for _, v := range []string{"HUDUMA_AT_USERNAME", "HUDUMA_AT_API_KEY", "HUDUMA_AT_API_URL",
-		"HUDUMA_SMS_SENDER", "HUDUMA_SMS_RATE", "HUDUMA_SMS_WORKERS", "HUDUMA_SMS_ACK_EXPIRY"} {
+		"HUDUMA_SMS_SENDER", "HUDUMA_SMS_RATE", "HUDUMA_SMS_WORKERS", "HUDUMA_SMS_ACK_EXPIRY", "HUDUMA_SMS_DIGEST"} {
 		t.Setenv(v, "")
 	}
 }
@@ -79,6 +79,10 @@ func TestSMSConfigRefusesBadValues(t *testing.T) {
 		{map[string]string{"HUDUMA_SMS_ACK_EXPIRY": "0s"}, "HUDUMA_SMS_ACK_EXPIRY"},
 		{map[string]string{"HUDUMA_SMS_ACK_EXPIRY": "10m"}, "HUDUMA_SMS_ACK_EXPIRY"},
 		{map[string]string{"HUDUMA_SMS_ACK_EXPIRY": "8760h"}, "HUDUMA_SMS_ACK_EXPIRY"},
+		{map[string]string{"HUDUMA_SMS_DIGEST": "3"}, "HUDUMA_SMS_DIGEST"},
+		{map[string]string{"HUDUMA_SMS_DIGEST": "0/15m"}, "HUDUMA_SMS_DIGEST"},
+		{map[string]string{"HUDUMA_SMS_DIGEST": "3/15"}, "HUDUMA_SMS_DIGEST"},
+		{map[string]string{"HUDUMA_SMS_DIGEST": "3/48h"}, "HUDUMA_SMS_DIGEST"},
 		{map[string]string{"HUDUMA_AT_USERNAME": "huduma"}, "HUDUMA_AT_API_KEY is not"},
 		{map[string]string{"HUDUMA_AT_API_KEY": key}, "HUDUMA_AT_USERNAME is not"},
 	} {
@@ -98,8 +102,9 @@ func TestSMSConfigRefusesBadValues(t *testing.T) {
 	t.Setenv("HUDUMA_SMS_RATE", "12.5")
 	t.Setenv("HUDUMA_SMS_WORKERS", "8")
 	t.Setenv("HUDUMA_SMS_ACK_EXPIRY", "72h")
+	t.Setenv("HUDUMA_SMS_DIGEST", "5/30m")
 	c, err := readSMSConfig()
-	if err != nil || c.Rate != 12.5 || c.Workers != 8 || c.AckExpiry != 72*time.Hour {
+	if err != nil || c.Rate != 12.5 || c.Workers != 8 || c.AckExpiry != 72*time.Hour || c.DigestAfter != 5 || c.DigestWindow != 30*time.Minute {
 		t.Fatalf("readSMSConfig: %+v %v, want rate 12.5, 8 workers and acknowledgements kept 72h", c, err)
 	}
 }

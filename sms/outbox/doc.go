@@ -29,6 +29,11 @@
 //     attempt, every worker of the replica pauses with a growing pause, and an error is
 //     logged; huduma_sms_paused is 1 until a send gets through.
 //   - A non-essential message to a phone that texted STOP is suppressed, never sent.
+//   - A storm of alerts to one member of staff becomes a digest: once a phone was sent
+//     DigestAfter alerts (or digests) in DigestWindow, its next alert, its other queued
+//     alerts and those the worker holds are merged (status merged) into one
+//     crm.NotifyAlertDigest with their counts, at most one a window (later alerts wait for
+//     the window's end). Alerts about the integrity unit's cases are never merged.
 //
 // During the quiet hours (20:00–07:00 in Africa/Nairobi by default) only messages that
 // crm.SendsInQuietHours allows are claimed; the rest wait for the morning.

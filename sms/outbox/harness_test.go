@@ -381,7 +381,7 @@ func start(t testing.TB, s crm.SendingStore, sender outbox.Sender, cfg outbox.Co
 	return w
 }
 
-var settledStatuses = map[string]bool{crm.OutboxSent: true, crm.OutboxFailed: true, crm.OutboxSuppressed: true, crm.OutboxExpired: true}
+var settledStatuses = map[string]bool{crm.OutboxSent: true, crm.OutboxFailed: true, crm.OutboxSuppressed: true, crm.OutboxExpired: true, crm.OutboxMerged: true}
 
 // waitSettled waits until every row in ids is sent, failed, suppressed or expired, and returns them.
 func waitSettled(t testing.TB, s crm.Store, ids map[int64]string, within time.Duration) map[int64]crm.Notification {

@@ -30,6 +30,7 @@ type Metrics struct {
 	paused        prometheus.Gauge
 	expired       *prometheus.CounterVec
 	postponed     prometheus.Counter
+	merged        prometheus.Counter
 	breaker       prometheus.Gauge
 	breakerOpened prometheus.Counter
 	depth         *prometheus.GaugeVec
@@ -88,6 +89,10 @@ func NewMetrics() *Metrics {
 			Name: "huduma_sms_postponed_total",
 			Help: "Sends that could not reach Africa's Talking (no connection, a timeout, a 5xx), put back without counting an attempt.",
 		}),
+		merged: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "huduma_sms_alerts_merged_total",
+			Help: "Alerts to staff merged into a digest in a storm (status merged) instead of sent on their own.",
+		}),
 		breaker: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name:        "huduma_sms_breaker_state",
 			Help:        "The circuit breaker of the SMS provider: 0 closed (sending), 1 open (cannot be reached: paused, waiting to probe), 2 half-open (a probe in flight).",
@@ -113,7 +118,7 @@ func NewMetrics() *Metrics {
 		}, []string{"outcome"}),
 	}
 	m.reg.MustRegister(m.sent, m.failed, m.retried, m.queued, m.suppressed, m.released, m.lost,
-		m.paused, m.expired, m.postponed, m.breaker, m.breakerOpened, m.depth, m.oldest, m.latency,
+		m.paused, m.expired, m.postponed, m.merged, m.breaker, m.breakerOpened, m.depth, m.oldest, m.latency,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, r := range []string{failRefused, failExhausted, failUnrenderable} {
 		m.failed.WithLabelValues(r) // show every reason from the start, at 0

@@ -69,6 +69,14 @@ type Config struct {
 	ProbeWait, MaxProbeWait time.Duration
 	// Expiry says when a message has outlived its use; such a row ends expired, unsent.
 	Expiry crm.ExpiryPolicy
+	// DigestAfter and DigestWindow make a storm of alerts one message: a member of staff
+	// who has been sent DigestAfter alerts (or digests) in the last DigestWindow gets the
+	// rest as one digest (crm.NotifyAlertDigest), at most one a window. Integrity alerts are
+	// never merged. Defaults 3 and 15 minutes; DigestAfter < 0 sends every alert on its own.
+	DigestAfter  int
+	DigestWindow time.Duration
+	// ConsoleURL is the staff console's address, for the digest to link to; "" names none.
+	ConsoleURL string
 	// QuietFrom and QuietTo are the quiet hours as times of day in Location (default 20:00
 	// and 07:00); NoQuietHours sends everything at any hour.
 	QuietFrom, QuietTo time.Duration
@@ -116,6 +124,12 @@ func (c *Config) defaults() {
 	}
 	if c.AccountPause <= 0 {
 		c.AccountPause = time.Minute
+	}
+	if c.DigestAfter == 0 {
+		c.DigestAfter = 3
+	}
+	if c.DigestWindow <= 0 {
+		c.DigestWindow = 15 * time.Minute
 	}
 	if c.BreakerThreshold <= 0 {
 		c.BreakerThreshold = 5
@@ -258,7 +272,11 @@ func (w *Worker) loop(ctx context.Context, n int) {
 			sleep(ctx, jitter(w.cfg.PollInterval))
 			continue
 		}
+		merged := map[int64]bool{} // rows of this batch a digest took
 		for i, r := range rows {
+			if merged[r.ID] {
+				continue
+			}
 			if ctx.Err() != nil || w.pausedFor() > 0 {
 				w.release(log, rows[i:], "stopping or paused")
 				break
@@ -268,7 +286,7 @@ func (w *Worker) loop(ctx context.Context, n int) {
 				w.release(log, rows[i:], "Africa's Talking cannot be reached")
 				break
 			}
-			if sent := w.process(ctx, log, r, probe); probe && !sent {
+			if sent := w.process(ctx, log, r, probe, rows[i+1:], merged); probe && !sent {
 				w.breaker.noProbe()
 			}
 		}
@@ -277,8 +295,11 @@ func (w *Worker) loop(ctx context.Context, n int) {
 }
 
 // process sends one claimed row and records the outcome. It reports whether it sent the row
-// to Africa's Talking (rather than settling it unsent: suppressed, expired, unrenderable).
-func (w *Worker) process(ctx context.Context, log *slog.Logger, r crm.ClaimedNotification, probe bool) (sent bool) {
+// to Africa's Talking (rather than settling it unsent: suppressed, expired, unrenderable,
+// merged into a digest). rest is the rest of the worker's batch, which a digest may take:
+// the rows it takes are added to merged.
+func (w *Worker) process(ctx context.Context, log *slog.Logger, r crm.ClaimedNotification, probe bool,
+	rest []crm.ClaimedNotification, merged map[int64]bool) (sent bool) {
 	log = log.With("outbox_id", r.ID, "kind", r.Kind, "phone", r.Phone, "attempt", r.Attempts)
 	if r.Attempts == 1 && r.NextAttemptAt.IsZero() {
 		w.m.queued.Inc() // the row's first claim: it was never retried nor released
@@ -294,6 +315,9 @@ func (w *Worker) process(ctx context.Context, log *slog.Logger, r crm.ClaimedNot
 	if r.Attempts > w.cfg.MaxAttempts {
 		// Only a worker that died holding the row claims it this often: do not send it again.
 		w.fail(log, r, failExhausted, fmt.Sprintf("gave up after %d claims; last: %s", r.Attempts-1, r.FailureReason))
+		return false
+	}
+	if w.cfg.DigestAfter > 0 && crm.Digestible(r.Notification) && w.digest(ctx, log, r, rest, merged) {
 		return false
 	}
 	text, ok := w.render(log, r)
@@ -413,6 +437,70 @@ func (w *Worker) record(log *slog.Logger, r crm.ClaimedNotification, o outcome, 
 		w.release(log, []crm.ClaimedNotification{r}, o.reason)
 		w.pause(log, o.alert, o.err)
 	}
+}
+
+// digest decides whether an alert goes on its own or in a digest, and when it is the latter
+// settles it (merged, or waiting for the next digest) and reports true. An alert goes on
+// its own unless the phone was sent DigestAfter alerts or digests in the last DigestWindow.
+// Then, unless a digest was sent in the window or waits to go, the alert, the phone's
+// other queued alerts and those of this batch are merged into a new digest; otherwise the
+// alert waits for the window to end, without counting an attempt. When the store cannot
+// say, the alert goes on its own: a storm is better than silence.
+func (w *Worker) digest(ctx context.Context, log *slog.Logger, r crm.ClaimedNotification, rest []crm.ClaimedNotification, merged map[int64]bool) bool {
+	now := w.cfg.Now()
+	window := w.cfg.DigestWindow
+	h, err := w.store.AlertsSent(ctx, r.Phone, crm.DigestKinds, now.Add(-window))
+	if err != nil {
+		log.Warn("sms outbox: reading the alerts sent; this alert goes on its own", "err", err)
+		return false
+	}
+	if h.Sent < w.cfg.DigestAfter && !h.DigestWaiting {
+		return false
+	}
+	wait := func() bool {
+		until := now.Add(window)
+		if !h.LastDigest.IsZero() && h.LastDigest.Add(window).Before(until) && h.LastDigest.Add(window).After(now) {
+			until = h.LastDigest.Add(window)
+		}
+		if w.settle(log, r, "wait for the digest", func(ctx context.Context) error {
+			return w.store.Postpone(ctx, r.Claim, until, "waiting for the next digest of alerts", now)
+		}) {
+			log.Debug("sms outbox: alert waits for the next digest", "until", until)
+		}
+		return true
+	}
+	if h.DigestWaiting || (!h.LastDigest.IsZero() && now.Before(h.LastDigest.Add(window))) {
+		return wait()
+	}
+	var also []crm.Claim
+	var alsoIDs []int64
+	for _, o := range rest {
+		if o.Phone == r.Phone && !merged[o.ID] && crm.Digestible(o.Notification) {
+			also, alsoIDs = append(also, o.Claim), append(alsoIDs, o.ID)
+		}
+	}
+	digest, n, err := w.store.FoldAlerts(ctx, r.Claim, also, crm.AlertFold{
+		Kinds: crm.DigestKinds, Except: crm.IntegrityCategories(), URL: w.cfg.ConsoleURL,
+	}, now)
+	switch {
+	case errors.Is(err, crm.ErrClaimLost):
+		w.m.lost.Inc()
+		log.Warn("sms outbox: could not merge the alert into a digest: the row's claim was lost", "err", err)
+		return true
+	case err != nil:
+		log.Warn("sms outbox: merging alerts into a digest failed; this alert goes on its own", "err", err)
+		return false
+	}
+	if digest == 0 {
+		return wait() // another worker's digest is on its way
+	}
+	for _, id := range alsoIDs {
+		merged[id] = true
+	}
+	w.m.merged.Add(float64(n))
+	log.Info("sms outbox: a storm of alerts to one person merged into a digest", "merged", n, "digest_id", digest,
+		"sent_in_window", h.Sent, "window", window)
+	return true
 }
 
 // postpone puts a row Africa's Talking could not be reached for back on the queue without

@@ -88,6 +88,27 @@ var kinds = map[crm.NotificationKind]kindSpec{
 			return r.text("escalation_alert", num, level, cat, centre), r.err
 		},
 	},
+	crm.NotifyAlertDigest: {
+		required: []string{"count", "complaints", "callbacks", "since"},
+		optional: []string{"level", "url"},
+		keys:     []string{"alert_digest", "alert_digest.level", "alert_digest.console", "alert_digest.link"},
+		render: func(r *renderer) (string, error) {
+			count, complaints, callbacks := r.number("count"), r.number("complaints"), r.number("callbacks")
+			since := r.instant("since")
+			level := ""
+			if r.param("level") != "" {
+				level = r.text("alert_digest.level", r.level("level"))
+			}
+			see := r.text("alert_digest.console")
+			if u := r.param("url"); u != "" {
+				see = r.text("alert_digest.link", u)
+			}
+			if r.err != nil {
+				return "", r.err
+			}
+			return r.text("alert_digest", count, level, r.clockOf(since), complaints, callbacks, see), nil
+		},
+	},
 	crm.NotifyCaseReply: {
 		required: []string{"case", "body"},
 		keys:     []string{"case_reply"},

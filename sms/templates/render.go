@@ -123,6 +123,16 @@ func (r *renderer) caseStatus(name string) string {
 	return r.t.CaseStatusName(r.lang, s)
 }
 
+// number reads a count: digits only.
+func (r *renderer) number(name string) string {
+	v := r.param(name)
+	if v == "" || strings.Trim(v, "0123456789") != "" {
+		r.bad(name, "not a count")
+		return ""
+	}
+	return v
+}
+
 // level names an escalation level, given as "2" or "L2".
 func (r *renderer) level(name string) string {
 	v := strings.TrimPrefix(strings.ToUpper(r.param(name)), "L")

@@ -25,7 +25,7 @@ const MaxSegments = 3
 
 // maxArgs is the most arguments any kind passes to a format; loading formats every entry
 // with this many to prove none refers past them.
-const maxArgs = 5
+const maxArgs = 6
 
 // eat is East Africa Time. Kenya has kept UTC+3 without daylight saving since 1960, so a
 // fixed zone is exact and needs no time-zone database on the host.

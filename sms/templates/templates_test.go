@@ -86,6 +86,12 @@ func TestRender(t *testing.T) {
 			"Huduma: kesi 123 456 789 (Kusubiri muda mrefu, Kituo cha Huduma Kisumu) imepita muda wake na imepandishwa kwa meneja wa kituo (L3). Tafadhali ishughulikie sasa."},
 		{"escalation without centre", note(crm.NotifyEscalation, crm.English, "case", "123456789", "level", "L2", "category", "other"),
 			"Huduma escalation to supervisor (L2): case 123 456 789 (Other) has passed its deadline. Please act on it now."},
+		{"digest", note(crm.NotifyAlertDigest, crm.English, "count", "23", "complaints", "17", "callbacks", "6", "level", "2",
+			"since", "2026-11-23T05:00:00Z", "url", "https://huduma.example/console/"),
+			"Huduma: 23 cases reached you as supervisor (L2) since 08:00: 17 complaints, 6 callbacks. See them in the console: https://huduma.example/console/"},
+		{"digest sw without a link", note(crm.NotifyAlertDigest, crm.Swahili, "count", "4", "complaints", "4", "callbacks", "0",
+			"since", "2026-11-23T05:00:00Z"),
+			"Huduma: kesi 4 zimekufikia tangu 08:00: malalamiko 4, maombi ya kupigiwa simu 0. Zione kwenye konsoli."},
 		{"case status sw", note(crm.NotifyCaseStatus, crm.Swahili, "case", "123456789", "status", "pending_citizen"),
 			"Huduma: Hali ya kesi yako 123 456 789 sasa ni: Inasubiri jibu lako."},
 		{"resolved without note", note(crm.NotifyCaseResolved, crm.English, "case", "123456789", "body", ""),
@@ -132,6 +138,8 @@ func worstCase(t *testing.T, d crm.RefData, kind crm.NotificationKind, l crm.Lan
 		"day": day.Format(time.DateOnly), "ready": day.Format(time.DateOnly), "time": "16:30",
 		"from": day.Add(14 * time.Hour).Format(time.RFC3339), "to": day.Add(36 * time.Hour).Format(time.RFC3339),
 		"level": "3", "reason": free, "body": free, "voice": "1",
+		"complaints": "19999", "callbacks": "19999", "since": day.Add(5 * time.Hour).Format(time.RFC3339),
+		"url": "https://huduma-connect.huduma.go.ke/console/",
 		// The most appointments a list shows, and more besides.
 		"count": strconv.Itoa(crm.SMSAppointmentsListed + 7),
 	}

@@ -30,6 +30,7 @@ func runSending(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("CitizensBeforeStaffAlerts", func(t *testing.T) { testCitizensFirst(t, open(t)) })
 	t.Run("PostponeAndExpire", func(t *testing.T) { testPostponeAndExpire(t, open(t)) })
 	t.Run("UnknownPriorityRefused", func(t *testing.T) { testUnknownPriority(t, open(t)) })
+	t.Run("FoldAlertsIntoADigest", func(t *testing.T) { testFoldAlerts(t, open(t)) })
 }
 
 // sendT0 is 10:00 in Nairobi on a day of the suite: claims are made at times from here.
@@ -587,4 +588,92 @@ func testUnknownPriority(t *testing.T, s Store) {
 	if list := listOutbox(t, s, crm.NotificationFilter{Subject: "test:1"}); len(list) != 0 {
 		t.Fatalf("a message of priority 3 was queued: %+v", list)
 	}
+}
+
+// testFoldAlerts: a storm of alerts to one phone folds into one digest with their counts:
+// the claimed row, the rows the worker holds and the queued ones; never another phone's,
+// another kind, or an integrity case's. While the digest waits, a second fold merges
+// nothing. AlertsSent counts what was sent and sees the digest waiting, then sent.
+func testFoldAlerts(t *testing.T, s Store) {
+	ctx := Context(t)
+	alert := func(i int, to crm.Phone, category crm.Category, level string) crm.Notification {
+		n := outboxNote(i, crm.PriorityStaff, true)
+		n.Phone, n.Kind = to, crm.NotifyEscalation
+		n.Params = map[string]string{"case": fmt.Sprintf("600%06d", i%5), "level": level, "category": string(category), "centre": "KSM"}
+		return n
+	}
+	sup, other := phone(700), phone(701)
+	enqueue(t, s,
+		alert(1, sup, crm.CategoryLongWait, "2"), alert(2, sup, crm.CategoryLongWait, "3"), alert(3, sup, crm.CategoryCallback, "2"),
+		alert(4, sup, crm.CategoryCorruption, "3"), // an integrity case: never merged
+		alert(5, other, crm.CategoryLongWait, "2"), // someone else's
+		alert(6, sup, crm.CategoryLongWait, "2"),   // stays queued until the fold
+	)
+	reply := outboxNote(7, crm.PriorityUrgent, true) // another kind to the same phone
+	reply.Phone = sup
+	enqueue(t, s, reply)
+	kinds := crm.DigestKinds
+	h, err := s.AlertsSent(ctx, sup, kinds, sendT0.Add(-time.Hour))
+	if err != nil || h.Sent != 0 || h.DigestWaiting || !h.LastDigest.IsZero() {
+		t.Fatalf("AlertsSent before anything went: %+v, %v", h, err)
+	}
+	got := claim(t, s, sendT0, 3, false) // the reply, then alerts 1 and 2
+	if !slices.Equal(subjects(got), []string{"test:7", "test:1", "test:2"}) {
+		t.Fatalf("claim: %v", subjects(got))
+	}
+	mustSettle(t, "MarkSent", s.MarkSent(ctx, got[1].Claim, "ATXid_a1", "", sendT0))
+	if h, err = s.AlertsSent(ctx, sup, kinds, sendT0.Add(-time.Minute)); err != nil || h.Sent != 1 {
+		t.Fatalf("AlertsSent after one alert went: %+v, %v", h, err)
+	}
+	held := claim(t, s, sendT0, 1, false) // alert 3
+	fold := crm.AlertFold{Kinds: kinds, Except: crm.IntegrityCategories(), URL: "https://huduma.example/console/"}
+	digest, merged, err := s.FoldAlerts(ctx, got[2].Claim, []crm.Claim{held[0].Claim}, fold, sendT0.Add(time.Second))
+	if err != nil || digest == 0 || merged != 3 { // 2 (claimed), 3 (held), 6 (queued)
+		t.Fatalf("FoldAlerts: digest %d merged %d, %v; want a digest of 3 alerts", digest, merged, err)
+	}
+	for subject, want := range map[string]string{"test:1": crm.OutboxSent, "test:2": crm.OutboxMerged, "test:3": crm.OutboxMerged,
+		"test:4": crm.OutboxQueued, "test:5": crm.OutboxQueued, "test:6": crm.OutboxMerged, "test:7": crm.OutboxSending} {
+		if n := outboxRow(t, s, subject); n.Status != want {
+			t.Errorf("%s after the fold: %s, want %s", subject, n.Status, want)
+		}
+	}
+	d := listOutbox(t, s, crm.NotificationFilter{Kind: crm.NotifyAlertDigest})
+	if len(d) != 1 || d[0].ID != digest || d[0].Phone != sup || d[0].Priority != crm.PriorityStaff || d[0].Status != crm.OutboxQueued {
+		t.Fatalf("the digest row: %+v", d)
+	}
+	wantParams := map[string]string{"count": "3", "complaints": "2", "callbacks": "1", "level": "3",
+		"since": got[2].CreatedAt.UTC().Format(time.RFC3339), "url": "https://huduma.example/console/"}
+	for k, v := range wantParams {
+		if d[0].Params[k] != v {
+			t.Errorf("digest param %s = %q, want %q (all %v)", k, d[0].Params[k], v, d[0].Params)
+		}
+	}
+	if h, err = s.AlertsSent(ctx, sup, kinds, sendT0.Add(-time.Minute)); err != nil || !h.DigestWaiting {
+		t.Fatalf("AlertsSent with the digest queued: %+v, %v", h, err)
+	}
+	// Another storm row while the digest waits: nothing merged.
+	enqueue(t, s, alert(8, sup, crm.CategoryLongWait, "2"))
+	again := claim(t, s, sendT0.Add(2*time.Second), 10, false)
+	var a8 crm.ClaimedNotification
+	for _, c := range again {
+		if c.Subject == "test:8" {
+			a8 = c
+		}
+	}
+	if d2, n, err := s.FoldAlerts(ctx, a8.Claim, nil, fold, sendT0.Add(2*time.Second)); err != nil || d2 != 0 || n != 0 {
+		t.Fatalf("FoldAlerts while a digest waits: digest %d merged %d, %v; want nothing", d2, n, err)
+	}
+	for _, c := range again {
+		if c.ID == digest {
+			mustSettle(t, "MarkSent digest", s.MarkSent(ctx, c.Claim, "ATXid_d", "", sendT0.Add(3*time.Second)))
+		}
+	}
+	if h, err = s.AlertsSent(ctx, sup, kinds, sendT0.Add(-time.Minute)); err != nil || h.Sent != 2 || h.DigestWaiting ||
+		!h.LastDigest.Equal(sendT0.Add(3*time.Second)) {
+		t.Fatalf("AlertsSent after the digest went: %+v, %v; want 2 sent, the digest at %v", h, err, sendT0.Add(3*time.Second))
+	}
+	wantErr(t, "FoldAlerts with a spent claim", func() error {
+		_, _, err := s.FoldAlerts(ctx, got[2].Claim, nil, fold, sendT0)
+		return err
+	}(), crm.ErrClaimLost)
 }
