@@ -80,3 +80,19 @@ func TestBatchFollowsRate(t *testing.T) {
 		t.Errorf("lease 3s: send timeout %v, want 1s (a third of the lease)", short.SendTimeout)
 	}
 }
+
+// A row put back for an outage is due again within ProbeWait the first time, so the outage's
+// rows go out within seconds of the provider's return; a row that meets a 5xx alone, again
+// and again, waits twice as long each time, up to MaxBackoff, instead of looping.
+func TestPostponeWaitGrows(t *testing.T) {
+	cfg := Config{ProbeWait: time.Second, MaxBackoff: time.Hour}
+	cfg.defaults()
+	w := &Worker{cfg: cfg}
+	for before, ceiling := range map[int64]time.Duration{0: time.Second, 1: 2 * time.Second, 5: 32 * time.Second, 30: time.Hour} {
+		for range 200 {
+			if d := w.postponeWait(before); d < ceiling/10 || d > ceiling {
+				t.Fatalf("put back %d times before: wait %v outside [%v, %v]", before, d, ceiling/10, ceiling)
+			}
+		}
+	}
+}

@@ -65,7 +65,9 @@ type Config struct {
 	// connection, a timeout, a 5xx) before sending pauses and probes begin. Default 5.
 	BreakerThreshold int
 	// ProbeWait is the wait before the first probe of an outage; it doubles after each
-	// failed probe up to MaxProbeWait. Defaults 5s and 2m.
+	// failed probe up to MaxProbeWait, which bounds how long sending stays paused after the
+	// provider is back. A probe is one message and one claim of one row, so probing often
+	// costs nothing. Defaults 1s and 15s.
 	ProbeWait, MaxProbeWait time.Duration
 	// Expiry says when a message has outlived its use; such a row ends expired, unsent.
 	Expiry crm.ExpiryPolicy
@@ -135,10 +137,10 @@ func (c *Config) defaults() {
 		c.BreakerThreshold = 5
 	}
 	if c.ProbeWait <= 0 {
-		c.ProbeWait = 5 * time.Second
+		c.ProbeWait = time.Second
 	}
 	if c.MaxProbeWait <= 0 {
-		c.MaxProbeWait = 2 * time.Minute
+		c.MaxProbeWait = 15 * time.Second
 	}
 	c.MaxProbeWait = max(c.MaxProbeWait, c.ProbeWait)
 	if c.QuietFrom == 0 && c.QuietTo == 0 {
@@ -504,18 +506,36 @@ func (w *Worker) digest(ctx context.Context, log *slog.Logger, r crm.ClaimedNoti
 }
 
 // postpone puts a row Africa's Talking could not be reached for back on the queue without
-// counting the attempt, due after the first back-off: it goes out when the provider is back,
-// however long that takes, unless it expires first. It logs at debug level only: the
-// breaker logs the outage once, not once per row.
+// counting the attempt: it goes out when the provider is back, however long that takes,
+// unless it expires first. It logs at debug level only: the breaker logs the outage once,
+// not once per row.
+//
+// The wait starts at ProbeWait, so that once the provider is back the rows the outage
+// caught are due within seconds, and doubles with each time this row was put back so (its
+// claims not counted as attempts: Claim.Token - Attempts), up to MaxBackoff: a message that
+// alone meets a 5xx again and again, while others go, is never given up on but is tried
+// less and less often rather than in a loop.
 func (w *Worker) postpone(log *slog.Logger, r crm.ClaimedNotification, reason string) {
 	now := w.cfg.Now()
-	next := now.Add(w.backoff(1))
+	next := now.Add(w.postponeWait(r.Claim.Token - int64(r.Attempts)))
 	if w.settle(log, r, "postpone", func(ctx context.Context) error {
 		return w.store.Postpone(ctx, r.Claim, next, "Africa's Talking cannot be reached: "+reason, now)
 	}) {
 		w.m.postponed.Inc()
 		log.Debug("sms outbox: Africa's Talking cannot be reached; the message waits", "reason", reason, "at", next)
 	}
+}
+
+// postponeWait is how long a row put back for an outage waits, when it was put back so
+// `before` times already: full jitter under a ceiling that starts at ProbeWait and doubles
+// each time, up to MaxBackoff, never under a tenth of the ceiling.
+func (w *Worker) postponeWait(before int64) time.Duration {
+	ceiling := w.cfg.ProbeWait
+	for i := int64(0); i < before && ceiling < w.cfg.MaxBackoff; i++ {
+		ceiling *= 2
+	}
+	ceiling = min(ceiling, w.cfg.MaxBackoff)
+	return ceiling/10 + rand.N(ceiling-ceiling/10+1)
 }
 
 // retry puts the row back with a back-off, or fails it when it has had its attempts.
