@@ -162,9 +162,9 @@ func (o *Office) ResetPassword(ctx context.Context, actor User, id int64) (User,
 	if err != nil {
 		return User{}, "", err
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(p), o.cfg.PasswordCost)
+	hash, err := o.hashPassword(ctx, p)
 	if err != nil {
-		return User{}, "", fmt.Errorf("hash password: %w", err)
+		return User{}, "", err
 	}
 	u.PasswordHash = string(hash)
 	if err := o.store.UpdateUser(ctx, u); err != nil {
