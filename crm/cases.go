@@ -1,7 +1,6 @@
 package crm
 
 import (
-	"errors"
 	"time"
 )
 
@@ -264,9 +263,9 @@ type RatingCount struct {
 
 // Errors of cases.
 var (
-	ErrForbidden     = errors.New("not allowed for your role")
-	ErrReopenExpired = errors.New("a case can be reopened only within 7 days of resolution")
-	ErrBadInput      = errors.New("invalid input")
-	ErrNoAgent       = errors.New("no agent available")
-	ErrAlreadyRated  = errors.New("already rated")
+	ErrForbidden     = newError(KindForbidden, "not allowed for your role")
+	ErrReopenExpired = newError(KindConflict, "a case can be reopened only within 7 days of resolution")
+	ErrBadInput      = newError(KindInvalid, "invalid input")
+	ErrNoAgent       = newError(KindConflict, "no agent available")
+	ErrAlreadyRated  = newError(KindConflict, "already rated")
 )
