@@ -80,8 +80,14 @@ func (o *Office) AddUser(ctx context.Context, in NewUser) (User, error) {
 }
 
 // dummyHash is compared against when the username is unknown, so a login takes as long for
-// a wrong username as for a wrong password and does not tell which usernames exist.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a real password"), bcrypt.DefaultCost)
+// a wrong username as for a wrong password and does not tell which usernames exist. It is
+// made at the office's own cost, the cost of every real hash, on first use.
+func (o *Office) dummyHash() []byte {
+	o.dummyOnce.Do(func() {
+		o.dummy, _ = bcrypt.GenerateFromPassword([]byte("not a real password"), o.cfg.PasswordCost)
+	})
+	return o.dummy
+}
 
 // Login checks a username and password and opens a session: the token is returned once
 // and only its hash is stored. It is LoginFrom with no client address.
@@ -102,7 +108,7 @@ func (o *Office) LoginFrom(ctx context.Context, username, password, addr string)
 	}
 	u, err := o.store.UserByUsername(ctx, username)
 	if errors.Is(err, ErrNotFound) {
-		if _, err := o.checkPassword(ctx, dummyHash, password); err != nil {
+		if _, err := o.checkPassword(ctx, o.dummyHash(), password); err != nil {
 			return "", User{}, err
 		}
 		o.failed(ctx, username, addr)

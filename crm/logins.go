@@ -19,7 +19,8 @@ import (
 // LoginPolicy is when failed logins start to be slowed, and when they lock.
 type LoginPolicy struct {
 	Window    time.Duration // failures older than this (from the first) start a new count
-	BackOff   int           // failures after which each try waits 2^(n-BackOff) s
+	BackOff   int           // failures after which each try waits 2^(n-BackOff) s …
+	MaxWait   time.Duration // … but never longer than this, so a steady guesser reaches LockAfter
 	LockAfter int           // failures within the window that lock the key for LockFor
 	LockFor   time.Duration
 }
@@ -27,8 +28,8 @@ type LoginPolicy struct {
 // The default policies. An address is shared by every agent behind a contact centre's NAT, so
 // it gets ten times the room of one username.
 var (
-	DefaultUserLoginPolicy    = LoginPolicy{Window: time.Hour, BackOff: 5, LockAfter: 20, LockFor: 15 * time.Minute}
-	DefaultAddressLoginPolicy = LoginPolicy{Window: time.Hour, BackOff: 50, LockAfter: 200, LockFor: 15 * time.Minute}
+	DefaultUserLoginPolicy    = LoginPolicy{Window: time.Hour, BackOff: 5, MaxWait: time.Minute, LockAfter: 20, LockFor: 15 * time.Minute}
+	DefaultAddressLoginPolicy = LoginPolicy{Window: time.Hour, BackOff: 50, MaxWait: time.Minute, LockAfter: 200, LockFor: 15 * time.Minute}
 )
 
 // LoginFailures is the count of one throttling key: "user:<username>" or "addr:<address>".
@@ -51,7 +52,7 @@ type LoginThrottleStore interface {
 }
 
 // ErrThrottled means too many failed logins: wait (ThrottledError.RetryAfter) and try again.
-var ErrThrottled = errors.New("too many failed logins; wait and try again")
+var ErrThrottled = newError(KindThrottled, "too many failed logins; wait and try again")
 
 // ThrottledError says how long to wait. errors.Is(err, ErrThrottled) holds for it.
 type ThrottledError struct {
@@ -67,7 +68,8 @@ func (e *ThrottledError) Error() string {
 	return fmt.Sprintf("%v (retry after %s)", ErrThrottled, e.RetryAfter.Round(time.Second))
 }
 
-func (e *ThrottledError) Is(target error) bool { return target == ErrThrottled }
+// Unwrap makes it ErrThrottled to errors.Is, and of its kind to KindOf.
+func (e *ThrottledError) Unwrap() error { return ErrThrottled }
 
 // RetryAfterSeconds is the wait in whole seconds, at least 1: an HTTP Retry-After.
 func RetryAfterSeconds(err error) int {
@@ -85,7 +87,7 @@ func (p LoginPolicy) until(f LoginFailures) (time.Time, bool) {
 		return f.LastAt.Add(p.LockFor), true
 	case f.Failures >= p.BackOff:
 		wait := time.Duration(1) << min(f.Failures-p.BackOff, 20) * time.Second
-		return f.LastAt.Add(min(wait, p.LockFor)), false
+		return f.LastAt.Add(min(wait, p.MaxWait)), false
 	}
 	return time.Time{}, false
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -41,6 +42,8 @@ type Office struct {
 	// dialer places outbound calls and reads the agent queues; nil until SetVoiceDialer.
 	dialer    atomic.Pointer[voiceDialerBox]
 	passwords *passwordPool
+	dummyOnce sync.Once
+	dummy     []byte // see dummyHash
 }
 
 // NewOffice builds the back office on the desk's store, catalogue and clock. The business

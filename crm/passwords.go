@@ -24,7 +24,8 @@ const (
 
 type passwordPool struct {
 	slots chan struct{}
-	rest  float64 // rest after a check, as a multiple of the check's time
+	rest  float64       // rest after a check, as a multiple of the check's time
+	wait  time.Duration // how long a check may wait for a slot
 }
 
 func newPasswordPool(checks int, share float64) *passwordPool {
@@ -34,18 +35,18 @@ func newPasswordPool(checks int, share float64) *passwordPool {
 	if share <= 0 || share > 1 {
 		share = DefaultPasswordShare
 	}
-	return &passwordPool{slots: make(chan struct{}, checks), rest: (1 - share) / share}
+	return &passwordPool{slots: make(chan struct{}, checks), rest: (1 - share) / share, wait: passwordWait}
 }
 
 // do runs f in a slot of the pool. The slot stays taken for the rest after f, but the caller
 // does not wait for it.
 func (p *passwordPool) do(ctx context.Context, f func()) error {
-	wait := time.NewTimer(passwordWait)
+	wait := time.NewTimer(p.wait)
 	defer wait.Stop()
 	select {
 	case p.slots <- struct{}{}:
 	case <-wait.C:
-		return &ThrottledError{RetryAfter: passwordWait, Busy: true}
+		return &ThrottledError{RetryAfter: p.wait, Busy: true}
 	case <-ctx.Done():
 		return fmt.Errorf("password check: %w", ctx.Err())
 	}

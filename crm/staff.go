@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 
-	"golang.org/x/crypto/bcrypt"
 )
 
 // ErrDisabled means the account is disabled: told only to someone who gave its right password.
