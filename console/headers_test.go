@@ -19,7 +19,7 @@ import (
 func TestAPISecurityHeaders(t *testing.T) {
 	eachStore(t, func(t *testing.T, w *world) {
 		c := w.complaint(t, "+254712000401", "KSM", crm.CategoryLongWait)
-		login := `{"username":"amina","password":"wrong password"}`
+		login := `{"username":"agent","password":"wrong password"}`
 		for _, req := range []*http.Request{
 			httptest.NewRequest(http.MethodGet, "/api/v1/openapi.json", nil),
 			httptest.NewRequest(http.MethodGet, fmt.Sprintf("/api/v1/cases/%d", c.ID), nil),
@@ -28,7 +28,7 @@ func TestAPISecurityHeaders(t *testing.T) {
 		} {
 			req.Header.Set("Content-Type", "application/json")
 			if strings.Contains(req.URL.Path, "/cases/") {
-				req.Header.Set("Authorization", "Bearer "+w.tokens["amina"])
+				req.Header.Set("Authorization", "Bearer "+w.tokens["agent"])
 			}
 			resp, err := w.app.Test(req, -1)
 			if err != nil {
