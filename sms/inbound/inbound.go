@@ -143,6 +143,19 @@ func printable(s string) bool {
 	return true
 }
 
+// readable is a message's text as it can be stored and read: invalid UTF-8 becomes U+FFFD,
+// and control characters other than line breaks and tabs (a NUL byte, which Postgres refuses
+// in text) become spaces. Refusing the message instead would fail it on every retry, and the
+// citizen would never get an answer.
+func readable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 && r != '\n' && r != '\r' && r != '\t' || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+}
+
 // Handle acts on one message and queues its replies, once per message id: a message handled
 // already is ignored. An error means it was not recorded and should come again.
 func (h *Handler) Handle(ctx context.Context, m Message) error {
@@ -160,7 +173,7 @@ func (h *Handler) Handle(ctx context.Context, m Message) error {
 		h.log.Debug("incoming sms repeated; handled already", "phone", phone, "id", m.ID)
 		return nil
 	}
-	text := strings.ToValidUTF8(m.Text, "\uFFFD")
+	text := readable(m.Text)
 	cmd := Parse(text)
 	lang := cmd.Lang
 	// STOP and START are the opt-out words operators teach every subscriber, whatever their

@@ -389,6 +389,24 @@ func TestKeywords(t *testing.T) {
 		{name: "help in the language last used", posts: []string{"hali_owner_case", "garbage"},
 			want: []string{"owner sms_status_case sw p0 essential=true", "owner keyword_help sw p0 essential=true"}},
 		{name: "an empty message gets help", posts: []string{"empty_text"}, want: []string{"owner keyword_help en p0 essential=true"}},
+		// Postgres refuses a NUL byte in text. Refused, the message would fail on every retry
+		// of Africa's Talking and the citizen would never get an answer: it is read instead.
+		{name: "control bytes alone get help, once", posts: []string{"garbage_nul", "garbage_nul"}, want: []string{"owner keyword_help en p0 essential=true"}},
+		{name: "a NUL byte and invalid UTF-8 in a complaint are read, not refused", posts: []string{"complaint_nul"},
+			want: []string{"owner complaint_ack sw p5 essential=true"},
+			check: func(t *testing.T, w *world, got []crm.Notification) {
+				cases, err := w.store.Cases(storetest.Context(t), crm.CaseFilter{Phone: owner})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var words []string
+				for _, c := range cases {
+					words = append(words, c.Description)
+				}
+				if !slices.Contains(words, "Foleni ndefu\uFFFD sana") {
+					t.Errorf("descriptions %q, want the complaint with the NUL as a space and the bad byte as U+FFFD", words)
+				}
+			}},
 		{name: "a number we do not serve is not answered", posts: []string{"foreign_number"}},
 		{name: "a wrong key is refused", posts: []string{"help"}, query: "?key=guess", code: 403},
 		{name: "no key is refused", posts: []string{"help"}, query: "?", code: 403},
