@@ -148,6 +148,11 @@ type CallbackWindow struct {
 	ASAP     bool // "as soon as possible" rather than a part of a day
 }
 
+// CaseSubject is the outbox subject of every message about a case (the citizen's
+// acknowledgement, replies, manager alerts): a case's messages are found by it, so every
+// writer and reader must build it the same way.
+func CaseSubject(number Reference) string { return "case:" + string(number) }
+
 // Case is a complaint or callback request being worked by the contact centre.
 type Case struct {
 	ID          int64
@@ -243,9 +248,13 @@ type CaseFilter struct {
 	// agents type parts of words.
 	Words []string
 
-	Limit  int // 0 means the store's default (100)
+	Limit  int // 0 means DefaultCaseLimit
 	Offset int
 }
+
+// DefaultCaseLimit is how many cases a store lists when CaseFilter.Limit is 0: a page of
+// the console's lists, which says the limit it was given.
+const DefaultCaseLimit = 100
 
 // CaseChange is what a case update writes besides the case row, in the same transaction.
 type CaseChange struct {

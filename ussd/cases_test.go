@@ -97,7 +97,7 @@ func TestComplaintOverUSSD(t *testing.T) {
 	if list, _ := g.world.Store.Cases(ctx, crm.CaseFilter{Phone: number}); len(list) != 1 {
 		t.Fatalf("%d cases", len(list))
 	}
-	rows, err := g.world.Store.Notifications(ctx, crm.NotificationFilter{Subject: "case:" + string(c.Number)})
+	rows, err := g.world.Store.Notifications(ctx, crm.NotificationFilter{Subject: crm.CaseSubject(c.Number)})
 	if err != nil {
 		t.Fatal(err)
 	}
