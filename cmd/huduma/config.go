@@ -41,7 +41,7 @@ type config struct {
 	LoginTTL         time.Duration
 	SweepInterval    time.Duration
 	InboundRetention time.Duration
-	PprofAddr        string
+	AdminAddr        string
 	Voice            voiceSettings
 }
 
@@ -74,7 +74,7 @@ func (c *config) flags(fs *flag.FlagSet, server bool) error {
 		return errors.Join(errs...)
 	}
 	str(&c.Addr, "addr", "HUDUMA_ADDR", "127.0.0.1:8080", "address to listen on")
-	str(&c.PprofAddr, "pprof", "HUDUMA_PPROF_ADDR", "", "serve Go profiles (/debug/pprof/) on this admin address, e.g. 127.0.0.1:6060; empty: off")
+	str(&c.AdminAddr, "admin-addr", "HUDUMA_ADMIN_ADDR", DefaultAdminAddr, "serve /metrics and Go profiles (/debug/pprof/) on this admin address, never on the public one; empty: off")
 	str(&c.RedisURL, "redis", "HUDUMA_REDIS_URL", "", "redis://… for sessions; empty keeps them in memory (one process only)")
 	parsed((*boolValue)(&c.RedisPipeline), "redis-autopipeline", "HUDUMA_REDIS_AUTOPIPELINE", "true", "batch the session writes of concurrent hops into one Redis round trip (go-redis's experimental automatic pipelining); false sends each on its own")
 	str(&c.USSDCode, "code", "HUDUMA_USSD_CODE", "*384*50#", "the USSD code citizens dial")

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -40,11 +41,6 @@ func serveCommand(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	stopPprof, err := startPprof(cfg.PprofAddr, log)
-	if err != nil {
-		return err
-	}
-	defer stopPprof()
 	gw, err := openGateway(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -55,6 +51,11 @@ func serveCommand(ctx context.Context, args []string) error {
 	if err := startSMS(ctx, cfg, gw, log); err != nil {
 		return err
 	}
+	stopAdmin, err := startAdmin(cfg.AdminAddr, gw.admin, log)
+	if err != nil {
+		return err
+	}
+	defer stopAdmin()
 
 	if cfg.Demo {
 		if err := seedDemo(ctx, gw.office, log); err != nil {
@@ -88,6 +89,7 @@ func serveCommand(ctx context.Context, args []string) error {
 // gateway is the assembled server: stores, domain, menus and routes.
 type gateway struct {
 	app          *fiber.App
+	admin        *http.ServeMux // /metrics, for the admin listener (startAdmin), never the public port
 	store        sqlStore
 	desk         *crm.Desk
 	office       *crm.Office
@@ -109,7 +111,7 @@ func openGateway(ctx context.Context, cfg config, log *slog.Logger) (*gateway, e
 	if cfg.MaxHops < 1 || cfg.MaxConnections < 1 {
 		return nil, fmt.Errorf("HUDUMA_MAX_HOPS=%d, HUDUMA_MAX_CONNECTIONS=%d: want at least 1 each", cfg.MaxHops, cfg.MaxConnections)
 	}
-	gw := &gateway{log: log}
+	gw := &gateway{log: log, admin: http.NewServeMux()}
 	ok := false
 	defer func() {
 		if !ok {
@@ -165,14 +167,15 @@ func openGateway(ctx context.Context, cfg config, log *slog.Logger) (*gateway, e
 		ErrorHandler: console.ErrorHandler,
 	})
 	// /healthz is for the load balancer: a replica that cannot reach its database or its
-	// sessions cannot answer a hop, so it says so and is taken out of rotation.
+	// sessions cannot answer a hop, so it says so and is taken out of rotation. It is public,
+	// so it says up or down and no more; what is down goes to the log.
 	gw.app.Get("/healthz", func(c *fiber.Ctx) error {
 		hctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
 		defer cancel()
 		for what, ping := range map[string]func(context.Context) error{"database": gw.store.Ping, "sessions": sess.ping} {
 			if err := ping(hctx); err != nil {
 				log.Warn("health check failed", "what", what, "err", err)
-				return c.Status(fiber.StatusServiceUnavailable).SendString(what + " unavailable\n")
+				return c.Status(fiber.StatusServiceUnavailable).SendString("unavailable\n")
 			}
 		}
 		return c.SendString("ok\n")
