@@ -188,3 +188,18 @@ func (o *Office) EndSessions(ctx context.Context, actor User, id int64) (int, er
 	o.log.Info("sessions ended", "by", actor.Username, "user", u.Username, "sessions", n)
 	return n, nil
 }
+
+// Operator is who acts from the server's command line (`huduma agent disable …`): whoever can
+// run the binary against the database holds every key already, so they act as an
+// administrator who is nobody's account.
+var Operator = User{Username: "operator", Role: RoleAdmin}
+
+// UserNamed finds an account by its username.
+func (o *Office) UserNamed(ctx context.Context, username string) (User, error) {
+	username = strings.ToLower(strings.TrimSpace(username))
+	u, err := o.store.UserByUsername(ctx, username)
+	if err != nil {
+		return User{}, fmt.Errorf("user %q: %w", username, err)
+	}
+	return u, nil
+}
