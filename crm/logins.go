@@ -49,6 +49,12 @@ type LoginThrottleStore interface {
 	RecordLoginFailure(ctx context.Context, key string, at time.Time, window time.Duration) (LoginFailures, error)
 	// ClearLoginFailures forgets a key's count; there being none is no error.
 	ClearLoginFailures(ctx context.Context, key string) error
+	// ForgetLoginFailures deletes the counts whose last failure is before the given time,
+	// and says how many.
+	ForgetLoginFailures(ctx context.Context, before time.Time) (int, error)
+	// DeleteExpiredTokens deletes the session tokens that expired before now, and says how
+	// many.
+	DeleteExpiredTokens(ctx context.Context, now time.Time) (int, error)
 }
 
 // ErrThrottled means too many failed logins: wait (ThrottledError.RetryAfter) and try again.
@@ -159,4 +165,29 @@ func (o *Office) UnlockLogin(ctx context.Context, username string) error {
 		return fmt.Errorf("unlock %s: %w", username, err)
 	}
 	return nil
+}
+
+// PurgeLogins deletes expired session tokens, and failed-login counts that can no longer slow
+// or lock anyone (a guesser spraying made-up usernames leaves one per name). Every replica
+// runs it (RunLoginPurge); deleting what another replica deleted first is harmless.
+func (o *Office) PurgeLogins(ctx context.Context) (int, error) {
+	now := o.now()
+	tokens, err := o.store.DeleteExpiredTokens(ctx, now)
+	if err != nil {
+		return 0, fmt.Errorf("purge expired tokens: %w", err)
+	}
+	longest := max(o.cfg.UserLogins.Window+o.cfg.UserLogins.LockFor, o.cfg.AddressLogins.Window+o.cfg.AddressLogins.LockFor)
+	counts, err := o.store.ForgetLoginFailures(ctx, now.Add(-longest))
+	if err != nil {
+		return tokens, fmt.Errorf("purge failed-login counts: %w", err)
+	}
+	return tokens + counts, nil
+}
+
+// LoginPurgeInterval is how often each replica purges (RunLoginPurge).
+const LoginPurgeInterval = time.Hour
+
+// RunLoginPurge runs PurgeLogins every interval until ctx ends.
+func (o *Office) RunLoginPurge(ctx context.Context, interval time.Duration) {
+	everyInterval(ctx, interval, o.log, "purge expired logins", "expired logins purged", o.PurgeLogins)
 }

@@ -71,6 +71,7 @@ func serveCommand(ctx context.Context, args []string) error {
 	go gw.office.RunScheduler(ctx, cfg.SweepInterval)
 	go gw.desk.RunReminders(ctx, reminderInterval, log)
 	go gw.desk.RunInboundRetention(ctx, inboundRetentionInterval, log)
+	go gw.office.RunLoginPurge(ctx, crm.LoginPurgeInterval)
 	go watchOverload(ctx, gw.admission, shedReportInterval, log)
 	errc := make(chan error, 1)
 	go func() { errc <- gw.app.Listen(cfg.Addr) }()

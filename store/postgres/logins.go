@@ -48,3 +48,21 @@ func (s *Store) ClearLoginFailures(ctx context.Context, key string) error {
 	}
 	return nil
 }
+
+// ForgetLoginFailures deletes the counts whose last failure is before the given time.
+func (s *Store) ForgetLoginFailures(ctx context.Context, before time.Time) (int, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM login_failures WHERE last_at < $1`, before)
+	if err != nil {
+		return 0, fmt.Errorf("postgres: forget login failures: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+// DeleteExpiredTokens deletes the tokens that expired before now.
+func (s *Store) DeleteExpiredTokens(ctx context.Context, now time.Time) (int, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM tokens WHERE expires < $1`, now)
+	if err != nil {
+		return 0, fmt.Errorf("postgres: delete expired tokens: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}

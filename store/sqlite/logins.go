@@ -69,3 +69,23 @@ func (s *Store) ClearLoginFailures(ctx context.Context, key string) error {
 	}
 	return nil
 }
+
+// ForgetLoginFailures deletes the counts whose last failure is before the given time.
+func (s *Store) ForgetLoginFailures(ctx context.Context, before time.Time) (int, error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM login_failures WHERE last_at < ?`, formatTimestamp(before))
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: forget login failures: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
+// DeleteExpiredTokens deletes the tokens that expired before now.
+func (s *Store) DeleteExpiredTokens(ctx context.Context, now time.Time) (int, error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM tokens WHERE expires < ?`, formatTimestamp(now))
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: delete expired tokens: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}

@@ -52,11 +52,12 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("CaseViewers", func(t *testing.T) { testCaseViewers(t, open(t)) })   // presence.go
 	t.Run("RequestsOfPhone", func(t *testing.T) { testRequestsOfPhone(t, open(t)) })
 	t.Run("LoginFailures", func(t *testing.T) { testLoginFailures(t, open(t)) }) // logins.go
-	runRequests(t, open)                                                         // requests.go: tracked requests, agencies, the outbox
-	runCases(t, open)                                                            // cases.go: users, tokens, cases, assignment, escalation writes
-	runNotify(t, open)                                                           // notify.go: booking notifications, inbound SMS, opt-outs, reminders
-	runSending(t, open)                                                          // sending.go: the outbox worker's claims, settling, delivery reports
-	runCalls(t, open)                                                            // calls.go: call records merged from voice callbacks, recordings on cases
+	t.Run("LoginPurge", func(t *testing.T) { testLoginPurge(t, open(t)) })
+	runRequests(t, open) // requests.go: tracked requests, agencies, the outbox
+	runCases(t, open)    // cases.go: users, tokens, cases, assignment, escalation writes
+	runNotify(t, open)   // notify.go: booking notifications, inbound SMS, opt-outs, reminders
+	runSending(t, open)  // sending.go: the outbox worker's claims, settling, delivery reports
+	runCalls(t, open)    // calls.go: call records merged from voice callbacks, recordings on cases
 }
 
 // The suite books at a real centre and services so a seeded store would accept the same

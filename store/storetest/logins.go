@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -49,5 +50,41 @@ func testLoginFailures(t *testing.T, s Store) {
 	}
 	if list, err := s.LoginFailures(ctx, "user:akinyi"); err != nil || len(list) != 0 {
 		t.Fatalf("after clearing: %+v, %v", list, err)
+	}
+}
+
+// Purging deletes the counts last failed before a time and the tokens expired before now,
+// and nothing else.
+func testLoginPurge(t *testing.T, s Store) {
+	ctx := Context(t)
+	u := mustCreateUser(t, s, agent("baraka", crm.English))
+	for _, tok := range []crm.Token{
+		{Hash: "expired", UserID: u.ID, Expires: caseAt(time.Hour), LastSeen: caseAt(0)},
+		{Hash: "live", UserID: u.ID, Expires: caseAt(3 * time.Hour), LastSeen: caseAt(0)},
+	} {
+		if err := s.CreateToken(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for key, at := range map[string]time.Duration{"user:old": 0, "user:recent": 2 * time.Hour} {
+		if _, err := s.RecordLoginFailure(ctx, key, caseAt(at), time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := s.DeleteExpiredTokens(ctx, caseAt(2*time.Hour)); err != nil || n != 1 {
+		t.Fatalf("DeleteExpiredTokens = %d, %v; want the expired one", n, err)
+	}
+	if _, _, err := s.TokenUser(ctx, "live"); err != nil {
+		t.Fatalf("the live token: %v", err)
+	}
+	if _, _, err := s.TokenUser(ctx, "expired"); !errors.Is(err, crm.ErrNotFound) {
+		t.Fatalf("the expired token: %v, want ErrNotFound", err)
+	}
+	if n, err := s.ForgetLoginFailures(ctx, caseAt(time.Hour)); err != nil || n != 1 {
+		t.Fatalf("ForgetLoginFailures = %d, %v; want the old count", n, err)
+	}
+	list, err := s.LoginFailures(ctx, "user:old", "user:recent")
+	if err != nil || len(list) != 1 || list[0].Key != "user:recent" {
+		t.Fatalf("counts left: %+v, %v", list, err)
 	}
 }
