@@ -42,6 +42,8 @@ type config struct {
 	SweepInterval    time.Duration
 	InboundRetention time.Duration
 	AdminAddr        string
+	PasswordShare    int // percent of one core
+	PasswordChecks   int
 	Voice            voiceSettings
 }
 
@@ -69,6 +71,8 @@ func (c *config) flags(fs *flag.FlagSet, server bool) error {
 	str(&c.SLAPolicies, "sla", "HUDUMA_SLA_POLICIES", "", "SLA overrides, e.g. corruption=1h/45h/1h (first response/resolution/step, business time)")
 	parsed((*intValue)(&c.AgentCap), "agent-cap", "HUDUMA_AGENT_CAP", strconv.Itoa(crm.DefaultAgentCap), "open cases one agent is given at most by round-robin")
 	parsed((*durationValue)(&c.LoginTTL), "login-ttl", "HUDUMA_LOGIN_TTL", crm.DefaultTokenTTL.String(), "how long a console login lasts")
+	parsed((*intValue)(&c.PasswordChecks), "password-checks", "HUDUMA_PASSWORD_CHECKS", strconv.Itoa(crm.DefaultPasswordChecks), "password checks run at once; more wait their turn (see HUDUMA_PASSWORD_SHARE)")
+	parsed((*intValue)(&c.PasswordShare), "password-share", "HUDUMA_PASSWORD_SHARE", strconv.Itoa(int(crm.DefaultPasswordShare*100)), "percent of one core that password checks may take, however many logins arrive at once (1-100); the rest stays with the citizens' hops")
 	parsed((*durationValue)(&c.ConsoleIdle), "console-idle", "HUDUMA_CONSOLE_IDLE", web.DefaultIdleTimeout.String(), "a console session left unused this long ends (the web console's cookie sessions; API tokens last HUDUMA_LOGIN_TTL)")
 	if !server {
 		return errors.Join(errs...)
@@ -111,7 +115,14 @@ func (c *config) officeConfig(log *slog.Logger) (crm.OfficeConfig, error) {
 	if err != nil {
 		return crm.OfficeConfig{}, fmt.Errorf("HUDUMA_SLA_POLICIES: %w", err)
 	}
-	return crm.OfficeConfig{Policies: pol, AgentCap: c.AgentCap, TokenTTL: c.LoginTTL, Logger: log}, nil
+	if c.PasswordChecks < 1 {
+		return crm.OfficeConfig{}, fmt.Errorf("HUDUMA_PASSWORD_CHECKS (-password-checks) = %d: want at least 1, e.g. 1", c.PasswordChecks)
+	}
+	if c.PasswordShare < 1 || c.PasswordShare > 100 {
+		return crm.OfficeConfig{}, fmt.Errorf("HUDUMA_PASSWORD_SHARE (-password-share) = %d: want a percent of one core from 1 to 100, e.g. 25", c.PasswordShare)
+	}
+	return crm.OfficeConfig{Policies: pol, AgentCap: c.AgentCap, TokenTTL: c.LoginTTL, Logger: log,
+		PasswordChecks: c.PasswordChecks, PasswordShare: float64(c.PasswordShare) / 100}, nil
 }
 
 // logger logs to stderr at the configured level, and becomes slog's default.
