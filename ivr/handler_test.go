@@ -617,3 +617,47 @@ func TestConcurrentRepeatsAnswerAlikeAndOpenOneCase(t *testing.T) {
 		})
 	}
 }
+
+// A voice callback is on Africa's Talking's clock as a USSD hop is, and shares the replica's
+// bound on hops in flight: past it, a call's first callback and a key press are each answered
+// busy (in both languages, still valid XML) once they have waited their share of the
+// deadline, touch no session, and are counted as shed. Once a place is free, the call goes on
+// from where it was.
+func TestCallbacksPastTheBoundAreAnsweredBusy(t *testing.T) {
+	admission := flows.NewAdmission(1)
+	w := newWorld(t, setup{admission: admission, deadline: time.Second})
+	msgs := w.engine.Messages()
+	p := w.citizen(t, crm.English)
+	c := w.dial(t, p).expect("Welcome to Huduma Kenya.")
+	menu := c.body
+
+	// The test holds the only place, as a stalled hop would.
+	place, err := admission.Admit(context.Background(), flows.Continuing, time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	busy := []string{msgs.Text(crm.Swahili, "notice.busy"), msgs.Text(crm.English, "notice.busy")}
+	newcomer := w.dial(t, w.phone()).expect(busy...)
+	if newcomer.waiting() != nil {
+		t.Fatalf("a busy answer waits for keys:\n%s", newcomer.body)
+	}
+	if _, err := w.sessions.Load(storetest.Context(t), ivr.SessionKey(newcomer.session)); !errors.Is(err, flows.ErrNoSession) {
+		t.Fatalf("a busy first callback left a session (%v)", err)
+	}
+	prev := c.waiting().Attr("callbackUrl")
+	c.pick("Check status").expect(busy...)
+	if admission.Shed(flows.New) != 1 || admission.Shed(flows.Continuing) != 1 {
+		t.Fatalf("shed %d new, %d continuing; want 1 and 1", admission.Shed(flows.New), admission.Shed(flows.Continuing))
+	}
+	if s := c.state(); s.State != "main" || s.LastReply != menu {
+		t.Fatalf("a busy key press moved the call to %s", s.State)
+	}
+
+	place.Release()
+	// Africa's Talking ends the call on an answer with nothing to wait for, but the same key
+	// press posted again (or the caller's next one) goes on from the main menu.
+	c.send(prev, "digits", map[string]string{"DIGITS": "1"}).expect("Key in your ticket or case number")
+	if admission.InFlight() != 0 {
+		t.Fatalf("%d hops still in flight", admission.InFlight())
+	}
+}

@@ -125,9 +125,11 @@ type world struct {
 }
 
 type setup struct {
-	kind     realstore.Kind
-	audio    *ivr.Audio
-	sessions flows.SessionStore // nil: the kind's own
+	kind      realstore.Kind
+	audio     *ivr.Audio
+	sessions  flows.SessionStore // nil: the kind's own
+	admission *flows.Admission   // nil: the handler's own
+	deadline  time.Duration      // 0: the default
 }
 
 func newWorld(t testing.TB, opts setup) *world {
@@ -162,7 +164,7 @@ func newWorld(t testing.TB, opts setup) *world {
 	}
 	w.handler = ivr.New(w.engine, w.sessions, w.office, ivr.Config{
 		CallbackKey: key, PublicURL: publicURL, Number: number, AgentLine: agentLine, HoldMusic: holdMusic,
-		Audio: opts.audio, Queues: w.dialer, Logger: log,
+		Audio: opts.audio, Queues: w.dialer, Admission: opts.admission, Deadline: opts.deadline, Logger: log,
 	})
 	w.app = fiber.New(fiber.Config{DisableStartupMessage: true})
 	w.handler.Mount(w.app)
