@@ -1,12 +1,10 @@
 package ivr_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -20,6 +18,7 @@ import (
 
 	"github.com/huduma-connect/huduma/crm"
 	"github.com/huduma-connect/huduma/flows"
+	"github.com/huduma-connect/huduma/internal/testkit"
 	"github.com/huduma-connect/huduma/ivr"
 	"github.com/huduma-connect/huduma/store/memory"
 	sessionredis "github.com/huduma-connect/huduma/store/redis"
@@ -53,11 +52,6 @@ const (
 	maxQueue   = 3
 	recordings = "https://voice.africastalking.test/recordings/"
 )
-
-type clock struct{ ns atomic.Int64 }
-
-func (c *clock) Now() time.Time  { return time.Unix(0, c.ns.Load()).In(nairobi) }
-func (c *clock) Set(t time.Time) { c.ns.Store(t.UnixNano()) }
 
 // dialer stands in for Africa's Talking's voice API (outbound calls and queue status), which
 // has no sandbox: the queue counts are what a test sets.
@@ -94,18 +88,6 @@ func (d *dialer) set(counts map[string]int, err error) {
 	d.counts, d.err = counts, err
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
-
 // world is the voice channel over real stores: the record store of kind, and the session
 // store its production pairing uses (memory with SQLite, Redis with Postgres).
 type world struct {
@@ -113,13 +95,13 @@ type world struct {
 	store    realstore.Store
 	desk     *crm.Desk
 	office   *crm.Office
-	clock    *clock
+	clock    *testkit.Clock
 	dialer   *dialer
 	sessions flows.SessionStore
 	engine   *flows.Engine
 	handler  *ivr.Handler
 	app      *fiber.App
-	logs     *syncBuffer
+	logs     *testkit.Logs
 	sup      crm.User
 	seq      atomic.Int64
 }
@@ -138,9 +120,9 @@ func newWorld(t testing.TB, opts setup) *world {
 		opts.kind = realstore.Kinds[0]
 	}
 	ctx := storetest.Context(t)
-	w := &world{t: t, store: opts.kind.OpenSeeded(t), clock: &clock{}, dialer: &dialer{}, logs: &syncBuffer{}}
-	w.clock.Set(open)
-	log := slog.New(slog.NewTextHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	w := &world{t: t, store: opts.kind.OpenSeeded(t), clock: testkit.NewClock(open), dialer: &dialer{}}
+	log, logs := testkit.Logger(t)
+	w.logs = logs
 	var err error
 	w.desk, err = crm.NewDesk(ctx, w.store, crm.DeskConfig{Calendar: crm.DefaultCalendar(nairobi), SlotCapacity: 10, Now: w.clock.Now})
 	if err != nil {

@@ -159,13 +159,22 @@ func (n *names) name(lines []string) []string {
 	out := make([]string, len(lines))
 	for i, l := range lines {
 		for _, re := range []*regexp.Regexp{shownRef, spokenRef} {
-			for _, m := range re.FindAllString(l, -1) {
-				n.named(strings.NewReplacer(" ", "", ",", "").Replace(m))
+			for _, m := range re.FindAllStringIndex(l, -1) {
+				if !partOfLonger(l, m[0], m[1]) {
+					n.named(strings.NewReplacer(" ", "", ",", "").Replace(l[m[0]:m[1]]))
+				}
 			}
 		}
 		out[i] = n.replacer().Replace(l)
 	}
 	return out
+}
+
+// partOfLonger reports whether the digits at l[from:to] run on, after a space, into more
+// digits (a phone number written in groups): they are then no reference.
+func partOfLonger(l string, from, to int) bool {
+	digit := func(i int) bool { return i >= 0 && i < len(l) && l[i] >= '0' && l[i] <= '9' }
+	return from >= 2 && l[from-1] == ' ' && digit(from-2) || to+1 < len(l) && l[to] == ' ' && digit(to+1)
 }
 
 // named returns the name of a reference, giving it the next refN if it has none.
