@@ -18,6 +18,7 @@ import (
 
 	"github.com/huduma-connect/huduma/crm"
 	"github.com/huduma-connect/huduma/flows"
+	"github.com/huduma-connect/huduma/flows/flowstest"
 	"github.com/huduma-connect/huduma/internal/testkit"
 	"github.com/huduma-connect/huduma/ivr"
 	"github.com/huduma-connect/huduma/store/memory"
@@ -430,4 +431,59 @@ func (w *world) citizen(t testing.TB, l crm.Lang) crm.Phone {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// journey plays testdata/journeys/<name>.json against the world's voice channel, each dial a
+// call from its number, and compares every answer exactly (as answerLines writes it);
+// `go test ./ivr/ -update` rewrites them. Every answer is also checked against the actions
+// Africa's Talking documents as it arrives.
+func (w *world) journey(t *testing.T, name string, vars map[string]string) *flowstest.Played {
+	t.Helper()
+	return flowstest.PlayJourney(t, name, vars, func(session, from string) flowstest.Phone {
+		c := &call{t: t, w: w, session: "ATVId_" + session, vars: map[string]string{"CALLER": from, "NUMBER": number}}
+		c.vars["SESSION"] = c.session
+		return caller{c}
+	})
+}
+
+// caller is a call as a journey drives it: it presses, keeps silent and records as the call
+// helpers do, and can key in for an answer the gateway never gave.
+type caller struct{ c *call }
+
+func (k caller) Open() []string {
+	return answerLines(k.c.send("/at/voice?key="+key, "incoming", nil).root)
+}
+func (k caller) Press(digits string) []string { return answerLines(k.c.press(digits).root) }
+func (k caller) Silent() []string             { return answerLines(k.c.silent().root) }
+func (k caller) Record() []string             { return answerLines(k.c.record().root) }
+
+func (k caller) Late(step int, digits string) []string {
+	target := fmt.Sprintf("/at/voice?key=%s&step=%d", key, step)
+	return answerLines(k.c.send(target, "digits", map[string]string{"DIGITS": digits}).root)
+}
+
+// answerLines writes an answer's actions one a line, nested ones indented: the action, its
+// attributes as written, and what it says ("GetDigits numDigits=1 … callbackUrl=…",
+// "  Say voice=…: Press 1 for English.").
+func answerLines(root *ivr.Node) []string {
+	var lines []string
+	var walk func(n *ivr.Node, indent string)
+	walk = func(n *ivr.Node, indent string) {
+		var b strings.Builder
+		b.WriteString(indent + n.Name)
+		for _, a := range n.AttrOrder {
+			b.WriteString(" " + a + "=" + n.Attr(a))
+		}
+		if n.Text != "" {
+			b.WriteString(": " + n.Text)
+		}
+		lines = append(lines, b.String())
+		for _, k := range n.Children {
+			walk(k, indent+"  ")
+		}
+	}
+	for _, n := range root.Children {
+		walk(n, "")
+	}
+	return lines
 }

@@ -136,6 +136,23 @@ func (p *phone) expect(prefix string) *phone {
 	return p
 }
 
+// journey plays testdata/journeys/<name>.json against the gateway, each dial a handset in a
+// session of its own (see flowstest.PlayJourney), and compares every screen exactly;
+// `go test ./ussd/ -update` rewrites them.
+func (g *gateway) journey(t *testing.T, name string, vars map[string]string) *flowstest.Played {
+	t.Helper()
+	return flowstest.PlayJourney(t, name, vars, func(session, number string) flowstest.Phone {
+		return handset{&phone{t: t, g: g, session: "ATUid_" + session, number: number}}
+	})
+}
+
+// handset is a phone as a journey drives it; a screen's lines are the reply's.
+type handset struct{ p *phone }
+
+func (h handset) Open() []string              { return strings.Split(h.p.send().reply, "\n") }
+func (h handset) Press(input string) []string { return strings.Split(h.p.press(input).reply, "\n") }
+func (h handset) Again() []string             { return h.Open() }
+
 func TestBadRequests(t *testing.T) {
 	raw, err := os.ReadFile("testdata/bad_requests.json")
 	if err != nil {
@@ -464,4 +481,15 @@ func walkCases(t *testing.T, g *gateway, lang string, newPhone func() *phone, ch
 func assertNoFullPhones(t *testing.T, g *gateway) {
 	t.Helper()
 	g.logs.AssertAbsent("712345678", "722000", "733000", "255712345678", "202345678")
+}
+
+// The walking skeleton, paging, and a dropped booking offered back: screens alone.
+func TestJourneys(t *testing.T) {
+	for _, name := range []string{"book_list_cancel_sw", "paging", "dropped_session"} {
+		t.Run(name, func(t *testing.T) {
+			g := newGateway(t, 10, ussd.Config{})
+			g.journey(t, name, nil)
+			assertNoFullPhones(t, g)
+		})
+	}
 }

@@ -58,9 +58,51 @@ func (h Hop) Opening() bool {
 	return h.Press == nil && !h.Again && !h.Silent && !h.Record && h.Step == 0
 }
 
-// Caller plays the hops of one dial against a channel: it sends the hop (its Press expanded
-// into input) and returns the answer as lines.
-type Caller func(t testing.TB, hop Hop, input string) []string
+// Phone is one dial of a journey on a channel: each method sends one request and returns
+// the answer, one line a string. A channel's phone may also have the methods of Repeater,
+// Listener or Lost, for journeys that use them.
+type Phone interface {
+	// Open sends the session's opening request (the dial).
+	Open() []string
+	// Press sends what the citizen types or keys.
+	Press(input string) []string
+}
+
+// Repeater is a Phone whose last request can be sent again, as an aggregator repeats it.
+type Repeater interface{ Again() []string }
+
+// Listener is a Phone that can let a prompt pass, or end a recording.
+type Listener interface {
+	Silent() []string
+	Record() []string
+}
+
+// Lost is a Phone that can send keys for an answer the gateway has no record of.
+type Lost interface{ Late(step int, input string) []string }
+
+// send sends the hop on the phone.
+func send(t testing.TB, p Phone, h Hop, input string) []string {
+	t.Helper()
+	repeater, _ := p.(Repeater)
+	listener, _ := p.(Listener)
+	lost, _ := p.(Lost)
+	switch {
+	case h.Opening():
+		return p.Open()
+	case h.Again && repeater != nil:
+		return repeater.Again()
+	case h.Silent && listener != nil:
+		return listener.Silent()
+	case h.Record && listener != nil:
+		return listener.Record()
+	case h.Step != 0 && lost != nil:
+		return lost.Late(h.Step, input)
+	case h.Press != nil && !h.Again && !h.Silent && !h.Record && h.Step == 0:
+		return p.Press(input)
+	}
+	t.Fatalf("this channel's phone cannot play %+v", h)
+	return nil
+}
 
 // Played is a journey as it was played: the screens as the channel answered (under names, as
 // in the file), and the values of every name.
@@ -79,13 +121,12 @@ func (p *Played) Value(t testing.TB, name string) string {
 	return v
 }
 
-// PlayJourney plays testdata/journeys/<name>.json: for each dial, dial opens a session for
-// its phone (session is a session id unique to the dial), and each hop goes through the
-// Caller it returns. vars are the values the test set up, named in the file as {name}; a
+// PlayJourney plays testdata/journeys/<name>.json: for each dial, dial returns the Phone of
+// a new session from its number (session is unique to the dial), and each hop is sent on it. vars are the values the test set up, named in the file as {name}; a
 // 9-digit value is a reference, written on screens as it is shown ({name}: "600 042 550"),
 // as it is keyed ({name:digits}) or as it is spoken ({name:spoken}: "6 0 0, 0 4 2, 5 5 0").
 // The screens are then compared with the file's (rewritten under -update).
-func PlayJourney(t testing.TB, name string, vars map[string]string, dial func(t testing.TB, session, phone string) Caller) *Played {
+func PlayJourney(t testing.TB, name string, vars map[string]string, dial func(session, number string) Phone) *Played {
 	t.Helper()
 	path := filepath.Join("testdata", "journeys", name+".json")
 	raw, err := os.ReadFile(path)
@@ -104,14 +145,14 @@ func PlayJourney(t testing.TB, name string, vars map[string]string, dial func(t 
 	}
 	for i := range j.Dials {
 		d := &j.Dials[i]
-		call := dial(t, fmt.Sprintf("%s-%d", name, i+1), n.expand(t, d.Phone))
+		phone := dial(fmt.Sprintf("%s-%d", name, i+1), n.expand(t, d.Phone))
 		for k := range d.Hops {
 			h := &d.Hops[k]
 			input := ""
 			if h.Press != nil {
 				input = n.expand(t, *h.Press)
 			}
-			h.Screen = n.name(call(t, *h, input))
+			h.Screen = n.name(send(t, phone, *h, input))
 		}
 	}
 	testkit.Golden(t, path, j.encode())
