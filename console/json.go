@@ -104,6 +104,19 @@ type caseDetailJSON struct {
 	Notes    []noteJSON     `json:"notes"`
 	Messages []messageJSON  `json:"messages"`
 	Calls    []callJSON     `json:"calls"`
+	// The citizen's upcoming appointments and tracked requests (newest first, without their
+	// events): what a complaint is usually about.
+	Appointments []appointmentJSON `json:"appointments"`
+	Requests     []requestJSON     `json:"requests"`
+}
+
+type appointmentJSON struct {
+	Ref     string  `json:"ref"`
+	Centre  string  `json:"centre"`
+	Service string  `json:"service"`
+	Day     *string `json:"day"`
+	Start   string  `json:"start"`
+	Status  string  `json:"status"`
 }
 
 // messageJSON is an SMS a case caused and where it stands, so an agent sees whether the
@@ -138,6 +151,15 @@ func detailOut(d crm.CaseDetail) caseDetailJSON {
 		})
 	}
 	out.Calls = callsOut(d.Calls)
+	out.Appointments = make([]appointmentJSON, 0, len(d.Appointments))
+	for _, a := range d.Appointments {
+		out.Appointments = append(out.Appointments, appointmentJSON{Ref: string(a.Ref), Centre: a.Centre, Service: a.Service,
+			Day: date(a.Day), Start: fmt.Sprintf("%02d:%02d", a.Start/60, a.Start%60), Status: string(a.Status)})
+	}
+	out.Requests = make([]requestJSON, 0, len(d.Requests))
+	for _, r := range d.Requests {
+		out.Requests = append(out.Requests, requestOut(r))
+	}
 	return out
 }
 

@@ -17,7 +17,15 @@ type CaseDetail struct {
 	// Calls are the phone calls linked to the case (a recorded message, a callback placed
 	// from the console), oldest first.
 	Calls []Call
+	// Appointments are the citizen's booked appointments from today on, and Requests the
+	// tracked requests of their phone, newest first: a citizen who complains about a queue
+	// or a late ID is usually talking about one of them.
+	Appointments []Appointment
+	Requests     []Request
 }
+
+// requestsOnCase bounds the tracked requests a case page lists.
+const requestsOnCase = 20
 
 // ListCases lists the cases f selects, within what u may see: a search (f.Number,
 // f.PhoneEnding, f.Words) never finds a case u could not open.
@@ -60,7 +68,7 @@ func (o *Office) CaseDetail(ctx context.Context, u User, id int64) (CaseDetail, 
 	if err != nil {
 		return CaseDetail{}, fmt.Errorf("case %d timeline: %w", id, err)
 	}
-	msgs, err := o.store.Notifications(ctx, NotificationFilter{Subject: "case:" + string(c.Number)})
+	msgs, err := o.store.Notifications(ctx, NotificationFilter{Subject: CaseSubject(c.Number)})
 	if err != nil {
 		return CaseDetail{}, fmt.Errorf("case %d messages: %w", id, err)
 	}
@@ -68,7 +76,15 @@ func (o *Office) CaseDetail(ctx context.Context, u User, id int64) (CaseDetail, 
 	if err != nil {
 		return CaseDetail{}, fmt.Errorf("case %d calls: %w", id, err)
 	}
-	return CaseDetail{Case: c, Audit: audit, Notes: notes, Messages: msgs, Calls: calls}, nil
+	appts, err := o.store.Upcoming(ctx, c.Phone, o.now())
+	if err != nil {
+		return CaseDetail{}, fmt.Errorf("case %d appointments: %w", id, err)
+	}
+	reqs, err := o.store.RequestsOfPhone(ctx, c.Phone, requestsOnCase)
+	if err != nil {
+		return CaseDetail{}, fmt.Errorf("case %d requests: %w", id, err)
+	}
+	return CaseDetail{Case: c, Audit: audit, Notes: notes, Messages: msgs, Calls: calls, Appointments: appts, Requests: reqs}, nil
 }
 
 // ViewCase reads a case as u may see it: ErrNotFound for a case u may not see.
@@ -111,7 +127,7 @@ func (o *Office) change(ctx context.Context, u User, id int64, act Action, apply
 			ch.Notes[i].At, ch.Notes[i].AuthorID, ch.Notes[i].Author = now, u.ID, u.Username
 		}
 		for i := range ch.Notifications {
-			ch.Notifications[i].Subject = "case:" + string(c.Number)
+			ch.Notifications[i].Subject = CaseSubject(c.Number)
 			ch.Notifications[i].CreatedAt = now
 			ch.Notifications[i].Params["case"] = string(c.Number)
 		}

@@ -2,18 +2,17 @@ package crm
 
 import (
 	"context"
-	"errors"
 	"time"
 )
 
 // Errors the stores return and the channels turn into a citizen's answer.
 var (
-	ErrNotFound         = errors.New("not found")
-	ErrSlotFull         = errors.New("slot full")
-	ErrAlreadyBooked    = errors.New("already booked for this service on this day")
-	ErrReferenceTaken   = errors.New("reference already in use")
-	ErrNotBookable      = errors.New("not a bookable slot")
-	ErrAppointmentEnded = errors.New("appointment cancelled or past")
+	ErrNotFound         = newError(KindNotFound, "not found")
+	ErrSlotFull         = newError(KindConflict, "slot full")
+	ErrAlreadyBooked    = newError(KindConflict, "already booked for this service on this day")
+	ErrReferenceTaken   = newError(KindConflict, "reference already in use")
+	ErrNotBookable      = newError(KindInvalid, "not a bookable slot")
+	ErrAppointmentEnded = newError(KindConflict, "appointment cancelled or past")
 )
 
 // AppointmentStatus is where an appointment stands.
@@ -93,6 +92,7 @@ type Store interface {
 	SendingStore
 	CallStore
 	SavedReplyStore
+	PresenceStore
 }
 
 // BookingStore holds reference data, slots, appointments and what we remember per citizen.
@@ -152,6 +152,10 @@ type RequestStore interface {
 	// request changed since it was read the answer is ErrConflict and nothing is written.
 	// The returned request has the new version.
 	AddRequestEvent(ctx context.Context, r Request, e RequestEvent, n []Notification) (got Request, added bool, err error)
+
+	// RequestsOfPhone lists up to limit of a phone's requests without their events, newest
+	// first (then by Ref), for the agent who has that citizen's case open.
+	RequestsOfPhone(ctx context.Context, phone Phone, limit int) ([]Request, error)
 }
 
 // CaseStore holds cases, their notes and audit trail, and assigns them.
@@ -249,4 +253,4 @@ type OutboxStore interface {
 }
 
 // ErrExists means a record with that key already exists.
-var ErrExists = errors.New("already exists")
+var ErrExists = newError(KindConflict, "already exists")

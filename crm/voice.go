@@ -26,7 +26,7 @@ const (
 
 // ErrVoiceFailed means the voice provider refused or did not answer a request (a call, a
 // queue status); the errors it wraps say why.
-var ErrVoiceFailed = errors.New("the voice provider refused the request")
+var ErrVoiceFailed = newError(KindUpstream, "the voice provider refused the request")
 
 // voiceDialerBox lets the dialer be swapped atomically: an interface value cannot be.
 type voiceDialerBox struct{ d VoiceDialer }
@@ -40,6 +40,10 @@ func (o *Office) SetVoiceDialer(d VoiceDialer) {
 	}
 	o.dialer.Store(&voiceDialerBox{d: d})
 }
+
+// VoiceConfigured reports whether calls can be placed, so a page offers the call only when
+// it can happen.
+func (o *Office) VoiceConfigured() bool { return o.dialer.Load() != nil }
 
 func (o *Office) voiceDialer() (VoiceDialer, error) {
 	if b := o.dialer.Load(); b != nil {

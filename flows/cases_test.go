@@ -47,7 +47,7 @@ func addUser(t *testing.T, w *flowstest.World, username string, role crm.Role, p
 // outbox lists the outbox rows of a case, by kind.
 func outbox(t *testing.T, w *flowstest.World, number crm.Reference) map[crm.NotificationKind][]crm.Notification {
 	t.Helper()
-	rows, err := w.Store.Notifications(context.Background(), crm.NotificationFilter{Subject: "case:" + string(number)})
+	rows, err := w.Store.Notifications(context.Background(), crm.NotificationFilter{Subject: crm.CaseSubject(number)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,11 +58,6 @@ type Ending string
 
 func (e Ending) Error() string { return "ends with " + string(e) }
 
-// DefaultHopDeadline is how soon after its arrival a request is answered when the channel
-// sets no deadline. Operators drop a USSD session whose answer is late (about 10 s to
-// connect, 15 s in all), and Africa's Talking waits about as long for a voice callback.
-const DefaultHopDeadline = 5 * time.Second
-
 // How long a request may wait for a place among those in flight, counted from its arrival, as
 // a share of the deadline. One that has waited past half its deadline is answered busy rather
 // than started late; a conversation's first request waits less, since nothing is lost yet and

@@ -79,7 +79,7 @@ func TestComplaintOverUSSD(t *testing.T) {
 	if list, err := g.world.Store.Cases(ctx, crm.CaseFilter{Phone: number}); err != nil || len(list) != 1 {
 		t.Fatalf("%d cases (%v)", len(list), err)
 	}
-	rows, err := g.world.Store.Notifications(ctx, crm.NotificationFilter{Subject: "case:" + string(c.Number)})
+	rows, err := g.world.Store.Notifications(ctx, crm.NotificationFilter{Subject: crm.CaseSubject(c.Number)})
 	if err != nil {
 		t.Fatal(err)
 	}

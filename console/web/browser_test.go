@@ -140,6 +140,7 @@ type site struct {
 	url    string
 	store  realstore.Store
 	office *crm.Office
+	desk   *crm.Desk
 	users  map[string]crm.User
 	clock  *atomic.Int64 // the office's clock, in Unix nanoseconds; advance moves it
 }
@@ -174,7 +175,7 @@ func newSite(t *testing.T, st realstore.Store) *site {
 	}
 	logger := slog.New(slog.DiscardHandler)
 	office := crm.NewOffice(desk, crm.OfficeConfig{PasswordCost: 4, Logger: logger})
-	s := &site{store: st, office: office, users: map[string]crm.User{}, clock: clock}
+	s := &site{store: st, office: office, desk: desk, users: map[string]crm.User{}, clock: clock}
 	for _, nu := range []crm.NewUser{
 		{Username: "akinyi", Name: "Akinyi Otieno", Role: crm.RoleAgent, Phone: "+254720000001"},
 		{Username: "baraka", Name: "Baraka Mwangi", Role: crm.RoleAgent, Phone: "+254720000002"},

@@ -27,7 +27,11 @@ type caseView struct {
 	Replies     []noteLine
 	Messages    []messageLine
 	Calls       []callLine
+	Appts       []apptLine
+	Requests    []requestLine
+	Viewers     string           // the others who have the case open now, "" when nobody
 	Can         map[string]bool  // the actions the matrix allows this person, by name
+	NoPhone     bool             // the person may call but has no phone to take the call on
 	People      []person         // whom the case can be assigned to, when Can.assign
 	Saved       []crm.SavedReply // saved replies in the citizen's language, to insert into a reply
 }
@@ -55,6 +59,14 @@ type callLine struct {
 	At, Direction, State, Duration, Recording string
 }
 
+type apptLine struct {
+	Day, Time, Centre, Service, Ref string
+}
+
+type requestLine struct {
+	Ref, Service, Status, Updated string
+}
+
 // caseActions are the forms a case page can post, and the permission each needs.
 var caseActions = map[string]crm.Action{
 	"claim":    crm.ActClaim,
@@ -65,6 +77,7 @@ var caseActions = map[string]crm.Action{
 	"reopen":   crm.ActWork,
 	"escalate": crm.ActEscalate,
 	"assign":   crm.ActAssign,
+	"call":     crm.ActCall,
 }
 
 func (w *Console) casePage(c *fiber.Ctx, u crm.User) error {
@@ -101,6 +114,17 @@ func (w *Console) showCase(c *fiber.Ctx, u crm.User, id int64, v view, status in
 	for name, act := range caseActions {
 		cv.Can[name] = crm.Can(u, act, d.Case) && actionFits(name, d.Case, u)
 	}
+	// A call is offered only where one can be placed: voice configured, and a phone of the
+	// agent's own to ring once the citizen answers.
+	cv.Can["call"] = cv.Can["call"] && w.office.VoiceConfigured()
+	if cv.Can["call"] && u.Phone == "" {
+		cv.Can["call"], cv.NoPhone = false, true
+	}
+	others, err := w.office.OthersViewing(c.UserContext(), u, d.Case.ID)
+	if err != nil {
+		return w.failPage(c, u, err)
+	}
+	cv.Viewers = viewersText(v, others)
 	if cv.Can["reply"] {
 		cv.Saved = w.savedFor(c, u, d.Case.Lang)
 	}
@@ -136,8 +160,30 @@ func (w *Console) showCase(c *fiber.Ctx, u crm.User, id int64, v view, status in
 		cv.Messages = append(cv.Messages, messageLine{At: w.when(v, m.CreatedAt), Kind: v.T("smskind." + string(m.Kind)), Status: status, Detail: m.FailureReason})
 	}
 	for _, call := range d.Calls {
-		cv.Calls = append(cv.Calls, callLine{At: w.when(v, call.StartedAt), Direction: v.T("call." + string(call.Direction)), State: v.T("call." + string(call.Outcome)),
+		state := "call." + string(call.Outcome)
+		if call.Direction == crm.CallOutbound && call.Outcome == crm.CallInMenu {
+			state = "call.placed" // an outbound call "in the menus" is one still ringing
+		}
+		cv.Calls = append(cv.Calls, callLine{At: w.when(v, call.StartedAt), Direction: v.T("call." + string(call.Direction)), State: v.T(state),
 			Duration: (time.Duration(call.DurationSeconds) * time.Second).String(), Recording: call.RecordingURL})
+	}
+	cat := w.office.Catalog()
+	for _, a := range d.Appointments {
+		line := apptLine{Day: w.day(v, a.Day), Time: fmt.Sprintf("%02d:%02d", a.Start/60, a.Start%60), Ref: a.Ref.Grouped()}
+		if ct, ok := cat.Centre(a.Centre); ok {
+			line.Centre = ct.Name
+		}
+		if s, ok := cat.Service(a.Service); ok {
+			line.Service = s.Label(v.Lang)
+		}
+		cv.Appts = append(cv.Appts, line)
+	}
+	for _, r := range d.Requests {
+		line := requestLine{Ref: r.Ref.Grouped(), Status: v.T("reqstatus." + string(r.Status)), Updated: w.when(v, r.UpdatedAt)}
+		if s, ok := cat.Service(r.Service); ok {
+			line.Service = s.Label(v.Lang)
+		}
+		cv.Requests = append(cv.Requests, line)
 	}
 	v.Case = cv
 	v.Title = v.T("case.title") + " " + cv.Row.Number
@@ -162,6 +208,8 @@ func actionFits(name string, c crm.Case, u crm.User) bool {
 		return c.Status.Open() && c.Level < crm.LevelDirector
 	case "assign":
 		return c.Status.Open()
+	case "call":
+		return true // a resolved case may still need a word with the citizen
 	}
 	return false
 }
@@ -212,6 +260,8 @@ func (w *Console) caseAction(c *fiber.Ctx, u crm.User) error {
 		} else {
 			_, err = w.office.Assign(ctx, u, id, to)
 		}
+	case "call":
+		_, err = w.office.PlaceCall(ctx, u, current.Number)
 	}
 	if err != nil {
 		return w.refuse(c, u, id, err)
@@ -239,9 +289,23 @@ func (w *Console) when(v view, t time.Time) string {
 		return ""
 	}
 	t = t.In(w.office.Clock().Location)
-	return v.T("day."+strconv.Itoa(int(t.Weekday()))) + " " + strconv.Itoa(t.Day()) + " " +
-		v.T("month."+strconv.Itoa(int(t.Month()))) + " " + t.Format("15:04")
+	return w.day(v, t) + " " + t.Format("15:04")
 }
+
+// day is a civil date as staff read it, in the page's language ("Tue 24 Nov").
+func (w *Console) day(v view, d time.Time) string {
+	return v.T("day."+strconv.Itoa(int(d.Weekday()))) + " " + strconv.Itoa(d.Day()) + " " + v.T("month."+strconv.Itoa(int(d.Month())))
+}
+
+// viewersText names the others who have a case open, "" when nobody does.
+func viewersText(v view, names []string) string {
+	if len(names) == 0 {
+		return ""
+	}
+	return v.T("case.viewers", "names", joinNames(names))
+}
+
+func joinNames(names []string) string { return strings.Join(names, ", ") }
 
 // actorName is who made an audit entry: a username as it is, the citizen and the system in the
 // page's words.

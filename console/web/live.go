@@ -20,10 +20,15 @@ const (
 	streamWrite = 30 * time.Second
 )
 
+// presencePoll is how often a case page's stream asks who else has the case open. The records
+// are in the store, so this sees pages that other replicas serve.
+const presencePoll = 2 * time.Second
+
 // events is GET /console/events: Server-Sent Events telling an open console that cases it may
 // see changed, from any replica (crm.Office.WatchCases). The inbox re-reads its list on
 // "cases"; a case page drawn at version V (?case=ID&version=V) gets "case" when that case
-// moves past V, with a notice to reload.
+// moves past V, with a notice to reload, and "viewers" when the others who have the case open
+// change (the stream itself is this page's presence: open while it is).
 func (w *Console) events(c *fiber.Ctx, u crm.User) error {
 	var watchID int64
 	var watchVersion int
@@ -36,9 +41,19 @@ func (w *Console) events(c *fiber.Ctx, u crm.User) error {
 		watchID, watchVersion = id, v
 	}
 	ctx, cancel := context.WithCancel(w.ctx)
+	var presence *casePresence
+	if watchID != 0 {
+		p, err := w.openPresence(ctx, c, u, watchID)
+		if err != nil {
+			cancel()
+			return w.failPage(c, u, err)
+		}
+		presence = p
+	}
 	events, err := w.office.WatchCases(ctx)
 	if err != nil {
 		cancel()
+		presence.close()
 		return w.failPage(c, u, err)
 	}
 	notice := `<p class="error" role="alert">` + template.HTMLEscapeString(w.cat.T(langFor(c, u), "err.changed")) + `</p>`
@@ -48,8 +63,15 @@ func (w *Console) events(c *fiber.Ctx, u crm.User) error {
 	conn := c.Context().Conn()
 	c.Context().SetBodyStreamWriter(func(bw *bufio.Writer) {
 		defer cancel()
+		defer presence.close()
 		ping := time.NewTicker(streamPing)
 		defer ping.Stop()
+		var poll <-chan time.Time // stays nil, never ready, on a stream that shows no case
+		if presence != nil {
+			t := time.NewTicker(presencePoll)
+			defer t.Stop()
+			poll = t.C
+		}
 		write := func(s string) bool {
 			_ = conn.SetWriteDeadline(time.Now().Add(streamWrite))
 			if _, err := bw.WriteString(s); err != nil {
@@ -58,6 +80,9 @@ func (w *Console) events(c *fiber.Ctx, u crm.User) error {
 			return bw.Flush() == nil
 		}
 		if !write("retry: 2000\n: live\n\n") {
+			return
+		}
+		if presence != nil && !write(presence.update(ctx, true)) {
 			return
 		}
 		for {
@@ -72,6 +97,16 @@ func (w *Console) events(c *fiber.Ctx, u crm.User) error {
 				msg := fmt.Sprintf("event: cases\ndata: %d\n\n", ev.ID)
 				if watchID != 0 && (ev.ID == watchID && ev.Version > watchVersion || ev.ID == 0) {
 					msg += "event: case\ndata: " + notice + "\n\n"
+				}
+				if !write(msg) {
+					return
+				}
+			case <-poll:
+				// Always write something: a stream whose page has closed is found at the next
+				// write, and its presence record should not outlive the page by a ping period.
+				msg := presence.update(ctx, false)
+				if msg == "" {
+					msg = ":\n\n"
 				}
 				if !write(msg) {
 					return

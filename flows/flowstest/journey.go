@@ -78,7 +78,9 @@ type Listener interface {
 }
 
 // Lost is a Phone that can send keys for an answer the gateway has no record of.
-type Lost interface{ Late(step int, input string) []string }
+type Lost interface {
+	Late(step int, input string) []string
+}
 
 // send sends the hop on the phone.
 func send(t testing.TB, p Phone, h Hop, input string) []string {

@@ -263,3 +263,14 @@ func recordedPush(ctx context.Context, q querier, ref crm.Reference, key string)
 	}
 	return r, true, nil
 }
+
+// RequestsOfPhone lists up to limit of a phone's requests without their events, newest first.
+func (s *Store) RequestsOfPhone(ctx context.Context, phone crm.Phone, limit int) ([]crm.Request, error) {
+	rows, _ := s.pool.Query(ctx, `SELECT `+requestColumns+` FROM requests WHERE phone = $1
+		ORDER BY created_at DESC, ref LIMIT $2`, phone, limit)
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (crm.Request, error) { return scanRequest(r) })
+	if err != nil {
+		return nil, fmt.Errorf("postgres: requests of %s: %w", phone.Masked(), err)
+	}
+	return list, nil
+}

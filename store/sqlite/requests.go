@@ -244,3 +244,18 @@ func (s *Store) AddRequestEvent(ctx context.Context, r crm.Request, e crm.Reques
 	}
 	return got, true, nil
 }
+
+// RequestsOfPhone lists up to limit of a phone's requests without their events, newest first.
+func (s *Store) RequestsOfPhone(ctx context.Context, phone crm.Phone, limit int) ([]crm.Request, error) {
+	list, err := collect(ctx, s.db, `SELECT `+requestColumns+` FROM requests WHERE phone = ?
+		ORDER BY created_at DESC, ref LIMIT ?`,
+		func(r *sql.Rows, x *crm.Request) error {
+			var err error
+			*x, err = scanRequest(r)
+			return err
+		}, phone, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: requests of %s: %w", phone.Masked(), err)
+	}
+	return list, nil
+}

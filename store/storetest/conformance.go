@@ -49,11 +49,13 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("Language", func(t *testing.T) { testLanguage(t, open(t)) })
 	t.Run("FullSlots", func(t *testing.T) { testFullSlots(t, open(t)) })
 	t.Run("SavedReplies", func(t *testing.T) { testSavedReplies(t, open(t)) }) // replies.go
-	runRequests(t, open)                                                       // requests.go: tracked requests, agencies, the outbox
-	runCases(t, open)                                                          // cases.go: users, tokens, cases, assignment, escalation writes
-	runNotify(t, open)                                                         // notify.go: booking notifications, inbound SMS, opt-outs, reminders
-	runSending(t, open)                                                        // sending.go: the outbox worker's claims, settling, delivery reports
-	runCalls(t, open)                                                          // calls.go: call records merged from voice callbacks, recordings on cases
+	t.Run("CaseViewers", func(t *testing.T) { testCaseViewers(t, open(t)) })   // presence.go
+	t.Run("RequestsOfPhone", func(t *testing.T) { testRequestsOfPhone(t, open(t)) })
+	runRequests(t, open) // requests.go: tracked requests, agencies, the outbox
+	runCases(t, open)    // cases.go: users, tokens, cases, assignment, escalation writes
+	runNotify(t, open)   // notify.go: booking notifications, inbound SMS, opt-outs, reminders
+	runSending(t, open)  // sending.go: the outbox worker's claims, settling, delivery reports
+	runCalls(t, open)    // calls.go: call records merged from voice callbacks, recordings on cases
 }
 
 // The suite books at a real centre and services so a seeded store would accept the same
