@@ -358,8 +358,8 @@ func TestComplaintCancelled(t *testing.T) {
 	if list := casesOf(t, w, phone); len(list) != 0 {
 		t.Fatalf("a cancelled complaint left cases: %+v", list)
 	}
-	if rows, _ := w.Store.Notifications(context.Background(), crm.NotificationFilter{Phone: phone}); len(rows) != 0 {
-		t.Fatalf("a cancelled complaint left messages: %+v", rows)
+	if rows, err := w.Store.Notifications(context.Background(), crm.NotificationFilter{Phone: phone}); err != nil || len(rows) != 0 {
+		t.Fatalf("a cancelled complaint left messages: %+v (%v)", rows, err)
 	}
 }
 

@@ -13,7 +13,6 @@ import (
 	"github.com/huduma-connect/huduma/console/web"
 	"github.com/huduma-connect/huduma/crm"
 	"github.com/huduma-connect/huduma/flows"
-	"github.com/huduma-connect/huduma/ussd"
 )
 
 // config is everything the gateway can be told. Each setting comes from a flag, else from
@@ -89,7 +88,7 @@ func (c *config) flags(fs *flag.FlagSet, server bool) error {
 	parsed((*durationValue)(&c.HopDeadline), "hop-deadline", "HUDUMA_HOP_DEADLINE", flows.DefaultHopDeadline.String(), "give up on a USSD hop after this long")
 	parsed((*boolValue)(&c.Demo), "demo", "HUDUMA_DEMO", "false", "add demo users and cases (once) so the console has something to show; never on a gateway citizens reach")
 	parsed((*intValue)(&c.MaxConnections), "max-conns", "HUDUMA_MAX_CONNECTIONS", "4096", "open HTTP connections served at once; past it a new one gets a 503 (each costs about 20 KB)")
-	parsed((*intValue)(&c.MaxHops), "max-hops", "HUDUMA_MAX_HOPS", strconv.Itoa(ussd.DefaultMaxHops), "USSD hops run at once on this replica; past it a hop waits briefly for a place, then gets a polite \"busy\" END")
+	parsed((*intValue)(&c.MaxHops), "max-hops", "HUDUMA_MAX_HOPS", strconv.Itoa(flows.DefaultMaxHops), "USSD hops and voice menu callbacks run at once on this replica; past it one waits briefly for a place, then gets a polite \"busy\"")
 	parsed((*durationValue)(&c.SweepInterval), "sweep-interval", "HUDUMA_SWEEP_INTERVAL", crm.DefaultSweepInterval.String(), "how often each replica looks for SLA breaches and unassigned cases")
 	parsed((*durationValue)(&c.InboundRetention), "inbound-retention", "HUDUMA_INBOUND_RETENTION", crm.DefaultInboundRetention.String(), "how long citizens' SMS are kept (personal data; needed only while the aggregator might deliver one again)")
 	errs = append(errs, c.Voice.flags(fs)) // voice.go

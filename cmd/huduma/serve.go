@@ -94,7 +94,7 @@ type gateway struct {
 	store        sqlStore
 	desk         *crm.Desk
 	office       *crm.Office
-	admission    *flows.Admission // the bound on USSD hops in flight
+	admission    *flows.Admission // the bound on USSD hops and voice menu callbacks in flight
 	console      *web.Console
 	storeName    string
 	sessionsName string

@@ -118,7 +118,8 @@ func mountVoice(cfg config, gw *gateway, msgs *flows.Messages, sessions flows.Se
 	}
 	h := ivr.New(engine, sessions, gw.office, ivr.Config{
 		CallbackKey: cfg.CallbackKey, PublicURL: v.PublicURL, Number: v.Number, AgentLine: v.AgentLine,
-		HoldMusic: v.HoldMusic, Audio: audio, Queues: queues, Deadline: cfg.HopDeadline, Logger: log,
+		HoldMusic: v.HoldMusic, Audio: audio, Queues: queues, Deadline: cfg.HopDeadline,
+		Admission: gw.admission, Logger: log,
 	})
 	h.Mount(gw.app)
 	if cfg.CallbackKey == "" {
