@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-
 )
 
 // ErrDisabled means the account is disabled: told only to someone who gave its right password.

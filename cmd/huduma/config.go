@@ -28,6 +28,10 @@ type config struct {
 	SaturdayHours    string
 	SlotCapacity     int
 	CallbackKey      string
+	CallbackKeyPrev  string
+	InsecureCallback bool
+	CallbackAllow    string
+	TrustedProxies   string
 	LogLevel         string
 	CatalogRefresh   time.Duration
 	HopDeadline      time.Duration
@@ -82,7 +86,11 @@ func (c *config) flags(fs *flag.FlagSet, server bool) error {
 	parsed((*boolValue)(&c.RedisPipeline), "redis-autopipeline", "HUDUMA_REDIS_AUTOPIPELINE", "true", "batch the session writes of concurrent hops into one Redis round trip (go-redis's experimental automatic pipelining); false sends each on its own")
 	str(&c.USSDCode, "code", "HUDUMA_USSD_CODE", "*384*50#", "the USSD code citizens dial")
 	str(&c.SaturdayHours, "saturday", "HUDUMA_SATURDAY_HOURS", "", "Saturday opening hours, e.g. 08:00-13:00; empty: closed")
-	str(&c.CallbackKey, "callback-key", "HUDUMA_CALLBACK_KEY", "", "if set, callbacks must carry ?key=<this>")
+	str(&c.CallbackKey, "callback-key", "HUDUMA_CALLBACK_KEY", "", "the secret every Africa's Talking callback must carry as ?key=<this> (openssl rand -hex 24); required unless the gateway listens on loopback only")
+	str(&c.CallbackKeyPrev, "callback-key-previous", "HUDUMA_CALLBACK_KEY_PREVIOUS", "", "the key being rotated out, still accepted until every callback URL in Africa's Talking's dashboard carries the new one")
+	parsed((*boolValue)(&c.InsecureCallback), "insecure-callbacks", "HUDUMA_INSECURE_CALLBACKS", "false", "accept callbacks without a key on a non-loopback address (testing only: anyone could forge them)")
+	str(&c.CallbackAllow, "callback-allow", "HUDUMA_CALLBACK_ALLOW", "", "if set, callbacks only from these networks (comma-separated CIDRs, e.g. Africa's Talking's published ranges)")
+	str(&c.TrustedProxies, "trusted-proxies", "HUDUMA_TRUSTED_PROXIES", "", "load balancers whose X-Forwarded-For names the client (comma-separated addresses or CIDRs); empty: the connection's own address")
 	parsed((*intValue)(&c.SlotCapacity), "slot-capacity", "HUDUMA_SLOT_CAPACITY", "10", "citizens per half-hour slot per service")
 	parsed((*durationValue)(&c.CatalogRefresh), "catalog-refresh", "HUDUMA_CATALOG_REFRESH", "1m", "how often to reload centres, services and holidays")
 	parsed((*durationValue)(&c.HopDeadline), "hop-deadline", "HUDUMA_HOP_DEADLINE", flows.DefaultHopDeadline.String(), "give up on a USSD hop after this long")

@@ -14,6 +14,7 @@ import (
 	"github.com/huduma-connect/huduma/console/web"
 	"github.com/huduma-connect/huduma/crm"
 	"github.com/huduma-connect/huduma/flows"
+	"github.com/huduma-connect/huduma/internal/callbackauth"
 	"github.com/huduma-connect/huduma/internal/loop"
 	"github.com/huduma-connect/huduma/sms/inbound"
 	"github.com/huduma-connect/huduma/sms/templates"
@@ -95,6 +96,7 @@ type gateway struct {
 	desk         *crm.Desk
 	office       *crm.Office
 	admission    *flows.Admission // the bound on USSD hops and voice menu callbacks in flight
+	guard        *callbackauth.Guard
 	console      *web.Console
 	storeName    string
 	sessionsName string
@@ -149,12 +151,27 @@ func openGateway(ctx context.Context, cfg config, log *slog.Logger) (*gateway, e
 	gw.office = crm.NewOffice(gw.desk, oc)
 	engine := flows.NewEngine(gw.desk, gw.office, msgs)
 
+	guard, err := callbackGuard(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	gw.guard = guard
+	proxies, err := trustedProxies(cfg)
+	if err != nil {
+		return nil, err
+	}
 	gw.app = fiber.New(fiber.Config{
-		AppName:      "huduma",
-		BodyLimit:    bodyLimit,
-		ReadTimeout:  10 * time.Second,
-		WriteTimeout: 10 * time.Second,
-		IdleTimeout:  2 * time.Minute,
+		// Behind a load balancer, the client's address (for the callback allow-list and the
+		// login throttle) is its X-Forwarded-For, believed from the named proxies only.
+		ProxyHeader:             proxyHeader(proxies),
+		EnableTrustedProxyCheck: len(proxies) > 0,
+		TrustedProxies:          proxies,
+		EnableIPValidation:      true,
+		AppName:                 "huduma",
+		BodyLimit:               bodyLimit,
+		ReadTimeout:             10 * time.Second,
+		WriteTimeout:            10 * time.Second,
+		IdleTimeout:             2 * time.Minute,
 		// Memory is bounded by connections, not by hops: every open connection holds a
 		// goroutine and its request state (about 20 KB measured, with the read and write
 		// buffers given back between requests by ReduceMemoryUsage; 25 KB without). Past
@@ -181,8 +198,10 @@ func openGateway(ctx context.Context, cfg config, log *slog.Logger) (*gateway, e
 		}
 		return c.SendString("ok\n")
 	})
+	// Every callback route is under /at and passes the guard first.
+	gw.app.Use("/at", guard.Handler)
 	gw.admission = flows.NewAdmission(cfg.MaxHops)
-	ussd.New(engine, sess.store, ussd.Config{CallbackKey: cfg.CallbackKey, Deadline: cfg.HopDeadline,
+	ussd.New(engine, sess.store, ussd.Config{Deadline: cfg.HopDeadline,
 		Admission: gw.admission, Logger: log}).Mount(gw.app)
 	console.New(gw.office, console.Config{Logger: log}).Mount(gw.app)
 	// The staff console's pages, over the same office as the API.
@@ -198,7 +217,7 @@ func openGateway(ctx context.Context, cfg config, log *slog.Logger) (*gateway, e
 	gw.app.Get("/", func(c *fiber.Ctx) error { return c.Redirect(web.Prefix+"/", fiber.StatusFound) })
 	// Incoming SMS: the keywords STATUS/HALI, APPOINTMENTS/MIADI, CANCEL/GHAIRI,
 	// COMPLAINT/MALALAMIKO, HELP/MSAADA, STOP/ACHA, START/ANZA and the 1–4 rating reply.
-	inbound.New(gw.desk, gw.office, inbound.Config{CallbackKey: cfg.CallbackKey, Logger: log}).Mount(gw.app)
+	inbound.New(gw.desk, gw.office, inbound.Config{Logger: log}).Mount(gw.app)
 	// Voice: the phone menus, the agent queue and line, call records (voice.go).
 	if err := mountVoice(cfg, gw, msgs, sess.store, log); err != nil {
 		return nil, err

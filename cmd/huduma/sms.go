@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-
 	"github.com/huduma-connect/huduma/sms/africastalking"
 	"github.com/huduma-connect/huduma/sms/delivery"
 	"github.com/huduma-connect/huduma/sms/outbox"
@@ -107,8 +106,9 @@ func startSMS(ctx context.Context, cfg config, gw *gateway, log *slog.Logger) er
 	tmpl = tmpl.In(loc)
 	metrics := outbox.NewMetrics()
 	registerHopMetrics(metrics.Registry(), gw.admission)
+	registerCallbackMetrics(metrics.Registry(), gw.guard)
 	gw.admin.Handle("/metrics", metrics.Handler())
-	delivery.New(gw.store, delivery.Config{CallbackKey: cfg.CallbackKey, Logger: log, Registerer: metrics.Registry(), Now: gw.desk.Now}).Mount(gw.app)
+	delivery.New(gw.store, delivery.Config{Logger: log, Registerer: metrics.Registry(), Now: gw.desk.Now}).Mount(gw.app)
 
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})

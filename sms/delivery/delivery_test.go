@@ -145,24 +145,6 @@ func counter(t *testing.T, reg *prometheus.Registry, label string) float64 {
 	return 0
 }
 
-func TestCallbackKey(t *testing.T) {
-	rec := &recorder{known: knownID}
-	app := fiber.New()
-	delivery.New(rec, delivery.Config{CallbackKey: "s3cret", Logger: testLogger(t)}).Mount(app)
-	body := fixture(t, "success.form")
-	for _, target := range []string{delivery.Path, delivery.Path + "?key=wrong", delivery.Path + "?key=s3cre"} {
-		if code, _ := post(t, app, target, form, body); code != http.StatusForbidden {
-			t.Fatalf("%s: HTTP %d, want 403", target, code)
-		}
-	}
-	if len(rec.calls) != 0 {
-		t.Fatalf("store told %q without the key", rec.calls)
-	}
-	if code, _ := post(t, app, delivery.Path+"?key=s3cret", form, body); code != http.StatusOK {
-		t.Fatalf("with the key: HTTP %d, want 200", code)
-	}
-}
-
 func TestNotAForm(t *testing.T) {
 	app := fiber.New()
 	rec := &recorder{known: knownID}

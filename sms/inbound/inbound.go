@@ -17,7 +17,6 @@ package inbound
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -37,10 +36,7 @@ const Path = "/at/sms/inbound"
 
 // Config tunes the handler. Every field is optional.
 type Config struct {
-	// CallbackKey, when set, must arrive as ?key=… (compared in constant time): Africa's
-	// Talking does not sign its callbacks.
-	CallbackKey string
-	Logger      *slog.Logger // nil means slog.Default()
+	Logger *slog.Logger // nil means slog.Default()
 	// Timeout bounds the work on one message, well inside Africa's Talking's wait. Default 10s.
 	Timeout time.Duration
 }
@@ -87,9 +83,6 @@ const (
 )
 
 func (h *Handler) serve(c *fiber.Ctx) error {
-	if h.cfg.CallbackKey != "" && subtle.ConstantTimeCompare([]byte(c.Query("key")), []byte(h.cfg.CallbackKey)) != 1 {
-		return c.Status(fiber.StatusForbidden).SendString("forbidden\n")
-	}
 	if !strings.HasPrefix(string(c.Request().Header.ContentType()), fiber.MIMEApplicationForm) {
 		return c.Status(fiber.StatusUnsupportedMediaType).SendString("expected " + fiber.MIMEApplicationForm + "\n")
 	}

@@ -84,7 +84,7 @@ func newWorld(t *testing.T, s realstore.Store) *world {
 	t.Cleanup(func() { w.logs.AssertAbsent(string(owner), string(stranger), string(third)) })
 	w.office = crm.NewOffice(w.desk, crm.OfficeConfig{PasswordCost: 4, Logger: log})
 	w.app = fiber.New()
-	inbound.New(w.desk, w.office, inbound.Config{CallbackKey: key, Logger: log}).Mount(w.app)
+	inbound.New(w.desk, w.office, inbound.Config{Logger: log}).Mount(w.app)
 
 	ag, _, err := w.office.AddAgency(ctx, "NRB", "National Registration Bureau", w.office.ServicesOf("National Registration Bureau"))
 	if err != nil {
@@ -405,8 +405,6 @@ func TestKeywords(t *testing.T) {
 				}
 			}},
 		{name: "a number we do not serve is not answered", posts: []string{"foreign_number"}},
-		{name: "a wrong key is refused", posts: []string{"help"}, query: "?key=guess", code: 403},
-		{name: "no key is refused", posts: []string{"help"}, query: "?", code: 403},
 		{name: "no id is no message", posts: []string{"missing_id"}, code: 400},
 		{name: "no sender is no message", posts: []string{"missing_from"}, code: 400},
 	}
