@@ -117,3 +117,28 @@ func TestForgedCallbacksAreRefused(t *testing.T) {
 		})
 	}
 }
+
+// Strict-Transport-Security is sent when the gateway's public address is https, on the API
+// and the console alike, and never over plain http.
+func TestHSTSFollowsThePublicURL(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want bool
+	}{
+		{nil, false},
+		{[]string{"-public-url", "http://huduma.test"}, false},
+		{[]string{"-public-url", "https://huduma.example.go.ke"}, true},
+	} {
+		base, _ := startGatewayWith(t, append([]string{"-db", "sqlite:" + t.TempDir() + "/h.db"}, tt.args...)...)
+		for _, path := range []string{"/api/v1/openapi.json", "/console/login"} {
+			resp, err := http.Get(base + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if got := resp.Header.Get("Strict-Transport-Security") != ""; got != tt.want {
+				t.Errorf("%v %s: HSTS %v, want %v", tt.args, path, got, tt.want)
+			}
+		}
+	}
+}

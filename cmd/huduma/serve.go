@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -203,13 +204,15 @@ func openGateway(ctx context.Context, cfg config, log *slog.Logger) (*gateway, e
 	gw.admission = flows.NewAdmission(cfg.MaxHops)
 	ussd.New(engine, sess.store, ussd.Config{Deadline: cfg.HopDeadline,
 		Admission: gw.admission, Logger: log}).Mount(gw.app)
-	console.New(gw.office, console.Config{Logger: log}).Mount(gw.app)
+	// Browsers are told to use https only when the gateway is reached over it.
+	hsts := strings.HasPrefix(strings.ToLower(cfg.Voice.PublicURL), "https://")
+	console.New(gw.office, console.Config{Logger: log, HSTS: hsts}).Mount(gw.app)
 	// The staff console's pages, over the same office as the API.
 	texts, err := templates.Load()
 	if err != nil {
 		return nil, err
 	}
-	if gw.console, err = web.New(gw.office, web.Config{Logger: log, IdleTimeout: cfg.ConsoleIdle, SMS: texts.In(cal.Location)}); err != nil {
+	if gw.console, err = web.New(gw.office, web.Config{Logger: log, IdleTimeout: cfg.ConsoleIdle, SMS: texts.In(cal.Location), HSTS: hsts}); err != nil {
 		return nil, err
 	}
 	gw.console.Mount(gw.app)

@@ -53,7 +53,7 @@ func fixture(t *testing.T, name string) string {
 	return string(b)
 }
 
-func post(t *testing.T, app *fiber.App, target, contentType, body string) (int, string) {
+func post(t testing.TB, app *fiber.App, target, contentType, body string) (int, string) {
 	t.Helper()
 	req := httptest.NewRequest(http.MethodPost, target, strings.NewReader(body))
 	req.Header.Set("Content-Type", contentType)
@@ -117,7 +117,7 @@ func TestReports(t *testing.T) {
 }
 
 // testLogger is a logger that fails the test on an ERROR it did not expect.
-func testLogger(t *testing.T) *slog.Logger {
+func testLogger(t testing.TB) *slog.Logger {
 	log, _ := testkit.Logger(t)
 	return log
 }

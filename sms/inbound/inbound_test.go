@@ -69,7 +69,7 @@ type world struct {
 }
 
 // newWorld builds the world over a freshly seeded store.
-func newWorld(t *testing.T, s realstore.Store) *world {
+func newWorld(t testing.TB, s realstore.Store) *world {
 	t.Helper()
 	ctx := storetest.Context(t)
 	w := &world{store: s, clock: testkit.NewClock(t0)}
@@ -132,7 +132,7 @@ func newWorld(t *testing.T, s realstore.Store) *world {
 	return w
 }
 
-func (w *world) outbox(t *testing.T) []crm.Notification {
+func (w *world) outbox(t testing.TB) []crm.Notification {
 	t.Helper()
 	list, err := w.store.Notifications(storetest.Context(t), crm.NotificationFilter{})
 	if err != nil {
