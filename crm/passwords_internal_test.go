@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/huduma-connect/huduma/internal/testkit"
 )
 
 // The pool runs at most its number of checks at once, keeps a slot for a rest after each, and
@@ -31,9 +33,7 @@ func TestPasswordPoolBoundsTheWork(t *testing.T) {
 			})
 		}()
 	}
-	for running.Load() < 2 { // both slots taken
-		time.Sleep(time.Millisecond)
-	}
+	testkit.Eventually(t, func() bool { return running.Load() == 2 }, 10*time.Second, "both slots taken")
 	var te *ThrottledError
 	if err := p.do(context.Background(), func() { t.Error("a third check ran with two slots") }); !errors.As(err, &te) || !te.Busy {
 		t.Fatalf("a third check with both slots taken: %v, want a busy ThrottledError", err)
