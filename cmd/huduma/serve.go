@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/huduma-connect/huduma/internal/callbackauth"
 	"github.com/huduma-connect/huduma/internal/loop"
 	"github.com/huduma-connect/huduma/sms/inbound"
+	sessionredis "github.com/huduma-connect/huduma/store/redis"
 	"github.com/huduma-connect/huduma/sms/templates"
 	"github.com/huduma-connect/huduma/ussd"
 )
@@ -39,10 +41,21 @@ func serveCommand(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := cfg.validate(); err != nil {
+		return err
+	}
 	log, err := cfg.logger()
 	if err != nil {
 		return err
 	}
+	sessionredis.LogThrough(log) // go-redis's own lines at debug: the gateway's message is the one to read
+	// The port first: a gateway that cannot have it says so before anything else, and never
+	// announces an address it is not listening on.
+	ln, err := listen(cfg.Addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
 	gw, err := openGateway(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -63,9 +76,10 @@ func serveCommand(ctx context.Context, args []string) error {
 		if err := seedDemo(ctx, gw.office, log); err != nil {
 			return err
 		}
-	} else if users, err := gw.office.Users(ctx, crm.UserFilter{}); err == nil && len(users) == 0 {
-		log.Info("No console users yet. Make the first one (the password is printed once): " +
-			`go run ./cmd/huduma agent add -username admin -name "Your Name" -role admin -phone 07XXXXXXXX; or try the console with demo data: go run ./cmd/huduma serve -demo`)
+	}
+	noUsers := false
+	if users, err := gw.office.Users(ctx, crm.UserFilter{}); err == nil && len(users) == 0 {
+		noUsers = true
 	}
 	go gw.refreshCatalog(ctx, cfg.CatalogRefresh)
 	// Every replica sweeps: escalation is a conditional write, so a breach met by two
@@ -76,9 +90,8 @@ func serveCommand(ctx context.Context, args []string) error {
 	go gw.office.RunLoginPurge(ctx, crm.LoginPurgeInterval)
 	go watchOverload(ctx, gw.admission, shedReportInterval, log)
 	errc := make(chan error, 1)
-	go func() { errc <- gw.app.Listen(cfg.Addr) }()
-	log.Info(fmt.Sprintf("Huduma Connect is listening on http://%s (%s, %s). Dial %s from another terminal with: go run ./cmd/huduma dial; staff console at http://%s%s/",
-		cfg.Addr, gw.storeName, gw.sessionsName, cfg.USSDCode, cfg.Addr, web.Prefix))
+	go func() { errc <- gw.app.Listener(ln) }()
+	fmt.Fprint(os.Stderr, startupBlock(cfg, gw, noUsers))
 	select {
 	case err := <-errc:
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
@@ -98,6 +111,7 @@ type gateway struct {
 	office       *crm.Office
 	admission    *flows.Admission // the bound on USSD hops and voice menu callbacks in flight
 	guard        *callbackauth.Guard
+	notes        []string // what is not configured, each with the setting that enables it (startupBlock)
 	console      *web.Console
 	storeName    string
 	sessionsName string
