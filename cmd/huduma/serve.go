@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -32,14 +31,22 @@ const bodyLimit = 64 << 10
 // shedReportInterval is how often an overloaded gateway logs how many hops it answered busy.
 const shedReportInterval = 10 * time.Second
 
+var serveHelp = command{name: "serve", usage: "huduma serve [flags]",
+	summary: "Runs the gateway: Africa's Talking's callbacks, the staff console and the API (embedded SQLite and sessions in memory unless configured).",
+	examples: []string{"huduma serve", "huduma serve -demo",
+		"HUDUMA_DATABASE_URL=postgres://huduma@db:5432/huduma HUDUMA_REDIS_URL=redis://redis:6379/0 HUDUMA_ADDR=0.0.0.0:8080 HUDUMA_CALLBACK_KEY=$(openssl rand -hex 24) huduma serve"}}
+
 func serveCommand(ctx context.Context, args []string) error {
 	var cfg config
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs := serveHelp.flags()
 	if err := cfg.flags(fs, true); err != nil {
 		return err
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := serveHelp.parse(fs, args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return misuse("serve", "unexpected arguments %q (flags only, e.g. -addr 127.0.0.1:8080)", fs.Args())
 	}
 	if err := cfg.validate(); err != nil {
 		return err
