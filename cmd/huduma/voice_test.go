@@ -27,7 +27,8 @@ func TestComplaintByVoiceThroughTheSimulatorReachesTheAPI(t *testing.T) {
 			}
 			base, _ := startGatewayWith(t, "-db", url, "-callback-key", "k3y", "-voice-number", "+254711082000")
 			script := filepath.Join(t.TempDir(), "complaint.txt")
-			if err := os.WriteFile(script, []byte("1\n3\n2\nrec\n1\n"), 0o600); err != nil {
+			// The lines the README gives, so that its example cannot drift from the menus.
+			if err := os.WriteFile(script, []byte(strings.Join(readmeCallLines(t), "\n")+"\n"), 0o600); err != nil {
 				t.Fatal(err)
 			}
 			phone := randomPhone(t)
