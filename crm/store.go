@@ -93,6 +93,7 @@ type Store interface {
 	CallStore
 	SavedReplyStore
 	PresenceStore
+	LoginThrottleStore
 }
 
 // BookingStore holds reference data, slots, appointments and what we remember per citizen.

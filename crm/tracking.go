@@ -41,7 +41,7 @@ func (o *Office) RegisterRequest(ctx context.Context, ag Agency, in NewRequest) 
 		in.Status = RequestReceived
 	}
 	ev := RequestEvent{Status: in.Status, Reason: in.Reason, Ready: in.Ready, Note: in.Note, By: ag.Code}
-	if err := checkEvent(&ev); err != nil {
+	if err := checkEvent(&ev, o.desk.Today()); err != nil {
 		return Request{}, false, err
 	}
 	now := o.now()
@@ -73,7 +73,7 @@ func (o *Office) RegisterRequest(ctx context.Context, ag Agency, in NewRequest) 
 // PushRequestEvent records an agency's status change and tells the citizen. The same
 // IdempotencyKey pushed twice records one event and sends one message.
 func (o *Office) PushRequestEvent(ctx context.Context, ag Agency, ref Reference, ev RequestEvent) (Request, bool, error) {
-	if err := checkEvent(&ev); err != nil {
+	if err := checkEvent(&ev, o.desk.Today()); err != nil {
 		return Request{}, false, err
 	}
 	ev.By = ag.Code
@@ -82,12 +82,9 @@ func (o *Office) PushRequestEvent(ctx context.Context, ag Agency, ref Reference,
 		added bool
 	}
 	res, err := retry(ctx, func() (result, error) {
-		r, err := o.store.RequestByRef(ctx, ref)
+		r, err := o.agencyRequest(ctx, ag, ref)
 		if err != nil {
-			return result{}, fmt.Errorf("request %s: %w", ref, err)
-		}
-		if !ag.Serves(r.Service) {
-			return result{}, fmt.Errorf("request %s: %w: %s does not process %s", ref, ErrNotYourService, ag.Code, r.Service)
+			return result{}, err
 		}
 		if ev.IdempotencyKey != "" {
 			for _, past := range r.Events {
@@ -113,7 +110,7 @@ func (o *Office) PushRequestEvent(ctx context.Context, ag Agency, ref Reference,
 }
 
 // checkEvent validates and tidies a status event.
-func checkEvent(ev *RequestEvent) error {
+func checkEvent(ev *RequestEvent, today time.Time) error {
 	if !ev.Status.Valid() {
 		return fmt.Errorf("%w: unknown status %q", ErrBadInput, ev.Status)
 	}
@@ -129,6 +126,12 @@ func checkEvent(ev *RequestEvent) error {
 	}
 	if !ev.Ready.IsZero() {
 		ev.Ready = DateOf(ev.Ready)
+		// The citizen is told "expected to be ready by <date>" while the request is under
+		// way: a date already past would read as a promise broken before it was made.
+		if ev.Ready.Before(today) && ev.Status.awaited() {
+			return fmt.Errorf("%w: expected_ready %s is before today (%s); send the new expected date, or leave it out",
+				ErrBadInput, ev.Ready.Format(time.DateOnly), today.Format(time.DateOnly))
+		}
 	}
 	return nil
 }
@@ -151,12 +154,19 @@ func requestNotice(r Request, lang Lang, now time.Time) Notification {
 // Request reads a tracked request for an agency (only its own services) or, with a zero
 // Agency, for staff.
 func (o *Office) Request(ctx context.Context, ag Agency, ref Reference) (Request, error) {
+	return o.agencyRequest(ctx, ag, ref)
+}
+
+// agencyRequest reads a request as ag may know it (ag.Code "" is staff, who may know any).
+// Another agency's request is the same ErrNotFound, word for word, as one that does not
+// exist: an agency must not learn which references exist or what service they are for.
+func (o *Office) agencyRequest(ctx context.Context, ag Agency, ref Reference) (Request, error) {
 	r, err := o.store.RequestByRef(ctx, ref)
-	if err != nil {
-		return Request{}, fmt.Errorf("request %s: %w", ref, err)
-	}
-	if ag.Code != "" && !ag.Serves(r.Service) {
+	switch {
+	case errors.Is(err, ErrNotFound) || err == nil && ag.Code != "" && !ag.Serves(r.Service):
 		return Request{}, fmt.Errorf("request %s: %w", ref, ErrNotFound)
+	case err != nil:
+		return Request{}, fmt.Errorf("request %s: %w", ref, err)
 	}
 	return r, nil
 }

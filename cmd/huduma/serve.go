@@ -3,10 +3,11 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
-	"net"
+	"net/http"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -14,8 +15,10 @@ import (
 	"github.com/huduma-connect/huduma/console/web"
 	"github.com/huduma-connect/huduma/crm"
 	"github.com/huduma-connect/huduma/flows"
+	"github.com/huduma-connect/huduma/internal/callbackauth"
 	"github.com/huduma-connect/huduma/internal/loop"
 	"github.com/huduma-connect/huduma/sms/inbound"
+	sessionredis "github.com/huduma-connect/huduma/store/redis"
 	"github.com/huduma-connect/huduma/sms/templates"
 	"github.com/huduma-connect/huduma/ussd"
 )
@@ -28,24 +31,38 @@ const bodyLimit = 64 << 10
 // shedReportInterval is how often an overloaded gateway logs how many hops it answered busy.
 const shedReportInterval = 10 * time.Second
 
+var serveHelp = command{name: "serve", usage: "huduma serve [flags]",
+	summary: "Runs the gateway: Africa's Talking's callbacks, the staff console and the API (embedded SQLite and sessions in memory unless configured).",
+	examples: []string{"huduma serve", "huduma serve -demo",
+		"HUDUMA_DATABASE_URL=postgres://huduma@db:5432/huduma HUDUMA_REDIS_URL=redis://redis:6379/0 HUDUMA_ADDR=0.0.0.0:8080 HUDUMA_CALLBACK_KEY=$(openssl rand -hex 24) huduma serve"}}
+
 func serveCommand(ctx context.Context, args []string) error {
 	var cfg config
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs := serveHelp.flags()
 	if err := cfg.flags(fs, true); err != nil {
 		return err
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := serveHelp.parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return misuse("serve", "unexpected arguments %q (flags only, e.g. -addr 127.0.0.1:8080)", fs.Args())
+	}
+	if err := cfg.validate(); err != nil {
 		return err
 	}
 	log, err := cfg.logger()
 	if err != nil {
 		return err
 	}
-	stopPprof, err := startPprof(cfg.PprofAddr, log)
+	sessionredis.LogThrough(log) // go-redis's own lines at debug: the gateway's message is the one to read
+	// The port first: a gateway that cannot have it says so before anything else, and never
+	// announces an address it is not listening on.
+	ln, err := listen(cfg.Addr)
 	if err != nil {
 		return err
 	}
-	defer stopPprof()
+	defer ln.Close()
 	gw, err := openGateway(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -56,14 +73,20 @@ func serveCommand(ctx context.Context, args []string) error {
 	if err := startSMS(ctx, cfg, gw, log); err != nil {
 		return err
 	}
+	stopAdmin, err := startAdmin(cfg.AdminAddr, gw.admin, log)
+	if err != nil {
+		return err
+	}
+	defer stopAdmin()
 
 	if cfg.Demo {
 		if err := seedDemo(ctx, gw.office, log); err != nil {
 			return err
 		}
-	} else if users, err := gw.office.Users(ctx, crm.UserFilter{}); err == nil && len(users) == 0 {
-		log.Info("No console users yet. Make the first one (the password is printed once): " +
-			`go run ./cmd/huduma agent add -username admin -name "Your Name" -role admin -phone 07XXXXXXXX; or try the console with demo data: go run ./cmd/huduma serve -demo`)
+	}
+	noUsers := false
+	if users, err := gw.office.Users(ctx, crm.UserFilter{}); err == nil && len(users) == 0 {
+		noUsers = true
 	}
 	go gw.refreshCatalog(ctx, cfg.CatalogRefresh)
 	// Every replica sweeps: escalation is a conditional write, so a breach met by two
@@ -71,15 +94,11 @@ func serveCommand(ctx context.Context, args []string) error {
 	go gw.office.RunScheduler(ctx, cfg.SweepInterval)
 	go gw.desk.RunReminders(ctx, reminderInterval, log)
 	go gw.desk.RunInboundRetention(ctx, inboundRetentionInterval, log)
+	go gw.office.RunLoginPurge(ctx, crm.LoginPurgeInterval)
 	go watchOverload(ctx, gw.admission, shedReportInterval, log)
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
-	}
 	errc := make(chan error, 1)
 	go func() { errc <- gw.app.Listener(gw.conns.wrap(ln)) }()
-	log.Info(fmt.Sprintf("Huduma Connect is listening on http://%s (%s, %s). Dial %s from another terminal with: go run ./cmd/huduma dial; staff console at http://%s%s/",
-		cfg.Addr, gw.storeName, gw.sessionsName, cfg.USSDCode, cfg.Addr, web.Prefix))
+	fmt.Fprint(os.Stderr, startupBlock(cfg, gw, noUsers))
 	select {
 	case err := <-errc:
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
@@ -93,11 +112,14 @@ func serveCommand(ctx context.Context, args []string) error {
 // gateway is the assembled server: stores, domain, menus and routes.
 type gateway struct {
 	app          *fiber.App
+	admin        *http.ServeMux // /metrics, for the admin listener (startAdmin), never the public port
 	store        sqlStore
 	desk         *crm.Desk
 	office       *crm.Office
-	admission    *flows.Admission // the bound on USSD hops in flight
+	admission    *flows.Admission // the bound on USSD hops and voice menu callbacks in flight
 	conns        *connLimit       // the bound on open connections (wraps the listener)
+	guard        *callbackauth.Guard
+	notes        []string // what is not configured, each with the setting that enables it (startupBlock)
 	console      *web.Console
 	storeName    string
 	sessionsName string
@@ -118,7 +140,7 @@ func openGateway(ctx context.Context, cfg config, log *slog.Logger) (*gateway, e
 	if cfg.IdleTimeout <= 0 {
 		return nil, fmt.Errorf("HUDUMA_IDLE_TIMEOUT=%v: want a positive duration", cfg.IdleTimeout)
 	}
-	gw := &gateway{log: log, conns: newConnLimit(cfg.MaxConnections)}
+	gw := &gateway{log: log, admin: http.NewServeMux(), conns: newConnLimit(cfg.MaxConnections)}
 	ok := false
 	defer func() {
 		if !ok {
@@ -155,12 +177,27 @@ func openGateway(ctx context.Context, cfg config, log *slog.Logger) (*gateway, e
 	gw.office = crm.NewOffice(gw.desk, oc)
 	engine := flows.NewEngine(gw.desk, gw.office, msgs)
 
+	guard, err := callbackGuard(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	gw.guard = guard
+	proxies, err := trustedProxies(cfg)
+	if err != nil {
+		return nil, err
+	}
 	gw.app = fiber.New(fiber.Config{
-		AppName:      "huduma",
-		BodyLimit:    bodyLimit,
-		ReadTimeout:  10 * time.Second,
-		WriteTimeout: 10 * time.Second,
-		IdleTimeout:  cfg.IdleTimeout,
+		// Behind a load balancer, the client's address (for the callback allow-list and the
+		// login throttle) is its X-Forwarded-For, believed from the named proxies only.
+		ProxyHeader:             proxyHeader(proxies),
+		EnableTrustedProxyCheck: len(proxies) > 0,
+		TrustedProxies:          proxies,
+		EnableIPValidation:      true,
+		AppName:                 "huduma",
+		BodyLimit:               bodyLimit,
+		ReadTimeout:             10 * time.Second,
+		WriteTimeout:            10 * time.Second,
+		IdleTimeout:             cfg.IdleTimeout,
 		// Memory is bounded by connections, not by hops: every open connection holds a
 		// goroutine and its request state (about 20 KB measured, with the read and write
 		// buffers given back between requests by ReduceMemoryUsage; 25 KB without). Past
@@ -174,28 +211,33 @@ func openGateway(ctx context.Context, cfg config, log *slog.Logger) (*gateway, e
 		ErrorHandler: console.ErrorHandler,
 	})
 	// /healthz is for the load balancer: a replica that cannot reach its database or its
-	// sessions cannot answer a hop, so it says so and is taken out of rotation.
+	// sessions cannot answer a hop, so it says so and is taken out of rotation. It is public,
+	// so it says up or down and no more; what is down goes to the log.
 	gw.app.Get("/healthz", func(c *fiber.Ctx) error {
 		hctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
 		defer cancel()
 		for what, ping := range map[string]func(context.Context) error{"database": gw.store.Ping, "sessions": sess.ping} {
 			if err := ping(hctx); err != nil {
 				log.Warn("health check failed", "what", what, "err", err)
-				return c.Status(fiber.StatusServiceUnavailable).SendString(what + " unavailable\n")
+				return c.Status(fiber.StatusServiceUnavailable).SendString("unavailable\n")
 			}
 		}
 		return c.SendString("ok\n")
 	})
+	// Every callback route is under /at and passes the guard first.
+	gw.app.Use("/at", guard.Handler)
 	gw.admission = flows.NewAdmission(cfg.MaxHops)
-	ussd.New(engine, sess.store, ussd.Config{CallbackKey: cfg.CallbackKey, Deadline: cfg.HopDeadline,
+	ussd.New(engine, sess.store, ussd.Config{Deadline: cfg.HopDeadline,
 		Admission: gw.admission, Logger: log}).Mount(gw.app)
-	console.New(gw.office, console.Config{Logger: log}).Mount(gw.app)
+	// Browsers are told to use https only when the gateway is reached over it.
+	hsts := strings.HasPrefix(strings.ToLower(cfg.Voice.PublicURL), "https://")
+	console.New(gw.office, console.Config{Logger: log, HSTS: hsts}).Mount(gw.app)
 	// The staff console's pages, over the same office as the API.
 	texts, err := templates.Load()
 	if err != nil {
 		return nil, err
 	}
-	if gw.console, err = web.New(gw.office, web.Config{Logger: log, IdleTimeout: cfg.ConsoleIdle, SMS: texts.In(cal.Location)}); err != nil {
+	if gw.console, err = web.New(gw.office, web.Config{Logger: log, IdleTimeout: cfg.ConsoleIdle, SMS: texts.In(cal.Location), HSTS: hsts}); err != nil {
 		return nil, err
 	}
 	gw.console.Mount(gw.app)
@@ -203,7 +245,7 @@ func openGateway(ctx context.Context, cfg config, log *slog.Logger) (*gateway, e
 	gw.app.Get("/", func(c *fiber.Ctx) error { return c.Redirect(web.Prefix+"/", fiber.StatusFound) })
 	// Incoming SMS: the keywords STATUS/HALI, APPOINTMENTS/MIADI, CANCEL/GHAIRI,
 	// COMPLAINT/MALALAMIKO, HELP/MSAADA, STOP/ACHA, START/ANZA and the 1–4 rating reply.
-	inbound.New(gw.desk, gw.office, inbound.Config{CallbackKey: cfg.CallbackKey, Logger: log}).Mount(gw.app)
+	inbound.New(gw.desk, gw.office, inbound.Config{Logger: log}).Mount(gw.app)
 	// Voice: the phone menus, the agent queue and line, call records (voice.go).
 	if err := mountVoice(cfg, gw, msgs, sess.store, log); err != nil {
 		return nil, err

@@ -11,8 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gofiber/fiber/v2/middleware/adaptor"
-
 	"github.com/huduma-connect/huduma/console/web"
 	"github.com/huduma-connect/huduma/crm"
 	"github.com/huduma-connect/huduma/sms/africastalking"
@@ -116,7 +114,7 @@ func (c smsConfig) apiHost() string {
 	return redactURL(raw)
 }
 
-// startSMS mounts the SMS routes (delivery reports, /metrics) on the gateway and, when
+// startSMS mounts the SMS routes (delivery reports; /metrics on the admin listener) and, when
 // Africa's Talking credentials are set, starts the outbox worker. The worker stops when ctx
 // ends or the gateway closes, finishing and recording the sends in flight first. Call it
 // before the app starts listening.
@@ -137,8 +135,9 @@ func startSMS(ctx context.Context, cfg config, gw *gateway, log *slog.Logger) er
 	metrics := outbox.NewMetrics()
 	registerHopMetrics(metrics.Registry(), gw.admission)
 	gw.conns.register(metrics.Registry())
-	gw.app.Get("/metrics", adaptor.HTTPHandler(metrics.Handler()))
-	delivery.New(gw.store, delivery.Config{CallbackKey: cfg.CallbackKey, Logger: log, Registerer: metrics.Registry(), Now: gw.desk.Now}).Mount(gw.app)
+	registerCallbackMetrics(metrics.Registry(), gw.guard)
+	gw.admin.Handle("/metrics", metrics.Handler())
+	delivery.New(gw.store, delivery.Config{Logger: log, Registerer: metrics.Registry(), Now: gw.desk.Now}).Mount(gw.app)
 
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
@@ -152,7 +151,7 @@ func startSMS(ctx context.Context, cfg config, gw *gateway, log *slog.Logger) er
 		}
 	})
 	if sc.Username == "" {
-		log.Warn("SMS disabled: HUDUMA_AT_USERNAME/HUDUMA_AT_API_KEY not set; messages stay queued")
+		gw.notes = append(gw.notes, "SMS:           messages stay queued until HUDUMA_AT_USERNAME and HUDUMA_AT_API_KEY are set")
 		go func() {
 			defer close(done)
 			metrics.WatchDepth(ctx, gw.store, 15*time.Second, log)
