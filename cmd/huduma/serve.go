@@ -138,7 +138,7 @@ func openGateway(ctx context.Context, cfg config, log *slog.Logger) (*gateway, e
 		return nil, fmt.Errorf("HUDUMA_MAX_HOPS=%d, HUDUMA_MAX_CONNECTIONS=%d: want at least 1 each", cfg.MaxHops, cfg.MaxConnections)
 	}
 	if cfg.IdleTimeout <= 0 {
-		return nil, fmt.Errorf("HUDUMA_IDLE_TIMEOUT=%v: want a positive duration", cfg.IdleTimeout)
+		return nil, fmt.Errorf("HUDUMA_IDLE_TIMEOUT (-idle-timeout) = %v: want a positive duration", cfg.IdleTimeout)
 	}
 	gw := &gateway{log: log, admin: http.NewServeMux(), conns: newConnLimit(cfg.MaxConnections)}
 	ok := false

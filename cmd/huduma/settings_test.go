@@ -21,7 +21,7 @@ var badSettings = map[string]string{
 	"HUDUMA_HOP_DEADLINE": "soon", "HUDUMA_DEMO": "sure", "HUDUMA_MAX_CONNECTIONS": "-1", "HUDUMA_MAX_HOPS": "lots",
 	"HUDUMA_SWEEP_INTERVAL": "0", "HUDUMA_INBOUND_RETENTION": "a month", "HUDUMA_VOICE_NUMBER": "0711082000",
 	"HUDUMA_VOICE_AGENT_LINE": "agents", "HUDUMA_VOICE_HOLD_MUSIC": "hold.mp3", "HUDUMA_PUBLIC_URL": "huduma.example.go.ke",
-	"HUDUMA_VOICE_MAX_QUEUE": "ten",
+	"HUDUMA_VOICE_MAX_QUEUE": "ten", "HUDUMA_IDLE_TIMEOUT": "30",
 }
 
 // redacted are the settings whose values errors shorten, since they may carry a password.

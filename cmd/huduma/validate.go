@@ -47,6 +47,9 @@ func (c *config) validate() error {
 	if _, err := callbackauth.ParsePrefixes(c.CallbackAllow); err != nil {
 		add(fmt.Errorf("HUDUMA_CALLBACK_ALLOW (-callback-allow) = %q: %w; e.g. 196.201.214.0/24", c.CallbackAllow, err))
 	}
+	if c.IdleTimeout <= 0 {
+		add(fmt.Errorf("HUDUMA_IDLE_TIMEOUT (-idle-timeout) = %v: want a positive duration, e.g. 30s", c.IdleTimeout))
+	}
 	add(c.Voice.check())
 	return errors.Join(errs...)
 }
