@@ -94,6 +94,7 @@ type Store interface {
 	CallStore
 	SavedReplyStore
 	PresenceStore
+	CitizenStore // rights.go: export, erasure, retention, who read what
 }
 
 // BookingStore holds reference data, slots, appointments and what we remember per citizen.
