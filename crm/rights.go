@@ -233,20 +233,31 @@ func (o *Office) ExportCitizen(ctx context.Context, u User, phone Phone) (Citize
 	out := CitizenExport{
 		Phone: phone, ExportedAt: o.now(), ExportedBy: u.Username, Lang: rec.Lang, LangSetAt: rec.LangSetAt,
 		OptedOutAt: rec.OptedOutAt, Appointments: rec.Appointments, Requests: rec.Requests,
-		Inbound: rec.Inbound, Withheld: []string{WithheldInternalNotes},
+		Withheld: []string{WithheldInternalNotes},
 	}
-	hidden := map[string]bool{} // subjects of the corruption reports this copy leaves out
+	// What belongs to a corruption report this copy leaves out: its messages (by subject),
+	// its calls, and the SMS that lodged it with the reply to that SMS (the report's
+	// idempotency key is "sms:" and the message's id, the reply's subject the same).
+	hidden := map[string]bool{}
 	hiddenCase := map[int64]bool{}
 	for _, c := range rec.Cases {
 		if c.Queue == QueueIntegrity && !seesIntegrityRecords(u) {
 			hidden["case:"+string(c.Number)] = true
 			hiddenCase[c.ID] = true
+			if strings.HasPrefix(c.IdempotencyKey, "sms:") {
+				hidden[c.IdempotencyKey] = true
+			}
 			continue
 		}
 		if err := o.recordView(ctx, u, c); err != nil {
 			return CitizenExport{}, err
 		}
 		out.Cases = append(out.Cases, ExportedCase{Case: c, ToCitizen: toCitizen(c.ID, rec.Notes, rec.Audit)})
+	}
+	for _, in := range rec.Inbound {
+		if !hidden["sms:"+in.ID] {
+			out.Inbound = append(out.Inbound, in)
+		}
 	}
 	for _, m := range rec.Messages {
 		if !hidden[m.Subject] {

@@ -57,7 +57,7 @@ func openBackOffice(ctx context.Context, cfg config) (*backOffice, error) {
 const agentUsage = `usage: huduma agent add -username NAME -role ROLE [flags]
 
 Creates a console user. Roles: agent, supervisor, centre_manager (needs -centre),
-integrity_officer, admin. The password is read from standard input with -password-stdin;
+integrity_officer, admin, dpo (the data protection officer). The password is read from standard input with -password-stdin;
 otherwise a random one is generated and printed once.
 `
 
@@ -78,7 +78,7 @@ func agentCommand(ctx context.Context, args []string, stdin io.Reader, stdout io
 	}
 	fs.StringVar(&in.Username, "username", "", "login name (one word)")
 	fs.StringVar(&in.Name, "name", "", "full name")
-	fs.StringVar(&role, "role", "agent", "agent, supervisor, centre_manager, integrity_officer or admin")
+	fs.StringVar(&role, "role", "agent", "agent, supervisor, centre_manager, integrity_officer, admin or dpo")
 	fs.StringVar(&phone, "phone", "", "mobile number for alerts, e.g. +254712345678")
 	fs.StringVar(&in.Centre, "centre", "", "centre code, for a centre manager (e.g. KSM)")
 	fs.StringVar(&queue, "queue", "general", "general or integrity")

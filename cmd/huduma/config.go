@@ -41,6 +41,7 @@ type config struct {
 	InboundRetention time.Duration
 	PprofAddr        string
 	Voice            voiceSettings
+	Retention        retentionSettings // citizen.go
 }
 
 // defaultSQLitePath is where the embedded store lives when nothing else is configured.
@@ -87,6 +88,7 @@ func (c *config) flags(fs *flag.FlagSet, server bool) error {
 	parsed((*durationValue)(&c.SweepInterval), "sweep-interval", "HUDUMA_SWEEP_INTERVAL", "30s", "how often each replica looks for SLA breaches and unassigned cases")
 	parsed((*durationValue)(&c.InboundRetention), "inbound-retention", "HUDUMA_INBOUND_RETENTION", "720h", "how long citizens' SMS are kept (personal data; needed only while the aggregator might deliver one again)")
 	errs = append(errs, c.Voice.flags(fs)) // voice.go
+	errs = append(errs, c.Retention.flags(fs))
 	return errors.Join(errs...)
 }
 

@@ -9,6 +9,7 @@
 //	huduma agent     add console users (agents, supervisors, managers, integrity officers)
 //	huduma agency    register an agency and print its API key
 //	huduma import    import tracked requests from a CSV file
+//	huduma citizen   a citizen's data under the Data Protection Act: export, erase, find
 package main
 
 import (
@@ -35,6 +36,7 @@ commands:
   agent     add a console user: huduma agent add -username amina -role agent
   agency    register an agency: huduma agency add -code NRB -institution "..."
   import    import tracked requests: huduma import requests -agency NRB FILE.csv
+  citizen   a citizen's data (Data Protection Act): huduma citizen export|erase|erasures|find PHONE
 
 "huduma <command> -h" lists a command's flags; every flag can also be set by the
 environment variable shown with it.
@@ -68,6 +70,8 @@ func main() {
 		err = agencyCommand(ctx, args, os.Stdout)
 	case "import":
 		err = importCommand(ctx, args, os.Stdout, os.Stderr)
+	case "citizen":
+		err = citizenCommand(ctx, args, os.Stdout)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 	default:

@@ -69,6 +69,7 @@ func serveCommand(ctx context.Context, args []string) error {
 	go gw.office.RunScheduler(ctx, cfg.SweepInterval)
 	go gw.desk.RunReminders(ctx, reminderInterval, log)
 	go gw.desk.RunInboundRetention(ctx, inboundRetentionInterval, log)
+	go gw.office.RunRetention(ctx, crm.Retention(cfg.Retention), retentionInterval, log)
 	go watchOverload(ctx, gw.admission, shedReportInterval, log)
 	errc := make(chan error, 1)
 	go func() { errc <- gw.app.Listen(cfg.Addr) }()
