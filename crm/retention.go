@@ -11,7 +11,7 @@ import (
 )
 
 // The retention schedule: personal data is kept while it serves its purpose and then
-// anonymised (Data Protection Act 2019, section 25(g): kept no longer than necessary). The
+// anonymised (Data Protection Act 2019, section 39: kept no longer than necessary). The
 // records stay, so statistics and the Commission's reports still count them.
 
 // Retention is how long each kind of personal data is kept. A zero Period keeps it for ever

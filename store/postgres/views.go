@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -27,10 +28,28 @@ func (s *Store) CaseViews(ctx context.Context, f crm.CaseViewFilter) ([]crm.Case
 	if limit <= 0 {
 		limit = defaultViewLimit
 	}
+	// Only the conditions the filter sets, so each list reads its own index (by case, by
+	// user) rather than every view ever recorded, whatever plan a prepared statement keeps.
+	var where []string
+	var args []any
+	for _, c := range []struct {
+		cond string
+		arg  any
+		set  bool
+	}{{"v.case_id = $%d", f.CaseID, f.CaseID != 0}, {"v.user_id = $%d", f.UserID, f.UserID != 0}, {"c.queue = $%d", string(f.Queue), f.Queue != ""}} {
+		if c.set {
+			args = append(args, c.arg)
+			where = append(where, fmt.Sprintf(c.cond, len(args)))
+		}
+	}
+	if len(where) == 0 {
+		where = append(where, "true")
+	}
+	args = append(args, limit)
 	rows, _ := s.pool.Query(ctx, `SELECT v.id, v.case_id, v.user_id, v.username, v.at, c.number, c.queue
 		FROM case_views v JOIN cases c ON c.id = v.case_id
-		WHERE ($1 = 0 OR v.case_id = $1) AND ($2 = 0 OR v.user_id = $2) AND ($3 = '' OR c.queue = $3)
-		ORDER BY v.at DESC, v.id DESC LIMIT $4`, f.CaseID, f.UserID, string(f.Queue), limit)
+		WHERE `+strings.Join(where, " AND ")+fmt.Sprintf(`
+		ORDER BY v.at DESC, v.id DESC LIMIT $%d`, len(args)), args...)
 	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (crm.CaseView, error) {
 		var v crm.CaseView
 		var user *int64

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 
 	"github.com/huduma-connect/huduma/crm"
 )
@@ -26,10 +27,26 @@ func (s *Store) CaseViews(ctx context.Context, f crm.CaseViewFilter) ([]crm.Case
 	if limit <= 0 {
 		limit = defaultViewLimit
 	}
+	// Only the conditions the filter sets, so each list reads its own index (by case, by
+	// user) rather than every view ever recorded.
+	var where []string
+	var args []any
+	for _, c := range []struct {
+		cond string
+		arg  any
+		set  bool
+	}{{"v.case_id = ?", f.CaseID, f.CaseID != 0}, {"v.user_id = ?", f.UserID, f.UserID != 0}, {"c.queue = ?", string(f.Queue), f.Queue != ""}} {
+		if c.set {
+			where, args = append(where, c.cond), append(args, c.arg)
+		}
+	}
+	if len(where) == 0 {
+		where = append(where, "1 = 1")
+	}
 	list, err := collect(ctx, s.db, `SELECT v.id, v.case_id, v.user_id, v.username, v.at, c.number, c.queue
 		FROM case_views v JOIN cases c ON c.id = v.case_id
-		WHERE (?1 = 0 OR v.case_id = ?1) AND (?2 = 0 OR v.user_id = ?2) AND (?3 = '' OR c.queue = ?3)
-		ORDER BY v.at DESC, v.id DESC LIMIT ?4`, func(r *sql.Rows, v *crm.CaseView) error {
+		WHERE `+strings.Join(where, " AND ")+`
+		ORDER BY v.at DESC, v.id DESC LIMIT ?`, func(r *sql.Rows, v *crm.CaseView) error {
 		var user sql.NullInt64
 		var at string
 		if err := r.Scan(&v.ID, &v.CaseID, &user, &v.Username, &at, &v.CaseNumber, &v.Queue); err != nil {
@@ -39,7 +56,7 @@ func (s *Store) CaseViews(ctx context.Context, f crm.CaseViewFilter) ([]crm.Case
 		var err error
 		v.At, err = parseTimestamp(at)
 		return err
-	}, f.CaseID, f.UserID, string(f.Queue), limit)
+	}, append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: case views: %w", err)
 	}
