@@ -221,36 +221,58 @@ func (a *API) fail(c *fiber.Ctx, err error) error {
 	return c.Status(status).JSON(errorBody{Error: msg})
 }
 
-// classify maps the domain's errors to HTTP statuses.
+// classify maps an error to its HTTP status, by its kind (crm.KindOf), and to what the
+// client is told. An internal error is told nothing: its text may name tables or internals.
 func classify(err error) (int, string) {
 	var auth authError
-	switch {
-	case errors.As(err, &auth):
+	if errors.As(err, &auth) {
 		return fiber.StatusUnauthorized, auth.Error()
-	case errors.Is(err, crm.ErrTokenExpired):
-		return fiber.StatusUnauthorized, crm.ErrTokenExpired.Error()
-	case errors.Is(err, crm.ErrUnauthenticated):
-		return fiber.StatusUnauthorized, "not logged in: send Authorization: Bearer <token> from POST " + Prefix + "/login"
-	case errors.Is(err, crm.ErrBadCredentials):
-		return fiber.StatusUnauthorized, crm.ErrBadCredentials.Error()
-	case errors.Is(err, crm.ErrDisabled):
-		return fiber.StatusForbidden, crm.ErrDisabled.Error()
-	case errors.Is(err, crm.ErrBadInput), errors.Is(err, crm.ErrReasonRequired),
-		errors.Is(err, crm.ErrBadReference), errors.Is(err, crm.ErrNotKenyanMobile):
-		return fiber.StatusBadRequest, err.Error()
-	case errors.Is(err, crm.ErrForbidden), errors.Is(err, crm.ErrNotYourService):
-		return fiber.StatusForbidden, err.Error()
-	case errors.Is(err, crm.ErrNotFound):
-		return fiber.StatusNotFound, err.Error()
-	case errors.Is(err, crm.ErrBadTransition), errors.Is(err, crm.ErrReopenExpired), errors.Is(err, crm.ErrExists),
-		errors.Is(err, crm.ErrAlreadyRated), errors.Is(err, crm.ErrReferenceTaken), errors.Is(err, crm.ErrUsernameTaken):
-		return fiber.StatusConflict, err.Error()
-	case errors.Is(err, crm.ErrConflict):
-		return fiber.StatusConflict, "the record kept changing while this request was applied; try again"
-	case errors.Is(err, crm.ErrVoiceUnavailable):
-		return fiber.StatusServiceUnavailable, crm.ErrVoiceUnavailable.Error() + " on this gateway (no voice provider)"
-	case errors.Is(err, crm.ErrVoiceFailed):
-		return fiber.StatusBadGateway, err.Error()
 	}
-	return fiber.StatusInternalServerError, ""
+	status := statusOf(crm.KindOf(err))
+	if status == fiber.StatusInternalServerError {
+		return status, ""
+	}
+	return status, message(err)
+}
+
+// statusOf is the HTTP status of an error of kind k.
+func statusOf(k crm.Kind) int {
+	switch k {
+	case crm.KindInvalid:
+		return fiber.StatusBadRequest
+	case crm.KindUnauthenticated:
+		return fiber.StatusUnauthorized
+	case crm.KindForbidden:
+		return fiber.StatusForbidden
+	case crm.KindNotFound:
+		return fiber.StatusNotFound
+	case crm.KindConflict, crm.KindChanged:
+		return fiber.StatusConflict
+	case crm.KindUpstream:
+		return fiber.StatusBadGateway
+	case crm.KindUnavailable:
+		return fiber.StatusServiceUnavailable
+	}
+	return fiber.StatusInternalServerError
+}
+
+// message is what the API tells the client about err, whose kind is not internal: crm's
+// words, except where a few errors say more (what to send, what to do next) or say less
+// (an authentication error's text is the sentinel's alone, never what wraps it).
+func message(err error) string {
+	switch {
+	case errors.Is(err, crm.ErrTokenExpired):
+		return crm.ErrTokenExpired.Error()
+	case errors.Is(err, crm.ErrUnauthenticated):
+		return "not logged in: send Authorization: Bearer <token> from POST " + Prefix + "/login"
+	case errors.Is(err, crm.ErrBadCredentials):
+		return crm.ErrBadCredentials.Error()
+	case errors.Is(err, crm.ErrDisabled):
+		return crm.ErrDisabled.Error()
+	case errors.Is(err, crm.ErrConflict):
+		return "the record kept changing while this request was applied; try again"
+	case errors.Is(err, crm.ErrVoiceUnavailable):
+		return crm.ErrVoiceUnavailable.Error() + " on this gateway (no voice provider)"
+	}
+	return err.Error()
 }

@@ -33,7 +33,7 @@ func (a *API) listCases(c *fiber.Ctx, u crm.User) error {
 	}
 	out := casesJSON{Cases: []caseJSON{}, Limit: f.Limit, Offset: f.Offset, SearchAs: string(search.Kind())}
 	if out.Limit == 0 {
-		out.Limit = 100 // the stores' default
+		out.Limit = crm.DefaultCaseLimit
 	}
 	if search.Number != "" {
 		found, err := a.office.TicketExists(c.UserContext(), search.Number)

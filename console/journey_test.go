@@ -19,7 +19,7 @@ func TestCaseJourney(t *testing.T) {
 		const phone = crm.Phone("+254722555111")
 		c := w.complaint(t, phone, "KSM", crm.CategoryLongWait)
 		path := fmt.Sprintf("/api/v1/cases/%d", c.ID)
-		subject := "case:" + string(c.Number)
+		subject := crm.CaseSubject(c.Number)
 		agentID := w.users["agent"].ID
 
 		step := func(what, method, p string, body any) apiCase {

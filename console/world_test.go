@@ -10,13 +10,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/huduma-connect/huduma/console"
 	"github.com/huduma-connect/huduma/crm"
+	"github.com/huduma-connect/huduma/internal/testkit"
 	"github.com/huduma-connect/huduma/sms/africastalking"
 	"github.com/huduma-connect/huduma/sms/atsandbox"
 	"github.com/huduma-connect/huduma/store/storetest"
@@ -36,42 +36,6 @@ var nairobi = func() *time.Location {
 
 // start is Tuesday 24 November 2026, 09:00 in Nairobi: a working morning.
 var start = time.Date(2026, 11, 24, 9, 0, 0, 0, nairobi)
-
-// fakeClock is the desk's and office's clock; tests move it on.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-// lockedBuffer collects the API's logs for checks that nothing secret reaches them.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // Staff of every world, by username. Every one has a phone, for alerts.
 var staff = []crm.NewUser{
@@ -94,8 +58,8 @@ type world struct {
 	store  realstore.Store
 	office *crm.Office
 	app    *fiber.App
-	clock  *fakeClock
-	logs   *lockedBuffer
+	clock  *testkit.Clock      // the desk's and office's clock; tests move it on
+	logs   *testkit.Logs       // the API's logs, for checks that nothing secret reaches them
 	users  map[string]crm.User // by username
 	tokens map[string]string   // by username
 	// API keys: NRB registers ID cards, KRA PINs.
@@ -148,9 +112,8 @@ func newWorld(t *testing.T, st realstore.Store) *world {
 	if err := st.Seed(ctx, data); err != nil {
 		t.Fatalf("seed: %v", err)
 	}
-	clock := &fakeClock{now: start}
-	logs := &lockedBuffer{}
-	logger := slog.New(slog.NewJSONHandler(io.MultiWriter(logs, testLogSink()), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	clock := testkit.NewClock(start)
+	logger, logs := testkit.Logger(t)
 	desk, err := crm.NewDesk(ctx, st, crm.DeskConfig{
 		Calendar: crm.DefaultCalendar(nairobi), SlotCapacity: 10, LeadTime: 30 * time.Minute, Now: clock.Now,
 	})
@@ -189,14 +152,6 @@ func newWorld(t *testing.T, st realstore.Store) *world {
 		t.Fatalf("add agency: %v", err)
 	}
 	return w
-}
-
-// testLogSink shows the API's logs with -v when HUDUMA_TEST_LOGS is set.
-func testLogSink() io.Writer {
-	if os.Getenv("HUDUMA_TEST_LOGS") != "" {
-		return os.Stderr
-	}
-	return io.Discard
 }
 
 // call sends one request through the app. body is JSON-encoded unless it is already bytes

@@ -2,7 +2,6 @@ package crm
 
 import (
 	"context"
-	"errors"
 	"time"
 )
 
@@ -136,7 +135,7 @@ type VoiceDialer interface {
 
 // ErrVoiceUnavailable means no voice provider is configured: the back office cannot place
 // calls or report queues.
-var ErrVoiceUnavailable = errors.New("voice calls are not configured")
+var ErrVoiceUnavailable = newError(KindUnavailable, "voice calls are not configured")
 
 // Alone is the record ev makes of a call no other callback told about: the row a store
 // inserts for a new session id, and the event's side of every merge. No outcome is the

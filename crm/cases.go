@@ -1,7 +1,6 @@
 package crm
 
 import (
-	"errors"
 	"time"
 )
 
@@ -149,6 +148,11 @@ type CallbackWindow struct {
 	ASAP     bool // "as soon as possible" rather than a part of a day
 }
 
+// CaseSubject is the outbox subject of every message about a case (the citizen's
+// acknowledgement, replies, manager alerts): a case's messages are found by it, so every
+// writer and reader must build it the same way.
+func CaseSubject(number Reference) string { return "case:" + string(number) }
+
 // Case is a complaint or callback request being worked by the contact centre.
 type Case struct {
 	ID          int64
@@ -244,9 +248,13 @@ type CaseFilter struct {
 	// agents type parts of words.
 	Words []string
 
-	Limit  int // 0 means the store's default (100)
+	Limit  int // 0 means DefaultCaseLimit
 	Offset int
 }
+
+// DefaultCaseLimit is how many cases a store lists when CaseFilter.Limit is 0: a page of
+// the console's lists, which says the limit it was given.
+const DefaultCaseLimit = 100
 
 // CaseChange is what a case update writes besides the case row, in the same transaction.
 type CaseChange struct {
@@ -264,9 +272,9 @@ type RatingCount struct {
 
 // Errors of cases.
 var (
-	ErrForbidden     = errors.New("not allowed for your role")
-	ErrReopenExpired = errors.New("a case can be reopened only within 7 days of resolution")
-	ErrBadInput      = errors.New("invalid input")
-	ErrNoAgent       = errors.New("no agent available")
-	ErrAlreadyRated  = errors.New("already rated")
+	ErrForbidden     = newError(KindForbidden, "not allowed for your role")
+	ErrReopenExpired = newError(KindConflict, "a case can be reopened only within 7 days of resolution")
+	ErrBadInput      = newError(KindInvalid, "invalid input")
+	ErrNoAgent       = newError(KindConflict, "no agent available")
+	ErrAlreadyRated  = newError(KindConflict, "already rated")
 )

@@ -66,7 +66,7 @@ func (o *Office) CaseDetail(ctx context.Context, u User, id int64) (CaseDetail, 
 	if err != nil {
 		return CaseDetail{}, fmt.Errorf("case %d timeline: %w", id, err)
 	}
-	msgs, err := o.store.Notifications(ctx, NotificationFilter{Subject: "case:" + string(c.Number)})
+	msgs, err := o.store.Notifications(ctx, NotificationFilter{Subject: CaseSubject(c.Number)})
 	if err != nil {
 		return CaseDetail{}, fmt.Errorf("case %d messages: %w", id, err)
 	}
@@ -128,7 +128,7 @@ func (o *Office) change(ctx context.Context, u User, id int64, act Action, apply
 		// not queued.
 		ch.Notifications = toPhone(ch.Notifications...)
 		for i := range ch.Notifications {
-			ch.Notifications[i].Subject = "case:" + string(c.Number)
+			ch.Notifications[i].Subject = CaseSubject(c.Number)
 			ch.Notifications[i].CreatedAt = now
 			ch.Notifications[i].Params["case"] = string(c.Number)
 		}

@@ -212,7 +212,7 @@ func (o *Office) openCase(ctx context.Context, c Case, n []Notification) (Case, 
 			return Case{}, err
 		}
 		c.Number = num
-		subject := "case:" + string(num)
+		subject := CaseSubject(num)
 		for i := range n {
 			n[i].Subject = subject
 			n[i].CreatedAt = c.CreatedAt

@@ -58,7 +58,7 @@ func NewDesk(ctx context.Context, store Store, cfg DeskConfig) (*Desk, error) {
 	if cfg.FullSlotsRefresh == 0 {
 		cfg.FullSlotsRefresh = DefaultFullSlotsRefresh
 	}
-	d := &Desk{store: store, cfg: cfg, full: newFullSlots(store, cfg.FullSlotsRefresh)}
+	d := &Desk{store: store, cfg: cfg, full: newFullSlots(store, cfg.FullSlotsRefresh, cfg.Now)}
 	if err := d.Reload(ctx); err != nil {
 		return nil, err
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/huduma-connect/huduma/internal/loop"
 )
 
 // sweepBatch is how many due or waiting cases one sweep reads at a time.
@@ -132,7 +134,7 @@ func (o *Office) breach(ctx context.Context, c Case, now time.Time, people map[s
 	}
 	c.UpdatedAt = now
 	for i := range ch.Notifications {
-		ch.Notifications[i].Subject = "case:" + string(c.Number)
+		ch.Notifications[i].Subject = CaseSubject(c.Number)
 		ch.Notifications[i].CreatedAt = now
 	}
 	_, err := o.store.UpdateCase(ctx, c, ch)
@@ -197,21 +199,22 @@ func (o *Office) levelPeople(ctx context.Context, c Case, l Level) ([]User, erro
 	return users, nil
 }
 
-// RunScheduler sweeps every interval until ctx ends. Errors are logged and the next sweep
-// tries again: an outage of the database must not stop escalations for good.
+// DefaultSweepInterval is how often each replica sweeps by default: a breach is escalated
+// well within a minute of its deadline, and a sweep that finds nothing costs two reads.
+const DefaultSweepInterval = 30 * time.Second
+
+// RunScheduler sweeps every interval (DefaultSweepInterval if it is not positive) until ctx
+// ends. Errors are logged and the next sweep tries again: an outage of the database must not
+// stop escalations for good.
 func (o *Office) RunScheduler(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
+	if interval <= 0 {
+		interval = DefaultSweepInterval
+	}
+	loop.Every(ctx, interval, func(ctx context.Context) {
 		if res, err := o.Sweep(ctx); err != nil {
 			o.log.Error("escalation sweep", "err", err)
 		} else if res.Escalated+res.Assigned > 0 {
 			o.log.Info("escalation sweep", "escalated", res.Escalated, "assigned", res.Assigned, "lost_to_other_replicas", res.Lost)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }

@@ -56,8 +56,10 @@ const fullSlotsReadTimeout = 2 * time.Second
 // weekends and holidays.
 const fullSlotsHorizon = 31
 
-func newFullSlots(store Store, every time.Duration) *fullSlots {
-	return &fullSlots{store: store, every: every, horizon: fullSlotsHorizon, clock: time.Now,
+// newFullSlots keeps a copy read through store, refreshed every interval of clock (the
+// desk's, so that a test moves the refresh with the rest of the desk).
+func newFullSlots(store Store, every time.Duration, clock func() time.Time) *fullSlots {
+	return &fullSlots{store: store, every: every, horizon: fullSlotsHorizon, clock: clock,
 		changed: map[dayKey]time.Time{}}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/huduma-connect/huduma/crm"
 	"github.com/huduma-connect/huduma/flows/flowstest"
+	"github.com/huduma-connect/huduma/internal/testkit"
 )
 
 // slotReads passes every call to the real store and counts the reads of slots.
@@ -29,13 +30,20 @@ func (s *slotReads) FullSlots(ctx context.Context, from, to time.Time) ([]crm.Sl
 }
 
 // replica is a second desk on the world's store, as another gateway process on the same
-// database, with its own copy of the full slots refreshed every `every`.
+// database, with its own copy of the full slots refreshed every `every`, at the world's
+// fixed time.
 func replica(t *testing.T, w *flowstest.World, capacity int, every time.Duration) (*crm.Desk, *slotReads) {
+	t.Helper()
+	return replicaOn(t, w, testkit.NewClock(flowstest.Now), capacity, every)
+}
+
+// replicaOn is replica with a clock the test moves.
+func replicaOn(t *testing.T, w *flowstest.World, clock *testkit.Clock, capacity int, every time.Duration) (*crm.Desk, *slotReads) {
 	t.Helper()
 	reads := &slotReads{Store: w.Store}
 	d, err := crm.NewDesk(context.Background(), reads, crm.DeskConfig{
 		Calendar: crm.DefaultCalendar(flowstest.Nairobi), SlotCapacity: capacity, LeadTime: 30 * time.Minute,
-		Now: func() time.Time { return flowstest.Now }, FullSlotsRefresh: every,
+		Now: clock.Now, FullSlotsRefresh: every,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -135,15 +143,16 @@ func TestFreeTimesCatchUpWithAnotherProcess(t *testing.T) {
 	w := flowstest.New(t, 1)
 	ctx := context.Background()
 	on := day("2026-11-25")
-	stale, _ := replica(t, w, 1, time.Hour)
-	fresh, _ := replica(t, w, 1, time.Millisecond)
+	clock := testkit.NewClock(flowstest.Now)
+	stale, _ := replicaOn(t, w, clock, 1, time.Hour)
+	fresh, _ := replicaOn(t, w, clock, 1, time.Minute)
 	if !offers(t, stale, "BIRTH-CERT", on, 9*60) || !offers(t, fresh, "BIRTH-CERT", on, 9*60) {
 		t.Fatal("09:00 not offered before any booking")
 	}
 	if _, err := w.Desk.Book(ctx, crm.Booking{Phone: "+254712000202", Centre: "KSM", Service: "BIRTH-CERT", Day: on, Start: 9 * 60}); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(5 * time.Millisecond)
+	clock.Advance(time.Minute) // fresh's copy is due again, stale's is not
 	if offers(t, fresh, "BIRTH-CERT", on, 9*60) {
 		t.Fatal("a process whose copy is due again still offers the slot filled elsewhere")
 	}

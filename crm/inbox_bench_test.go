@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/huduma-connect/huduma/crm"
+	"github.com/huduma-connect/huduma/internal/testkit"
 )
 
 // BenchmarkInboxMillion times the console's lists and searches, as the inbox asks them of the
@@ -21,8 +22,7 @@ func BenchmarkInboxMillion(b *testing.B) {
 	ctx := context.Background()
 	s, conn := benchStore(b)
 	now := time.Date(2026, 11, 24, 10, 0, 0, 0, nairobi)
-	c := &clock{}
-	c.Set(now)
+	c := testkit.NewClock(now)
 	desk, err := crm.NewDesk(ctx, s, crm.DeskConfig{Calendar: crm.DefaultCalendar(nairobi), SlotCapacity: 10, Now: c.Now})
 	if err != nil {
 		b.Fatal(err)

@@ -23,6 +23,14 @@ type OfficeConfig struct {
 	Logger       *slog.Logger
 }
 
+// The back office's defaults, for a zero OfficeConfig field and for the gateway's settings.
+const (
+	// DefaultAgentCap is how many open cases round-robin gives one agent at most.
+	DefaultAgentCap = 15
+	// DefaultTokenTTL is how long a console login lasts: a working day and its overtime.
+	DefaultTokenTTL = 12 * time.Hour
+)
+
 // Office is the back office of the domain: tracked requests pushed by agencies, complaints
 // and callback requests lodged by citizens, and the cases agents work, escalate and resolve.
 // It shares the Desk's store, catalogue and clock.
@@ -43,10 +51,10 @@ func NewOffice(desk *Desk, cfg OfficeConfig) *Office {
 		cfg.Policies = DefaultSLAPolicies()
 	}
 	if cfg.AgentCap <= 0 {
-		cfg.AgentCap = 15
+		cfg.AgentCap = DefaultAgentCap
 	}
 	if cfg.TokenTTL <= 0 {
-		cfg.TokenTTL = 12 * time.Hour
+		cfg.TokenTTL = DefaultTokenTTL
 	}
 	if !cfg.DefaultLang.Valid() {
 		cfg.DefaultLang = English

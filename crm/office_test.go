@@ -13,13 +13,14 @@ import (
 	"time"
 
 	"github.com/huduma-connect/huduma/crm"
+	"github.com/huduma-connect/huduma/internal/testkit"
 	"github.com/huduma-connect/huduma/store/storetest"
 	"github.com/huduma-connect/huduma/store/storetest/realstore"
 )
 
 var nairobi = mustLoad("Africa/Nairobi")
 
-// discard drops the office's logs in tests.
+// discard drops the office's logs in benchmarks.
 var discard = slog.New(slog.DiscardHandler)
 
 func mustLoad(name string) *time.Location {
@@ -30,19 +31,13 @@ func mustLoad(name string) *time.Location {
 	return loc
 }
 
-// clock is a fake clock the tests move by hand.
-type clock struct{ ns atomic.Int64 }
-
-func (c *clock) Now() time.Time          { return time.Unix(0, c.ns.Load()) }
-func (c *clock) Set(t time.Time)         { c.ns.Store(t.UnixNano()) }
-func (c *clock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
-
 // office is a back office over a real, seeded store and a fake clock.
 type office struct {
 	*crm.Office
 	store crm.Store
-	clock *clock
+	clock *testkit.Clock
 	desk  *crm.Desk
+	logs  *testkit.Logs // the office's; an ERROR fails the test unless it expects one
 }
 
 // eachStore runs f against every real store kind; open gives it a fresh, seeded store.
@@ -56,15 +51,15 @@ func eachStore(t *testing.T, f func(t *testing.T, open func(t *testing.T) crm.St
 
 func newOffice(t *testing.T, s crm.Store, now time.Time) *office {
 	t.Helper()
-	c := &clock{}
-	c.Set(now)
+	c := testkit.NewClock(now)
 	desk, err := crm.NewDesk(storetest.Context(t), s, crm.DeskConfig{
 		Calendar: crm.DefaultCalendar(nairobi), SlotCapacity: 10, Now: c.Now,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &office{Office: crm.NewOffice(desk, crm.OfficeConfig{PasswordCost: 4, AgentCap: 3, Logger: discard}), store: s, clock: c, desk: desk}
+	log, logs := testkit.Logger(t)
+	return &office{Office: crm.NewOffice(desk, crm.OfficeConfig{PasswordCost: 4, AgentCap: 3, Logger: log}), store: s, clock: c, desk: desk, logs: logs}
 }
 
 func at(s string) time.Time {
@@ -114,7 +109,7 @@ func TestComplaintQueuesAcknowledgementAndManagerAlert(t *testing.T) {
 		o.addUser(t, "wanjiru", crm.RoleCentreManager, "MSA", 2)
 
 		c := o.complain(t, "+254712000001", crm.CategoryLongWait, "KSM")
-		subject := crm.NotificationFilter{Subject: "case:" + string(c.Number)}
+		subject := crm.NotificationFilter{Subject: crm.CaseSubject(c.Number)}
 		got := notifications(t, o.store, subject)
 		if len(got) != 2 {
 			t.Fatalf("outbox rows for the case = %d, want the acknowledgement and one manager alert: %+v", len(got), got)
@@ -164,9 +159,9 @@ func TestCorruptionReportGoesToIntegrityOnly(t *testing.T) {
 			if _, err := o.CaseDetail(ctx, u, c.ID); err == nil {
 				t.Errorf("%s can open the corruption report", u.Role)
 			}
-			list, _ := o.ListCases(ctx, u, crm.CaseFilter{})
-			if len(list) != 0 {
-				t.Errorf("%s lists %d cases, want none", u.Role, len(list))
+			list, err := o.ListCases(ctx, u, crm.CaseFilter{})
+			if err != nil || len(list) != 0 {
+				t.Errorf("%s lists %d cases (%v), want none", u.Role, len(list), err)
 			}
 		}
 		if _, err := o.CaseDetail(ctx, officer, c.ID); err != nil {
@@ -259,8 +254,8 @@ func TestPendingCitizenPausesTheClock(t *testing.T) {
 			t.Fatal(err)
 		}
 		o.clock.Set(at("2026-12-07 09:00")) // past the resolution target, while paused
-		if res, _ := o.Sweep(ctx); res.Escalated != 0 {
-			t.Fatalf("a paused case escalated")
+		if res, err := o.Sweep(ctx); err != nil || res.Escalated != 0 {
+			t.Fatalf("a paused case escalated (%+v, %v)", res, err)
 		}
 		o.clock.Set(at("2026-12-08 09:00")) // one business day later the citizen answers
 		c, err = o.SetStatus(ctx, sup, c.ID, crm.CaseInProgress, "")
@@ -310,7 +305,10 @@ func TestTwoSchedulersEscalateEachBreachOnce(t *testing.T) {
 			if c.Level != crm.LevelSupervisor {
 				t.Errorf("case %s at level %d, want 2", c.Number, c.Level)
 			}
-			audit, _, _ := s.Timeline(ctx, c.ID)
+			audit, _, err := s.Timeline(ctx, c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
 			n := 0
 			for _, e := range audit {
 				if e.Action == "escalated" {
@@ -362,15 +360,18 @@ func TestRoundRobinAssignmentBySpokenLanguageWithCap(t *testing.T) {
 			t.Errorf("with every agent at the cap, the case went to %d (%s), want it waiting", waiting.AssigneeID, waiting.Status)
 		}
 		// chebet resolves one: the sweep hands her the waiting case.
-		done, _ := o.ListCases(ctx, c, crm.CaseFilter{AssigneeID: c.ID})
+		done, err := o.ListCases(ctx, c, crm.CaseFilter{AssigneeID: c.ID})
+		if err != nil || len(done) == 0 {
+			t.Fatalf("chebet's cases: %d (%v)", len(done), err)
+		}
 		if _, err := o.Resolve(ctx, c, done[0].ID, "sorted"); err != nil {
 			t.Fatal(err)
 		}
 		if res, err := o.Sweep(ctx); err != nil || res.Assigned != 1 {
 			t.Fatalf("sweep assigned %d (%v), want 1", res.Assigned, err)
 		}
-		if got, _ := o.store.Case(ctx, waiting.ID); got.AssigneeID != c.ID {
-			t.Errorf("the waiting case went to %d, want chebet", got.AssigneeID)
+		if got, err := o.store.Case(ctx, waiting.ID); err != nil || got.AssigneeID != c.ID {
+			t.Errorf("the waiting case went to %d (%v), want chebet", got.AssigneeID, err)
 		}
 	})
 }
@@ -505,7 +506,10 @@ func TestReopenWithinSevenDaysAndEscalateByHand(t *testing.T) {
 		if _, err := o.SetStatus(ctx, sup, c.ID, crm.CaseInProgress, ""); !errors.Is(err, crm.ErrReopenExpired) {
 			t.Errorf("reopen after 7 days: %v, want ErrReopenExpired", err)
 		}
-		audit, _, _ := o.store.Timeline(ctx, c.ID)
+		audit, _, err := o.store.Timeline(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
 		var actions []string
 		for _, a := range audit {
 			actions = append(actions, a.Actor+":"+a.Action)

@@ -1,7 +1,6 @@
 package crm
 
 import (
-	"errors"
 	"log/slog"
 	"strings"
 )
@@ -11,7 +10,7 @@ import (
 type Phone string
 
 // ErrNotKenyanMobile means the number is not a Kenyan mobile number.
-var ErrNotKenyanMobile = errors.New("not a Kenyan mobile number")
+var ErrNotKenyanMobile = newError(KindInvalid, "not a Kenyan mobile number")
 
 // phoneSeparators is built once: ParsePhone runs on every hop.
 var phoneSeparators = strings.NewReplacer(" ", "", "-", "")

@@ -2,7 +2,6 @@ package crm
 
 import (
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"math/big"
 	"strings"
@@ -22,7 +21,7 @@ const ReferenceDigits = 9
 
 // ErrBadReference means the text is not a well-formed reference: wrong length, not digits, or
 // a check digit that does not match (a typo).
-var ErrBadReference = errors.New("not a valid reference")
+var ErrBadReference = newError(KindInvalid, "not a valid reference")
 
 // dammTable is the weakly totally anti-symmetric quasigroup of order 10 from Damm (2004).
 var dammTable = [10][10]byte{

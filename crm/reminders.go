@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/huduma-connect/huduma/internal/loop"
 )
 
 // When reminders are due, in minutes after local midnight: the evening before an appointment
@@ -130,21 +132,13 @@ func everyInterval(ctx context.Context, interval time.Duration, log *slog.Logger
 	if log == nil {
 		log = slog.Default()
 	}
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
+	loop.Every(ctx, interval, func(ctx context.Context) {
 		if n, err := job(ctx); err != nil {
-			if ctx.Err() != nil {
-				return
+			if ctx.Err() == nil {
+				log.Error(what, "err", err, "count", n)
 			}
-			log.Error(what, "err", err, "count", n)
 		} else if n > 0 {
 			log.Info(done, "count", n)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }

@@ -1,7 +1,6 @@
 package crm
 
 import (
-	"errors"
 	"time"
 )
 
@@ -50,11 +49,11 @@ func (s RequestStatus) CanMoveTo(next RequestStatus) bool {
 
 // Errors of tracked requests.
 var (
-	ErrBadTransition  = errors.New("that status change is not allowed from the current status")
-	ErrNotYourService = errors.New("the service is not one of this agency's")
-	ErrReasonRequired = errors.New("a rejection needs a reason")
+	ErrBadTransition  = newError(KindConflict, "that status change is not allowed from the current status")
+	ErrNotYourService = newError(KindForbidden, "the service is not one of this agency's")
+	ErrReasonRequired = newError(KindInvalid, "a rejection needs a reason")
 	// ErrConflict means the row changed since it was read; the domain reads it again and retries.
-	ErrConflict = errors.New("changed concurrently")
+	ErrConflict = newError(KindChanged, "changed concurrently")
 )
 
 // Request is a tracked request.

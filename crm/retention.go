@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/huduma-connect/huduma/internal/loop"
 )
 
 // The retention schedule: personal data is kept while it serves its purpose and then
@@ -146,18 +148,20 @@ func (o *Office) ApplyRetention(ctx context.Context, r Retention) (RetentionRepo
 	return rep, errors.Join(errs...)
 }
 
-// RunRetention applies the schedule now and then every interval until ctx ends, logging what
-// each run changed.
+// RunRetention applies the schedule now and then every interval until ctx ends (every replica
+// runs it: see ApplyRetention), logging what each run changed and what failed.
 func (o *Office) RunRetention(ctx context.Context, r Retention, interval time.Duration, log *slog.Logger) {
 	if log == nil {
 		log = o.log
 	}
-	everyInterval(ctx, interval, log, "apply the retention schedule", "", func(ctx context.Context) (int, error) {
+	loop.Every(ctx, interval, func(ctx context.Context) {
 		rep, err := o.ApplyRetention(ctx, r)
 		if rep.Total() > 0 {
 			log.Info("personal data past its retention anonymised", "cases", rep.Cases, "recordings", rep.Recordings,
 				"message_bodies", rep.MessageBodies, "appointment_phones", rep.AppointmentPhones)
 		}
-		return 0, err // logged above, by rule
+		if err != nil && ctx.Err() == nil {
+			log.Error("apply the retention schedule", "err", err)
+		}
 	})
 }

@@ -242,7 +242,7 @@ func (o *Office) ExportCitizen(ctx context.Context, u User, phone Phone) (Citize
 	hiddenCase := map[int64]bool{}
 	for _, c := range rec.Cases {
 		if c.Queue == QueueIntegrity && !seesIntegrityRecords(u) {
-			hidden["case:"+string(c.Number)] = true
+			hidden[CaseSubject(c.Number)] = true
 			hiddenCase[c.ID] = true
 			if strings.HasPrefix(c.IdempotencyKey, "sms:") {
 				hidden[c.IdempotencyKey] = true

@@ -2,7 +2,6 @@ package crm
 
 import (
 	"context"
-	"errors"
 	"time"
 )
 
@@ -24,8 +23,9 @@ const ReminderWithdrawn = "appointment cancelled or moved before the reminder we
 
 // ErrClaimLost means a worker tried to settle a row it no longer holds: its lease ran out and
 // another worker claimed the row since, or the row was settled already. The write is refused,
-// so a slow worker never overwrites what a newer claim recorded.
-var ErrClaimLost = errors.New("outbox claim lost")
+// so a slow worker never overwrites what a newer claim recorded. It is internal: the outbox
+// worker handles it, and no request of a door can meet it.
+var ErrClaimLost = newError(KindInternal, "outbox claim lost")
 
 // Claim names one claim on an outbox row: the row and the claim's token. Every claim on a
 // row gets a new token, so a claim whose lease ran out cannot be mistaken for the claim that

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -13,7 +12,7 @@ import (
 )
 
 // ErrDisabled means the account is disabled: told only to someone who gave its right password.
-var ErrDisabled = errors.New("this account is disabled; ask a supervisor or an administrator")
+var ErrDisabled = newError(KindForbidden, "this account is disabled; ask a supervisor or an administrator")
 
 // CanManage reports whether actor may manage u's account (add, edit, disable, reset, end
 // sessions): administrators anyone but themselves, supervisors the agents. Nobody manages

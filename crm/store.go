@@ -2,18 +2,17 @@ package crm
 
 import (
 	"context"
-	"errors"
 	"time"
 )
 
 // Errors the stores return and the channels turn into a citizen's answer.
 var (
-	ErrNotFound         = errors.New("not found")
-	ErrSlotFull         = errors.New("slot full")
-	ErrAlreadyBooked    = errors.New("already booked for this service on this day")
-	ErrReferenceTaken   = errors.New("reference already in use")
-	ErrNotBookable      = errors.New("not a bookable slot")
-	ErrAppointmentEnded = errors.New("appointment cancelled or past")
+	ErrNotFound         = newError(KindNotFound, "not found")
+	ErrSlotFull         = newError(KindConflict, "slot full")
+	ErrAlreadyBooked    = newError(KindConflict, "already booked for this service on this day")
+	ErrReferenceTaken   = newError(KindConflict, "reference already in use")
+	ErrNotBookable      = newError(KindInvalid, "not a bookable slot")
+	ErrAppointmentEnded = newError(KindConflict, "appointment cancelled or past")
 )
 
 // AppointmentStatus is where an appointment stands.
@@ -255,4 +254,4 @@ type OutboxStore interface {
 }
 
 // ErrExists means a record with that key already exists.
-var ErrExists = errors.New("already exists")
+var ErrExists = newError(KindConflict, "already exists")

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/huduma-connect/huduma/crm"
+	"github.com/huduma-connect/huduma/internal/testkit"
 	"github.com/huduma-connect/huduma/store/postgres"
 	"github.com/huduma-connect/huduma/store/storetest"
 )
@@ -43,8 +44,7 @@ func benchmarkSweep(b *testing.B, open, due int) {
 	if _, err := conn.Exec(ctx, `ANALYZE cases`); err != nil {
 		b.Fatal(err)
 	}
-	c := &clock{}
-	c.Set(now)
+	c := testkit.NewClock(now)
 	desk, err := crm.NewDesk(ctx, s, crm.DeskConfig{Calendar: crm.DefaultCalendar(nairobi), SlotCapacity: 10, Now: c.Now})
 	if err != nil {
 		b.Fatal(err)

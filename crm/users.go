@@ -1,7 +1,6 @@
 package crm
 
 import (
-	"errors"
 	"strings"
 	"time"
 )
@@ -97,10 +96,10 @@ type Token struct {
 
 // Errors of users and tokens.
 var (
-	ErrUsernameTaken   = errors.New("username already taken")
-	ErrBadCredentials  = errors.New("wrong username or password")
-	ErrTokenExpired    = errors.New("session expired, log in again")
-	ErrUnauthenticated = errors.New("not logged in")
+	ErrUsernameTaken   = newError(KindConflict, "username already taken")
+	ErrBadCredentials  = newError(KindUnauthenticated, "wrong username or password")
+	ErrTokenExpired    = newError(KindUnauthenticated, "session expired, log in again")
+	ErrUnauthenticated = newError(KindUnauthenticated, "not logged in")
 )
 
 // Agency is a ministry, department or agency (MDA) that registers tracked requests and

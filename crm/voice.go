@@ -26,7 +26,7 @@ const (
 
 // ErrVoiceFailed means the voice provider refused or did not answer a request (a call, a
 // queue status); the errors it wraps say why.
-var ErrVoiceFailed = errors.New("the voice provider refused the request")
+var ErrVoiceFailed = newError(KindUpstream, "the voice provider refused the request")
 
 // voiceDialerBox lets the dialer be swapped atomically: an interface value cannot be.
 type voiceDialerBox struct{ d VoiceDialer }

@@ -51,6 +51,11 @@ type waiter struct {
 	ready chan struct{} // receives the place handed over by a releasing hop
 }
 
+// DefaultMaxHops is the default bound on hops in flight on one replica. A hop spends most of
+// its time waiting on Postgres and Redis, so a few dozen at once keep two cores busy; more
+// only queue in front of the database.
+const DefaultMaxHops = 64
+
 // NewAdmission admits at most limit hops at once (limit < 1 means 1).
 func NewAdmission(limit int) *Admission {
 	return &Admission{max: max(limit, 1)}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/huduma-connect/huduma/flows"
+	"github.com/huduma-connect/huduma/internal/testkit"
 )
 
 // far is a start-by time no test reaches.
@@ -36,11 +37,10 @@ func waitFor(a *flows.Admission, p flows.Priority, startBy time.Time) (<-chan er
 	return done, &release
 }
 
+// waiting waits until n hops wait for a place (goroutines on their way into the queue).
 func waiting(t *testing.T, a *flows.Admission, n int) {
 	t.Helper()
-	for a.Waiting() != n {
-		time.Sleep(time.Millisecond) // a goroutine on its way into the queue, not a timing assertion
-	}
+	testkit.Eventually(t, func() bool { return a.Waiting() == n }, 10*time.Second, "%d hops waiting", n)
 }
 
 func TestAdmissionBoundsTheHopsInFlight(t *testing.T) {

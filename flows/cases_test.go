@@ -47,7 +47,7 @@ func addUser(t *testing.T, w *flowstest.World, username string, role crm.Role, p
 // outbox lists the outbox rows of a case, by kind.
 func outbox(t *testing.T, w *flowstest.World, number crm.Reference) map[crm.NotificationKind][]crm.Notification {
 	t.Helper()
-	rows, err := w.Store.Notifications(context.Background(), crm.NotificationFilter{Subject: "case:" + string(number)})
+	rows, err := w.Store.Notifications(context.Background(), crm.NotificationFilter{Subject: crm.CaseSubject(number)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -358,8 +358,8 @@ func TestComplaintCancelled(t *testing.T) {
 	if list := casesOf(t, w, phone); len(list) != 0 {
 		t.Fatalf("a cancelled complaint left cases: %+v", list)
 	}
-	if rows, _ := w.Store.Notifications(context.Background(), crm.NotificationFilter{Phone: phone}); len(rows) != 0 {
-		t.Fatalf("a cancelled complaint left messages: %+v", rows)
+	if rows, err := w.Store.Notifications(context.Background(), crm.NotificationFilter{Phone: phone}); err != nil || len(rows) != 0 {
+		t.Fatalf("a cancelled complaint left messages: %+v (%v)", rows, err)
 	}
 }
 

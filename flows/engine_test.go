@@ -169,8 +169,8 @@ func TestOneAppointmentPerServicePerDay(t *testing.T) {
 	if !c.s.Screen.End || !strings.Contains(c.s.Screen.Text, "You already have a Birth certificate appointment on Tue 24 Nov") {
 		t.Fatalf("duplicate screen: %q", c.s.Screen.Text)
 	}
-	if list, _ := w.Desk.Upcoming(context.Background(), phone); len(list) != 1 {
-		t.Fatalf("%d appointments after a refused duplicate", len(list))
+	if list, err := w.Desk.Upcoming(context.Background(), phone); err != nil || len(list) != 1 {
+		t.Fatalf("%d appointments after a refused duplicate (%v)", len(list), err)
 	}
 }
 
@@ -205,7 +205,10 @@ func TestMyAppointmentsShowAndCancel(t *testing.T) {
 	c.pick("book").at("book_county")
 
 	dial(t, w, phone, nil).toConfirm("Kisumu", "KSM", "BIRTH-CERT").pick("yes").at("book_done")
-	list, _ := w.Desk.Upcoming(context.Background(), phone)
+	list, err := w.Desk.Upcoming(context.Background(), phone)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("appointments %v (%v), want the one booked", list, err)
+	}
 	ref := list[0].Ref
 	c = dial(t, w, phone, nil).pick("appointments").at("appointments")
 	if got := c.s.Screen.Options[0].Label; got != "Tue 24 Nov 08:00 Birth certificate" {
@@ -219,8 +222,8 @@ func TestMyAppointmentsShowAndCancel(t *testing.T) {
 	if !c.s.Screen.End || !strings.Contains(c.s.Screen.Text, ref.Grouped()) {
 		t.Fatalf("cancelled screen %q", c.s.Screen.Text)
 	}
-	if list, _ := w.Desk.Upcoming(context.Background(), phone); len(list) != 0 {
-		t.Fatalf("still upcoming after cancel: %v", list)
+	if list, err := w.Desk.Upcoming(context.Background(), phone); err != nil || len(list) != 0 {
+		t.Fatalf("still upcoming after cancel: %v (%v)", list, err)
 	}
 	// The place is free again: another citizen books the same single-place slot.
 	dial(t, w, "+254712000011", nil).pick("en").toConfirm("Kisumu", "KSM", "BIRTH-CERT").pick("yes").at("book_done")
@@ -230,7 +233,10 @@ func TestCancelledElsewhereWhileViewing(t *testing.T) {
 	w := flowstest.New(t, 10)
 	phone := crm.Phone("+254712000012")
 	dial(t, w, phone, nil).pick("en").toConfirm("Kisumu", "KSM", "BIRTH-CERT").pick("yes")
-	list, _ := w.Desk.Upcoming(context.Background(), phone)
+	list, err := w.Desk.Upcoming(context.Background(), phone)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("appointments %v (%v), want the one booked", list, err)
+	}
 	c := dial(t, w, phone, nil).pick("appointments").pick(string(list[0].Ref)).press("1").at("appointment_cancel")
 	if _, err := w.Desk.Cancel(context.Background(), phone, list[0].Ref, ""); err != nil {
 		t.Fatal(err)

@@ -42,8 +42,8 @@ func TestMessageLeftByHangingUpBecomesACase(t *testing.T) {
 	}
 	// Sent twice, or followed by the recording callback itself: still one case.
 	c.send("/at/voice?key="+key, "final_recording", map[string]string{"RECORDING": c.recording(), "DURATION": "61"})
-	if cases, _ := w.store.Cases(ctx, crm.CaseFilter{Phone: p, Limit: 10}); len(cases) != 1 {
-		t.Fatalf("%d cases after a repeated notification", len(cases))
+	if cases, err := w.store.Cases(ctx, crm.CaseFilter{Phone: p, Limit: 10}); err != nil || len(cases) != 1 {
+		t.Fatalf("%d cases after a repeated notification (%v)", len(cases), err)
 	}
 
 	w.clock.Set(open)
@@ -53,8 +53,8 @@ func TestMessageLeftByHangingUpBecomesACase(t *testing.T) {
 	if s := d.state(); s.Screen.Key != "voice.complaint.confirm" || s.Screen.CaseID != 0 {
 		t.Fatalf("a complaint recorded by hanging up left the call on %s (case %d)", s.Screen.Key, s.Screen.CaseID)
 	}
-	if cases, _ := w.store.Cases(ctx, crm.CaseFilter{Phone: q, Limit: 10}); len(cases) != 0 {
-		t.Fatalf("a complaint was lodged without its confirmation: %v", cases)
+	if cases, err := w.store.Cases(ctx, crm.CaseFilter{Phone: q, Limit: 10}); err != nil || len(cases) != 0 {
+		t.Fatalf("a complaint was lodged without its confirmation: %v (%v)", cases, err)
 	}
 	if got := d.stored(); got.RecordingURL != "" || got.CaseID != 0 {
 		t.Fatalf("call %+v", got)

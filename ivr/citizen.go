@@ -2,11 +2,9 @@ package ivr
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/huduma-connect/huduma/crm"
 	"github.com/huduma-connect/huduma/flows"
@@ -16,7 +14,8 @@ import (
 // store under "voice:" and Africa's Talking's sessionId (so it can never meet a USSD
 // session's key). Every answer is numbered (Session.Hops) and every callbackUrl carries the
 // number of the answer it belongs to, which tells a new key press from a callback Africa's
-// Talking repeats: a repeat gets the same XML, and nothing runs again.
+// Talking repeats: a repeat gets the same XML, and nothing runs again. The callback runs
+// through the menus' hop loop (flows.Loop), as a USSD hop does; door is the voice side of it.
 
 // SessionKey is the session store key of a call.
 func SessionKey(sessionID string) string { return "voice:" + sessionID }
@@ -24,74 +23,50 @@ func SessionKey(sessionID string) string { return "voice:" + sessionID }
 // firstRequest is LastRequest after the first callback of a call.
 const firstRequest = "start"
 
-func (h *Handler) citizen(ctx context.Context, cb Callback, base string) []byte {
-	return h.citizenOnce(ctx, cb, base, true)
+// menuCallback is a citizen's callback as the hop loop carries it: with the scheme and host
+// its answer's callbackUrls are built on.
+type menuCallback struct {
+	Callback
+	base string
 }
 
-// citizenOnce handles the callback on the call's session as loaded. When the save finds the
-// session changed since (the same callback handled at the same moment, here or on another
-// replica), it runs once more on the session as stored, where it is usually a repeat and
-// answered as before. What the first run did again is harmless: a call's cases are keyed by
-// the call, and cancelling is idempotent.
-func (h *Handler) citizenOnce(ctx context.Context, cb Callback, base string, retry bool) []byte {
-	phone, err := crm.ParsePhone(cb.CallerNumber)
-	if err != nil {
-		h.log.Info("call from a non-Kenyan number", "phone", crm.MaskPhone(cb.CallerNumber), "session", cb.SessionID)
-		return h.speak.Notice("", "notice.not_kenyan").Bytes()
-	}
-	request := requestOf(cb)
-	var preface []string
-	s, err := h.sessions.Load(ctx, SessionKey(cb.SessionID))
-	switch {
-	case errors.Is(err, flows.ErrNoSession):
-		s = &flows.Session{ID: SessionKey(cb.SessionID), Phone: phone, Channel: flows.ChannelVoice}
-		if cb.HasStep {
-			// A callback for an answer we have no record of (the session expired, or a
-			// replica lost it): we cannot know what the keys meant, so we start again.
-			h.log.Info("voice callback for an unknown call; starting afresh", "phone", phone, "session", cb.SessionID)
-			preface = []string{"voice.restart"}
-		}
-		err = h.engine.Start(ctx, s, nil)
-	case err != nil:
-		return h.fail(ctx, nil, err, "load session")
-	case s.Phone != phone:
-		h.log.Warn("voice session id reused by another phone", "phone", phone, "session", cb.SessionID)
-		return h.speak.Notice("", "notice.system").Bytes()
-	case request == s.LastRequest, !cb.HasStep, cb.Step != s.Hops, s.Screen.End:
-		// Africa's Talking repeated a callback, or one for an answer since replaced arrived
-		// late: the answer already given stands.
-		return []byte(s.LastReply)
-	default:
-		preface, err = h.step(ctx, s, cb)
-	}
-	if err != nil {
-		return h.fail(ctx, s, err, "step")
-	}
+// door is the voice channel's side of the hop loop (flows.Door): it reads keys and
+// recordings as menu input and speaks screens as XML.
+type door struct{ h *Handler }
 
+func (d door) Incoming(c menuCallback) flows.Incoming {
+	return flows.Incoming{Key: SessionKey(c.SessionID), Caller: c.CallerNumber, Request: requestOf(c.Callback), Opening: !c.HasStep}
+}
+
+// Overtaken reports a callback for an answer since replaced (each answer's number rides in
+// its callbackUrl), or one after the call's last screen.
+func (d door) Overtaken(s *flows.Session, c menuCallback) bool {
+	return c.Step != s.Hops || s.Screen.End
+}
+
+func (d door) Step(ctx context.Context, s *flows.Session, c menuCallback) (string, error) {
+	return d.h.step(ctx, s, c.Callback)
+}
+
+// Render speaks the screen after the notice. The count of prompts in a row the caller let
+// pass rides in the callbackUrls: it goes up after a silence, and back to 0 after a key.
+func (d door) Render(s *flows.Session, c menuCallback, notice string) string {
+	h := d.h
+	if notice == "" {
+		return string(h.speak.Screen(s, h.links(c.base, s.Hops, 0), h.cfg.HoldMusic).Bytes())
+	}
 	silences := 0
-	if len(preface) > 0 && preface[0] == "voice.silence" {
-		silences = cb.Silences + 1
+	if notice == "voice.silence" {
+		silences = c.Silences + 1
 	}
-	s.Hops++
-	reply := h.speak.Screen(s, h.links(base, s.Hops, silences), h.cfg.HoldMusic, preface...).Bytes()
-	s.LastRequest, s.LastReply = request, string(reply)
-	// Save even if the deadline has just passed: what the answer promises is committed, and
-	// the session must remember it to answer a repeat the same way.
-	saveCtx, cancelSave := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
-	defer cancelSave()
-	if err := h.sessions.Save(saveCtx, s, false); err != nil {
-		if errors.Is(err, flows.ErrStaleSession) && retry {
-			h.log.Debug("voice session changed while the callback ran; running it again", "phone", phone, "session", cb.SessionID)
-			return h.citizenOnce(ctx, cb, base, false)
-		}
-		if !s.Screen.End {
-			return h.fail(ctx, s, err, "save session")
-		}
-		h.log.Error("save ended voice session", "err", err, "phone", phone, "session", cb.SessionID)
-	}
-	h.record(saveCtx, callEvent(cb, s))
-	h.log.Debug("voice hop", "phone", phone, "session", cb.SessionID, "state", s.State, "hops", s.Hops)
-	return reply
+	return string(h.speak.Screen(s, h.links(c.base, s.Hops, silences), h.cfg.HoldMusic, notice).Bytes())
+}
+
+func (d door) Notice(l crm.Lang, key string) string { return string(d.h.speak.Notice(l, key).Bytes()) }
+
+// Answered merges what the callback did into the call's record.
+func (d door) Answered(ctx context.Context, s *flows.Session, c menuCallback) {
+	d.h.record(ctx, callEvent(c.Callback, s))
 }
 
 // requestOf is what identifies a callback's input, for telling a repeat from a new one.
@@ -102,9 +77,9 @@ func requestOf(cb Callback) string {
 	return fmt.Sprintf("%d|%d|%t|%s|%s", cb.Step, cb.Silences, cb.Timeout, cb.Digits, cb.RecordingURL)
 }
 
-// step applies one callback's input to the session. It returns the notices to say before the
+// step applies one callback's input to the session. It returns the notice to say before the
 // screen (after silence: "we did not hear anything"). Errors are failures of the system.
-func (h *Handler) step(ctx context.Context, s *flows.Session, cb Callback) ([]string, error) {
+func (h *Handler) step(ctx context.Context, s *flows.Session, cb Callback) (string, error) {
 	input := strings.TrimRight(cb.Digits, "#")
 	if s.Screen.Input == flows.InputRecording {
 		input = cb.RecordingURL
@@ -115,7 +90,7 @@ func (h *Handler) step(ctx context.Context, s *flows.Session, cb Callback) ([]st
 	if input == "" && s.Screen.Input != flows.InputText && s.Screen.Input != flows.InputRecording {
 		// A bare "#" is a key pressed, not silence: the choice is wrong.
 		s.Error = h.wrongChoice(s.Lang)
-		return nil, nil
+		return "", nil
 	}
 	if input == "" {
 		return h.silence(s, cb), nil
@@ -123,28 +98,28 @@ func (h *Handler) step(ctx context.Context, s *flows.Session, cb Callback) ([]st
 	s.Error = ""
 	switch {
 	case s.Screen.Input == flows.InputRecording:
-		return nil, h.engine.Step(ctx, s, input)
+		return "", h.engine.Step(ctx, s, input)
 	case input == "0" && h.engine.AgentReachable(s):
-		return nil, h.engine.TalkToAgent(ctx, s)
+		return "", h.engine.TalkToAgent(ctx, s)
 	case input == "*" && s.Page > 0:
 		s.Page--
-		return nil, nil
+		return "", nil
 	case input == "*" && s.Screen.Nav:
-		return nil, h.engine.Step(ctx, s, "0") // the menus' "back"
+		return "", h.engine.Step(ctx, s, "0") // the menus' "back"
 	case s.Screen.Input == flows.InputText:
-		return nil, h.engine.Step(ctx, s, input)
+		return "", h.engine.Step(ctx, s, input)
 	case input == "9" && morePages(s):
 		s.Page++
-		return nil, nil
+		return "", nil
 	}
 	// A menu choice: one key, 1–8, counted from the first option of the page.
 	n, err := strconv.Atoi(input)
 	first, last := page(s)
 	if err != nil || len(input) != 1 || n < 1 || first+n > last {
 		s.Error = h.wrongChoice(s.Lang)
-		return nil, nil
+		return "", nil
 	}
-	return nil, h.engine.Step(ctx, s, strconv.Itoa(first+n))
+	return "", h.engine.Step(ctx, s, strconv.Itoa(first+n))
 }
 
 // wrongChoice is the error line for a key that matches nothing; before the caller's language
@@ -157,7 +132,7 @@ func (h *Handler) wrongChoice(l crm.Lang) string {
 }
 
 // silence answers a prompt the caller let pass: the prompt again, twice, then a goodbye.
-func (h *Handler) silence(s *flows.Session, cb Callback) []string {
+func (h *Handler) silence(s *flows.Session, cb Callback) string {
 	if cb.Silences >= maxSilences {
 		text := h.msgs.Text(s.Lang, "voice.goodbye")
 		if s.Lang == "" { // still on the language menu: in both
@@ -165,23 +140,7 @@ func (h *Handler) silence(s *flows.Session, cb Callback) []string {
 		}
 		s.Error, s.Page = "", 0
 		s.Screen = flows.Screen{Key: "voice.goodbye", Text: text, End: true}
-		return nil
+		return ""
 	}
-	return []string{"voice.silence"}
-}
-
-// fail ends the call politely when the system, not the caller, failed.
-func (h *Handler) fail(ctx context.Context, s *flows.Session, err error, what string) []byte {
-	lang := crm.Lang("")
-	attrs := []any{"err", err}
-	if s != nil {
-		lang = s.Lang
-		attrs = append(attrs, "phone", s.Phone, "session", s.ID, "state", s.State)
-	}
-	key := "notice.system"
-	if ctx.Err() != nil {
-		key = "notice.slow"
-	}
-	h.log.Error("voice "+what+" failed", attrs...)
-	return h.speak.Notice(lang, key).Bytes()
+	return "voice.silence"
 }

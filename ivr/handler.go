@@ -56,14 +56,20 @@ type Config struct {
 	// Queues counts the callers in each agent queue, so an agent who speaks both languages
 	// takes from the longer queue (nil: their first language's).
 	Queues flows.QueueCounter
-	// Deadline bounds the work on one callback.
+	// Deadline is how soon after its arrival a callback is answered (flows.DefaultHopDeadline
+	// if 0): Africa's Talking waits for the answer about as long as for a USSD hop's.
 	Deadline time.Duration
-	Logger   *slog.Logger
+	// Admission bounds the menu callbacks in flight, with the replica's USSD hops (a voice
+	// step is on the aggregator's clock too); nil means a bound of its own,
+	// flows.DefaultMaxHops.
+	Admission *flows.Admission
+	Logger    *slog.Logger
 }
 
 // Handler answers Africa's Talking's voice callbacks.
 type Handler struct {
 	engine   *flows.Engine
+	loop     *flows.Loop[menuCallback] // a citizen's callbacks, through the menus
 	sessions flows.SessionStore
 	office   Office
 	speak    *Speaker
@@ -76,15 +82,27 @@ type Handler struct {
 // store calls are kept in, and the back office.
 func New(engine *flows.Engine, sessions flows.SessionStore, office Office, cfg Config) *Handler {
 	if cfg.Deadline <= 0 {
-		cfg.Deadline = 5 * time.Second
+		cfg.Deadline = flows.DefaultHopDeadline
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	msgs := engine.Messages()
-	return &Handler{engine: engine, sessions: sessions, office: office, speak: NewSpeaker(msgs, cfg.Audio), msgs: msgs,
+	h := &Handler{engine: engine, sessions: sessions, office: office, speak: NewSpeaker(msgs, cfg.Audio), msgs: msgs,
 		cfg: cfg, log: cfg.Logger.With("channel", "voice")}
+	h.loop = flows.NewLoop[menuCallback](door{h}, engine, sessions, flows.LoopConfig{
+		Channel: flows.ChannelVoice, Deadline: cfg.Deadline, Admission: cfg.Admission,
+		// A call's first callback is looked up: a repeat of it is then answered without
+		// running the menus' start (and its language look-up) again.
+		LookUpOpening: true,
+		// Keys for a call we lost (expired, or on a replica gone) start the menus again with
+		// a word of explanation: hanging up on a caller is worse than asking again.
+		Restart: "voice.restart",
+		Reused:  "notice.system",
+		Logger:  h.log,
+	})
+	return h
 }
 
 // Mount registers the callback route.
@@ -146,7 +164,8 @@ func (h *Handler) serve(c *fiber.Ctx) error {
 	if base == "" {
 		base = c.BaseURL()
 	}
-	return c.Send(h.Answer(c.UserContext(), cb, base))
+	// The callback's clock starts when its request was read (see flows.Loop.Answer).
+	return c.Send(h.answerBy(c.UserContext(), cb, base, c.Context().Time()))
 }
 
 // isForm reports whether a callback's content type is a form: Africa's Talking posts
@@ -205,7 +224,7 @@ func (cb Callback) malformed() string {
 	switch {
 	case cb.SessionID == "":
 		return "missing sessionId"
-	case len(cb.SessionID) > maxSessionID || !printable(cb.SessionID):
+	case len(cb.SessionID) > maxSessionID || !flows.Printable(cb.SessionID):
 		return "malformed sessionId"
 	}
 	for _, f := range []string{cb.Direction, cb.CallerNumber, cb.Destination, cb.CurrencyCode, cb.Amount, cb.HangupCause, cb.DequeuedTo, cb.ClientRequestID} {
@@ -219,20 +238,22 @@ func (cb Callback) malformed() string {
 	return ""
 }
 
-func printable(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] <= ' ' || s[i] >= 0x7f {
-			return false
-		}
-	}
-	return true
-}
-
 // Answer handles one callback and returns the XML to answer it with. base is the scheme and
 // host callbackUrls are built on. Whatever the answer tells the caller is done (a case
 // opened, an appointment cancelled) is committed before it returns.
 func (h *Handler) Answer(ctx context.Context, cb Callback, base string) []byte {
-	ctx, cancel := context.WithTimeout(ctx, h.cfg.Deadline)
+	return h.answerBy(ctx, cb, base, time.Now())
+}
+
+// answerBy answers a callback that arrived at the given moment. A citizen's callbacks run the
+// menus through the hop loop, which admits them among the hops in flight (or answers busy)
+// and stops their work a little before the deadline; the others only tell the back office
+// how the call stands.
+func (h *Handler) answerBy(ctx context.Context, cb Callback, base string, arrived time.Time) []byte {
+	if arrived.IsZero() {
+		arrived = time.Now()
+	}
+	ctx, cancel := context.WithDeadline(ctx, arrived.Add(h.cfg.Deadline))
 	defer cancel()
 	switch {
 	case !cb.Active:
@@ -246,7 +267,7 @@ func (h *Handler) Answer(ctx context.Context, cb Callback, base string) []byte {
 	case h.cfg.AgentLine != "" && sameNumber(cb.Destination, h.cfg.AgentLine):
 		return h.agentLine(ctx, cb).Bytes()
 	}
-	return h.citizen(ctx, cb, base)
+	return []byte(h.loop.Answer(ctx, menuCallback{cb, base}, arrived))
 }
 
 // sameNumber compares two phone numbers as Africa's Talking and an operator may write them

@@ -20,63 +20,47 @@ import (
 	"github.com/huduma-connect/huduma/store/storetest/realstore"
 )
 
-// A caller who presses nothing hears the prompt again, twice, then a polite goodbye; it does
-// not matter whether Africa's Talking reports the silence by the Redirect after the prompt or
-// by posting the GetDigits callback with no digits.
-func TestSilenceRepeatsThePromptTwiceThenSaysGoodbye(t *testing.T) {
-	w := newWorld(t, setup{})
-	for _, how := range []struct {
+// Journeys that are screens alone: silence (reported either way Africa's Talking reports it),
+// wrong keys, and long lists spoken in pages.
+func TestVoiceJourneys(t *testing.T) {
+	for _, c := range []struct {
 		name  string
-		quiet func(c *call) *call
+		setup func(t *testing.T, w *world, caller crm.Phone)
 	}{
-		{"redirect", func(c *call) *call { return c.silent() }},
-		{"empty digits", func(c *call) *call { return c.press("") }},
+		{name: "silence_redirect"},
+		{name: "silence_empty_digits"},
+		{name: "wrong_keys"},
+		{name: "long_lists", setup: tenAppointments},
 	} {
-		t.Run(how.name, func(t *testing.T) {
-			c := w.dial(t, w.citizen(t, crm.English)).pick("Check status").expect("Key in your ticket or case number")
-			for i := 1; i <= 2; i++ {
-				how.quiet(c).expect("Sorry, we did not hear anything. Key in your ticket or case number")
-				if c.waiting() == nil {
-					t.Fatalf("silence %d ended the call:\n%s", i, c.body)
-				}
+		t.Run(c.name, func(t *testing.T) {
+			w := newWorld(t, setup{})
+			caller := w.citizen(t, crm.English)
+			if c.setup != nil {
+				c.setup(t, w, caller)
 			}
-			how.quiet(c)
-			if c.said() != "We did not hear from you. Thank you for calling Huduma. Goodbye." || len(c.root.Children) != 1 {
-				t.Fatalf("third silence:\n%s", c.body)
-			}
-			// A key pressed after silences starts the count again.
-			d := w.dial(t, w.citizen(t, crm.English))
-			how.quiet(d)
-			d.pick("Check status").expect("Key in")
-			how.quiet(d)
-			how.quiet(d).expect("Sorry, we did not hear anything.")
-			// Before a language is chosen, the goodbye is in both.
-			n := w.dial(t, w.phone())
-			how.quiet(how.quiet(how.quiet(n))).expect("Hatukukusikia.", "We did not hear from you.")
+			w.journey(t, c.name, map[string]string{"caller": string(caller), "newcomer": string(w.phone())})
 		})
 	}
 }
 
-// Keys that match nothing: the error line, then the same prompt.
-func TestWrongKeysRepeatTheMenuWithTheErrorLine(t *testing.T) {
-	w := newWorld(t, setup{})
-	menu := "Welcome to Huduma Kenya. Press 1 for Check status."
-	for _, keys := range []string{"7", "9", "*", "12", "x", "5#", "#"} {
-		c := w.dial(t, w.citizen(t, crm.English)).press(keys)
-		if !strings.HasPrefix(c.said(), "Invalid choice, try again. "+menu) {
-			t.Errorf("%q: %s", keys, c.said())
+// tenAppointments books ten appointments for p at Kisumu, more than a page of eight.
+func tenAppointments(t *testing.T, w *world, p crm.Phone) {
+	t.Helper()
+	ctx := storetest.Context(t)
+	services := w.desk.Catalog().ServicesAt("KSM")
+	n := 0
+	for day := 25; day <= 27 && n < 10; day++ {
+		for _, svc := range services[:4] {
+			if n == 10 {
+				break
+			}
+			if _, err := w.desk.Book(ctx, crm.Booking{Phone: p, Centre: "KSM", Service: svc.Code,
+				Day: time.Date(2026, 11, day, 0, 0, 0, 0, time.UTC), Start: 9*60 + 30*n}); err != nil {
+				t.Fatal(err)
+			}
+			n++
 		}
-		if c.state().State != "main" {
-			t.Errorf("%q moved the call to %s", keys, c.state().State)
-		}
-		if strings.Contains(c.waiting().Attr("callbackUrl"), "s=") {
-			t.Errorf("%q was counted as silence", keys)
-		}
-		c.pick("My appointments").expect("You have no upcoming appointments.")
 	}
-	// Star goes back where the menus allow it; 9 pages a list longer than 8.
-	c := w.dial(t, w.citizen(t, crm.English)).pick("Make a complaint").press("*").expect(menu)
-	c.press("2").expect("You have no upcoming appointments.").press("*").expect(menu)
 }
 
 // However many keys a callback carries, the session keeps no more than a menu could take,
@@ -92,31 +76,25 @@ func TestOverlongDigitsAreCut(t *testing.T) {
 
 // A ticket or case number keyed in is read back and confirmed before it is looked up; a
 // typo is caught by its check digit, a number nobody holds is said so, and "enter it again"
-// asks for it again.
+// asks for it again (journey numbers_read_back).
 func TestNumbersAreReadBackBeforeTheyAreLookedUp(t *testing.T) {
 	w := newWorld(t, setup{})
-	ctx := storetest.Context(t)
 	p := w.citizen(t, crm.English)
-	c, err := w.office.LodgeComplaint(ctx, crm.Complaint{Phone: p, Lang: crm.English, Category: crm.CategoryOther, Description: "No water at the centre"})
+	c, err := w.office.LodgeComplaint(storetest.Context(t), crm.Complaint{Phone: p, Lang: crm.English, Category: crm.CategoryOther, Description: "No water at the centre"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := string(c.Number)
-	call := w.dial(t, p).pick("Check status")
-	typo := d[:8] + string('0'+(d[8]-'0'+1)%10)
-	call.press(typo + "#").expect("That number is not valid. Please check it and try again. Key in your ticket or case number")
-	spoken := strings.Join([]string{d[0:1], d[1:2], d[2:3]}, " ") + ", " + strings.Join([]string{d[3:4], d[4:5], d[5:6]}, " ") + ", " +
-		strings.Join([]string{d[6:7], d[7:8], d[8:9]}, " ")
-	call.press(d + "#").expect("You entered " + spoken + ". Press 1 for Yes, that is right. Press 2 for Enter it again.")
-	call.pick("Enter it again").expect("Key in your ticket or case number")
-	call.press(d+"#").pick("Yes, that is right").expect("Case "+spoken+": Other. Status: ", "We will SMS you when it changes.")
-
 	unknown, err := crm.NewReference()
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.dial(t, p).pick("Check status").press(string(unknown) + "#").pick("Yes, that is right").
-		expect("We found no ticket or case with that number. Key in your ticket or case number")
+	d := string(c.Number)
+	w.journey(t, "numbers_read_back", map[string]string{
+		"caller":  string(p),
+		"case":    d,
+		"typo":    d[:8] + string('0'+(d[8]-'0'+1)%10),
+		"unknown": string(unknown),
+	})
 }
 
 // Africa's Talking may post a callback twice: the same XML comes back, and nothing happens
@@ -268,7 +246,7 @@ func TestTalkToAnAgent(t *testing.T) {
 
 	w.dialer.set(nil, errors.New("queue status: 503"))
 	w.dial(t, w.citizen(t, crm.English)).press("0").expect("Please hold.")
-	if !strings.Contains(w.logs.String(), "agent queue length unknown") {
+	if !w.logs.Contains("agent queue length unknown") {
 		t.Error("a failed queue status was not logged")
 	}
 
@@ -414,15 +392,14 @@ func TestOutboundCallConnectsTheAgentWhoPlacedIt(t *testing.T) {
 }
 
 // A callback for a call we have no record of (expired, or lost with a replica) starts the
-// menus again with a word of explanation, whatever keys it carried.
+// menus again with a word of explanation, whatever keys it carried (journey unknown_call),
+// with nothing of what the keys meant.
 func TestUnknownCallMidwayStartsAfresh(t *testing.T) {
 	w := newWorld(t, setup{})
-	c := &call{t: t, w: w, session: "ATVId_lost", vars: map[string]string{"CALLER": string(w.citizen(t, crm.English)), "NUMBER": number}}
-	c.vars["SESSION"] = c.session
-	c.send("/at/voice?key="+key+"&step=4", "digits", map[string]string{"DIGITS": "1"}).
-		expect("Sorry, we lost your place. Let us start again. Welcome to Huduma Kenya. Press 1 for Check status.")
-	if s := c.state(); s.State != "main" || s.Draft != (flows.Draft{}) {
-		t.Fatalf("restarted on %s with %+v", s.State, s.Draft)
+	w.journey(t, "unknown_call", map[string]string{"caller": string(w.citizen(t, crm.English))})
+	s, err := w.sessions.Load(storetest.Context(t), ivr.SessionKey("ATVId_unknown_call-1"))
+	if err != nil || s.State != "main" || s.Draft != (flows.Draft{}) {
+		t.Fatalf("restarted on %+v (%v)", s, err)
 	}
 }
 
@@ -453,9 +430,7 @@ func TestRequestsThatAreNoCallback(t *testing.T) {
 	if foreign.waiting() != nil {
 		t.Fatal("a foreign caller was asked for keys")
 	}
-	if strings.Contains(w.logs.String(), "+255754000111") || strings.Contains(w.logs.String(), "+254712000001") {
-		t.Errorf("a phone number reached the log in full:\n%s", w.logs.String())
-	}
+	w.logs.AssertAbsent("+255754000111", "+254712000001") // phone numbers are logged masked
 }
 
 // A callback posted as multipart/form-data is read as the urlencoded form would be; a body
@@ -516,48 +491,8 @@ func TestStoreFailureIsASpokenApology(t *testing.T) {
 	if c.waiting() != nil {
 		t.Fatal("the apology waits for keys")
 	}
-	if !strings.Contains(w.logs.String(), "voice load session failed") || strings.Contains(w.logs.String(), string(p)) {
-		t.Errorf("log:\n%s", w.logs.String())
-	}
-}
-
-// A list longer than eight is spoken a page at a time: 9 hears more, each page numbered from
-// 1, and star goes back a page.
-func TestLongListsAreSpokenInPages(t *testing.T) {
-	w := newWorld(t, setup{})
-	ctx := storetest.Context(t)
-	p := w.citizen(t, crm.English)
-	services := w.desk.Catalog().ServicesAt("KSM")
-	n := 0
-	for day := 25; day <= 27 && n < 10; day++ {
-		for _, svc := range services[:4] {
-			if n == 10 {
-				break
-			}
-			if _, err := w.desk.Book(ctx, crm.Booking{Phone: p, Centre: "KSM", Service: svc.Code,
-				Day: time.Date(2026, 11, day, 0, 0, 0, 0, time.UTC), Start: 9*60 + 30*n}); err != nil {
-				t.Fatal(err)
-			}
-			n++
-		}
-	}
-	c := w.dial(t, p).pick("My appointments").expect("Press 8 for ", "Press 9 for more. Press star to go back.")
-	if strings.Contains(c.said(), "Press 9 for Friday") {
-		t.Fatal("a ninth appointment is offered on 9, which means more")
-	}
-	first := c.said()
-	c.press("9").expect("Press 1 for Friday 27 November")
-	if strings.Contains(c.said(), "Press 9 for more") || strings.Contains(c.said(), "Press 3 for") {
-		t.Fatalf("page 2 of 10: %s", c.said())
-	}
-	c.press("1")
-	if s := c.state(); s.State != "appointment" || !strings.Contains(c.said(), "Friday 27 November") {
-		t.Fatalf("1 on page 2 chose %s: %s", s.State, c.said())
-	}
-	c.press("*").press("9").press("*")
-	if c.said() != first {
-		t.Fatalf("star from page 2 says\n%s\nnot\n%s", c.said(), first)
-	}
+	w.logs.ExpectError("voice load session failed")
+	w.logs.AssertAbsent(string(p))
 }
 
 // Africa's Talking repeating a callback while the first is still being handled (here, or on
@@ -615,5 +550,49 @@ func TestConcurrentRepeatsAnswerAlikeAndOpenOneCase(t *testing.T) {
 				t.Fatalf("%d cases (%v)", len(cases), err)
 			}
 		})
+	}
+}
+
+// A voice callback is on Africa's Talking's clock as a USSD hop is, and shares the replica's
+// bound on hops in flight: past it, a call's first callback and a key press are each answered
+// busy (in both languages, still valid XML) once they have waited their share of the
+// deadline, touch no session, and are counted as shed. Once a place is free, the call goes on
+// from where it was.
+func TestCallbacksPastTheBoundAreAnsweredBusy(t *testing.T) {
+	admission := flows.NewAdmission(1)
+	w := newWorld(t, setup{admission: admission, deadline: time.Second})
+	msgs := w.engine.Messages()
+	p := w.citizen(t, crm.English)
+	c := w.dial(t, p).expect("Welcome to Huduma Kenya.")
+	menu := c.body
+
+	// The test holds the only place, as a stalled hop would.
+	place, err := admission.Admit(context.Background(), flows.Continuing, time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	busy := []string{msgs.Text(crm.Swahili, "notice.busy"), msgs.Text(crm.English, "notice.busy")}
+	newcomer := w.dial(t, w.phone()).expect(busy...)
+	if newcomer.waiting() != nil {
+		t.Fatalf("a busy answer waits for keys:\n%s", newcomer.body)
+	}
+	if _, err := w.sessions.Load(storetest.Context(t), ivr.SessionKey(newcomer.session)); !errors.Is(err, flows.ErrNoSession) {
+		t.Fatalf("a busy first callback left a session (%v)", err)
+	}
+	prev := c.waiting().Attr("callbackUrl")
+	c.pick("Check status").expect(busy...)
+	if admission.Shed(flows.New) != 1 || admission.Shed(flows.Continuing) != 1 {
+		t.Fatalf("shed %d new, %d continuing; want 1 and 1", admission.Shed(flows.New), admission.Shed(flows.Continuing))
+	}
+	if s := c.state(); s.State != "main" || s.LastReply != menu {
+		t.Fatalf("a busy key press moved the call to %s", s.State)
+	}
+
+	place.Release()
+	// Africa's Talking ends the call on an answer with nothing to wait for, but the same key
+	// press posted again (or the caller's next one) goes on from the main menu.
+	c.send(prev, "digits", map[string]string{"DIGITS": "1"}).expect("Key in your ticket or case number")
+	if admission.InFlight() != 0 {
+		t.Fatalf("%d hops still in flight", admission.InFlight())
 	}
 }

@@ -278,36 +278,15 @@ func TestRecordedMenuIsInsideGetDigits(t *testing.T) {
 }
 
 // Before a language is chosen, "we did not hear anything" is said in both languages,
-// Kiswahili first, with recordings and without; the language menu is still what waits.
+// Kiswahili first, with recordings and without; the language menu is still what waits. So is
+// the restart notice of a call we lost, to a caller with no language yet.
 func TestNoticesBeforeALanguageAreInBoth(t *testing.T) {
-	msgs, err := flows.LoadMessages()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sw, en := msgs.Text(crm.Swahili, "voice.silence"), msgs.Text(crm.English, "voice.silence")
 	t.Run("spoken", func(t *testing.T) {
 		w := newWorld(t, setup{})
-		c := w.dial(t, w.phone()).silent()
-		said := c.said()
-		if i, j := strings.Index(said, sw), strings.Index(said, en); i < 0 || j < i {
-			t.Fatalf("want %q then %q:\n%s", sw, en, said)
-		}
+		w.journey(t, "notices_before_a_language", map[string]string{"newcomer": string(w.phone()), "other": string(w.phone())})
 	})
 	t.Run("recorded", func(t *testing.T) {
 		w := newWorld(t, setup{audio: allRecorded(t)})
-		c := w.dial(t, w.phone()).silent()
-		k := c.root.Children
-		if len(k) < 3 || k[0].Name != "Play" || playedKey(k[0]) != "voice.silence" || k[1].Name != "Say" || k[1].Text != en {
-			t.Fatalf("want the Kiswahili recording, then English:\n%s", c.body)
-		}
-		if g := c.waiting(); g == nil || len(g.Children) != 1 || playedKey(g.Children[0]) != "language.title" {
-			t.Fatalf("the language menu is not what waits:\n%s", c.body)
-		}
+		w.journey(t, "notices_before_a_language_recorded", map[string]string{"newcomer": string(w.phone())})
 	})
-	// The restart notice of a call we lost, to a caller with no language yet, likewise.
-	w := newWorld(t, setup{})
-	c := &call{t: t, w: w, session: "ATVId_lost_new", vars: map[string]string{"CALLER": string(w.phone()), "NUMBER": number}}
-	c.vars["SESSION"] = c.session
-	c.send("/at/voice?key="+key+"&step=3", "digits", map[string]string{"DIGITS": "1"}).
-		expect(msgs.Text(crm.Swahili, "voice.restart")+" "+msgs.Text(crm.English, "voice.restart"), "Press 1 for English.")
 }

@@ -44,7 +44,7 @@ var PromptKeys = []string{
 	"status.err.bad", "status.err.unknown", "voice.err.recording",
 	"voice.nav.more", "voice.nav.back", "voice.nav.agent",
 	"voice.silence", "voice.goodbye", "voice.restart",
-	"notice.system", "notice.slow", "notice.not_kenyan",
+	"notice.system", "notice.slow", "notice.busy", "notice.not_kenyan",
 	"voice.agentline.unknown", "voice.agentline.connecting", "voice.outbound.connecting", "voice.outbound.unavailable",
 }
 

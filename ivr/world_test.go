@@ -1,12 +1,10 @@
 package ivr_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -20,6 +18,8 @@ import (
 
 	"github.com/huduma-connect/huduma/crm"
 	"github.com/huduma-connect/huduma/flows"
+	"github.com/huduma-connect/huduma/flows/flowstest"
+	"github.com/huduma-connect/huduma/internal/testkit"
 	"github.com/huduma-connect/huduma/ivr"
 	"github.com/huduma-connect/huduma/store/memory"
 	sessionredis "github.com/huduma-connect/huduma/store/redis"
@@ -53,11 +53,6 @@ const (
 	maxQueue   = 3
 	recordings = "https://voice.africastalking.test/recordings/"
 )
-
-type clock struct{ ns atomic.Int64 }
-
-func (c *clock) Now() time.Time  { return time.Unix(0, c.ns.Load()).In(nairobi) }
-func (c *clock) Set(t time.Time) { c.ns.Store(t.UnixNano()) }
 
 // dialer stands in for Africa's Talking's voice API (outbound calls and queue status), which
 // has no sandbox: the queue counts are what a test sets.
@@ -94,18 +89,6 @@ func (d *dialer) set(counts map[string]int, err error) {
 	d.counts, d.err = counts, err
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
-
 // world is the voice channel over real stores: the record store of kind, and the session
 // store its production pairing uses (memory with SQLite, Redis with Postgres).
 type world struct {
@@ -113,21 +96,23 @@ type world struct {
 	store    realstore.Store
 	desk     *crm.Desk
 	office   *crm.Office
-	clock    *clock
+	clock    *testkit.Clock
 	dialer   *dialer
 	sessions flows.SessionStore
 	engine   *flows.Engine
 	handler  *ivr.Handler
 	app      *fiber.App
-	logs     *syncBuffer
+	logs     *testkit.Logs
 	sup      crm.User
 	seq      atomic.Int64
 }
 
 type setup struct {
-	kind     realstore.Kind
-	audio    *ivr.Audio
-	sessions flows.SessionStore // nil: the kind's own
+	kind      realstore.Kind
+	audio     *ivr.Audio
+	sessions  flows.SessionStore // nil: the kind's own
+	admission *flows.Admission   // nil: the handler's own
+	deadline  time.Duration      // 0: the default
 }
 
 func newWorld(t testing.TB, opts setup) *world {
@@ -136,9 +121,9 @@ func newWorld(t testing.TB, opts setup) *world {
 		opts.kind = realstore.Kinds[0]
 	}
 	ctx := storetest.Context(t)
-	w := &world{t: t, store: opts.kind.OpenSeeded(t), clock: &clock{}, dialer: &dialer{}, logs: &syncBuffer{}}
-	w.clock.Set(open)
-	log := slog.New(slog.NewTextHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	w := &world{t: t, store: opts.kind.OpenSeeded(t), clock: testkit.NewClock(open), dialer: &dialer{}}
+	log, logs := testkit.Logger(t)
+	w.logs = logs
 	var err error
 	w.desk, err = crm.NewDesk(ctx, w.store, crm.DeskConfig{Calendar: crm.DefaultCalendar(nairobi), SlotCapacity: 10, Now: w.clock.Now})
 	if err != nil {
@@ -162,7 +147,7 @@ func newWorld(t testing.TB, opts setup) *world {
 	}
 	w.handler = ivr.New(w.engine, w.sessions, w.office, ivr.Config{
 		CallbackKey: key, PublicURL: publicURL, Number: number, AgentLine: agentLine, HoldMusic: holdMusic,
-		Audio: opts.audio, Queues: w.dialer, Logger: log,
+		Audio: opts.audio, Queues: w.dialer, Admission: opts.admission, Deadline: opts.deadline, Logger: log,
 	})
 	w.app = fiber.New(fiber.Config{DisableStartupMessage: true})
 	w.handler.Mount(w.app)
@@ -446,4 +431,59 @@ func (w *world) citizen(t testing.TB, l crm.Lang) crm.Phone {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// journey plays testdata/journeys/<name>.json against the world's voice channel, each dial a
+// call from its number, and compares every answer exactly (as answerLines writes it);
+// `go test ./ivr/ -update` rewrites them. Every answer is also checked against the actions
+// Africa's Talking documents as it arrives.
+func (w *world) journey(t *testing.T, name string, vars map[string]string) *flowstest.Played {
+	t.Helper()
+	return flowstest.PlayJourney(t, name, vars, func(session, from string) flowstest.Phone {
+		c := &call{t: t, w: w, session: "ATVId_" + session, vars: map[string]string{"CALLER": from, "NUMBER": number}}
+		c.vars["SESSION"] = c.session
+		return caller{c}
+	})
+}
+
+// caller is a call as a journey drives it: it presses, keeps silent and records as the call
+// helpers do, and can key in for an answer the gateway never gave.
+type caller struct{ c *call }
+
+func (k caller) Open() []string {
+	return answerLines(k.c.send("/at/voice?key="+key, "incoming", nil).root)
+}
+func (k caller) Press(digits string) []string { return answerLines(k.c.press(digits).root) }
+func (k caller) Silent() []string             { return answerLines(k.c.silent().root) }
+func (k caller) Record() []string             { return answerLines(k.c.record().root) }
+
+func (k caller) Late(step int, digits string) []string {
+	target := fmt.Sprintf("/at/voice?key=%s&step=%d", key, step)
+	return answerLines(k.c.send(target, "digits", map[string]string{"DIGITS": digits}).root)
+}
+
+// answerLines writes an answer's actions one a line, nested ones indented: the action, its
+// attributes as written, and what it says ("GetDigits numDigits=1 … callbackUrl=…",
+// "  Say voice=…: Press 1 for English.").
+func answerLines(root *ivr.Node) []string {
+	var lines []string
+	var walk func(n *ivr.Node, indent string)
+	walk = func(n *ivr.Node, indent string) {
+		var b strings.Builder
+		b.WriteString(indent + n.Name)
+		for _, a := range n.AttrOrder {
+			b.WriteString(" " + a + "=" + n.Attr(a))
+		}
+		if n.Text != "" {
+			b.WriteString(": " + n.Text)
+		}
+		lines = append(lines, b.String())
+		for _, k := range n.Children {
+			walk(k, indent+"  ")
+		}
+	}
+	for _, n := range root.Children {
+		walk(n, "")
+	}
+	return lines
 }

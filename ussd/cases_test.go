@@ -2,6 +2,7 @@ package ussd_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -11,50 +12,39 @@ import (
 )
 
 // A citizen checks their ticket by typing its number as printed ("123-456 789"): they read
-// everything about it. Someone else who types the same number reads the status alone.
+// everything about it. Someone else who types the same number reads the status alone. A
+// wrong check digit, and a number nobody holds, are asked again (journey status_check).
 func TestStatusCheckOverUSSD(t *testing.T) {
 	g := newGateway(t, 10, ussd.Config{})
 	ctx := context.Background()
-	const owner, stranger = "+254722000101", "+254722000102"
 	ag, _, err := g.world.Office.AddAgency(ctx, "NRB", "National Registration Bureau", []string{"ID-NEW"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	r, _, err := g.world.Office.RegisterRequest(ctx, ag, crm.NewRequest{
-		Phone: owner, Service: "ID-NEW", Centre: "KSM", Status: crm.RequestReady,
+		Phone: "+254722000101", Service: "ID-NEW", Centre: "KSM", Status: crm.RequestReady,
 		Ready: time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := string(r.Ref)
-	typed := d[:3] + "-" + d[3:6] + " " + d[6:]
-
-	p := g.dial(t, "ATUid_st1", owner).pick("English").pick("Check status").expect("CON Enter your ticket or case number:\n0.Back 00.Menu")
-	wrong := d[:8] + string('0'+(d[8]-'0'+1)%10)
-	p.press(wrong).expect("CON That number is not valid. Please check it and try again.\nEnter your ticket or case number:")
-	p.press(typed)
-	if want := "END Ticket " + r.Ref.Grouped() + ": New ID card\nStatus: Ready for collection\nCollect it at Huduma Centre Kisumu. Bring your ticket and ID."; p.reply != want {
-		t.Fatalf("owner reads\n%s\nwant\n%s", p.reply, want)
-	}
-
-	q := g.dial(t, "ATUid_st2", stranger).pick("Kiswahili").pick("Angalia hali ya ombi").expect("CON Weka nambari ya tiketi au kesi:")
-	q.press(r.Ref.Grouped())
-	if want := "END Tiketi " + r.Ref.Grouped() + "\nHali: Liko tayari kuchukuliwa"; q.reply != want {
-		t.Fatalf("stranger reads\n%s\nwant\n%s", q.reply, want)
-	}
 	unknown, err := crm.NewReference()
 	if err != nil {
 		t.Fatal(err)
 	}
-	g.dial(t, "ATUid_st3", stranger).pick("Angalia hali ya ombi").press(string(unknown)).
-		expect("CON Hatukupata tiketi wala kesi yenye nambari hiyo.\nWeka nambari ya tiketi au kesi:")
+	d := string(r.Ref)
+	g.journey(t, "status_check", map[string]string{
+		"ticket":  d,
+		"typed":   d[:3] + "-" + d[3:6] + " " + d[6:],
+		"wrong":   d[:8] + string('0'+(d[8]-'0'+1)%10),
+		"unknown": string(unknown),
+	})
 	assertNoFullPhones(t, g)
 }
 
-// The whole complaint over USSD in Kiswahili, emoji and all; the case and its messages are
-// committed before the citizen reads the number, and a repeated confirming hop changes
-// nothing.
+// The whole complaint over USSD in Kiswahili, emoji and all (journey complaint_sw); the case
+// and its messages are committed before the citizen reads the number, and a repeated
+// confirming hop changes nothing.
 func TestComplaintOverUSSD(t *testing.T) {
 	g := newGateway(t, 10, ussd.Config{})
 	ctx := context.Background()
@@ -64,27 +54,19 @@ func TestComplaintOverUSSD(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	p := g.dial(t, "ATUid_cmp", number).pick("Kiswahili").pick("Toa malalamiko").expect("CON Je, linahusu Kituo cha Huduma?")
-	p.pick("Ndiyo, Kituo cha Huduma").expect("CON Kaunti ya kituo:").pickPaged("Kisumu").expect("CON Kituo kipi cha Huduma?")
-	p.pick("Kisumu").expect("CON Linahusu nini?").pickPaged("Tabia ya wahudumu").expect("CON Huduma ipi? (si lazima)\n1. Ruka")
-	p.pick("Ruka").expect("CON Eleza tatizo kwa maneno machache:\n0.Rudi 00.Mwanzo")
-	p.press("").expect("CON Tafadhali andika maneno machache kuhusu tatizo.\nEleza tatizo")
-	p.press("Mhudumu alinijibu vibaya 😠 mbele ya watu")
-	if want := "CON Tuma lalamiko?\nTabia ya wahudumu\nKisumu\n1. Thibitisha\n2. Ghairi\n0.Rudi 00.Mwanzo"; p.reply != want {
-		t.Fatalf("confirmation\n%s\nwant\n%s", p.reply, want)
+	played := g.journey(t, "complaint_sw", nil)
+	hops := played.Journey.Dials[0].Hops
+	confirmed, repeated := hops[len(hops)-2].Screen, hops[len(hops)-1].Screen
+	if !slices.Equal(confirmed, repeated) {
+		t.Fatalf("a repeated hop answered\n%s\nnot\n%s", strings.Join(repeated, "\n"), strings.Join(confirmed, "\n"))
 	}
-	p.pick("Thibitisha").expect("END Tumepokea lalamiko lako. Kesi ")
-	first := p.reply
-	p.send() // the aggregator repeats the confirming hop
-	if p.reply != first {
-		t.Fatalf("a repeated hop answered\n%s\nnot\n%s", p.reply, first)
-	}
-	s, err := g.sessions.Load(ctx, p.session)
+	first := strings.Join(confirmed, "\n")
+	s, err := g.sessions.Load(ctx, "ATUid_complaint_sw-1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(first, s.Draft.Case.Grouped()+". Tutakutumia SMS.") {
-		t.Fatalf("final screen %q lacks case %s", first, s.Draft.Case.Grouped())
+	if got := played.Value(t, "ref1"); got != string(s.Draft.Case) || !strings.Contains(first, "{ref1}. Tutakutumia SMS.") {
+		t.Fatalf("final screen %q shows case %s, not %s", first, got, s.Draft.Case)
 	}
 	c, err := g.world.Store.CaseByNumber(ctx, s.Draft.Case)
 	if err != nil {
@@ -94,10 +76,10 @@ func TestComplaintOverUSSD(t *testing.T) {
 		c.Description != "Mhudumu alinijibu vibaya 😠 mbele ya watu" || c.Phone != number {
 		t.Fatalf("stored case %+v", c)
 	}
-	if list, _ := g.world.Store.Cases(ctx, crm.CaseFilter{Phone: number}); len(list) != 1 {
-		t.Fatalf("%d cases", len(list))
+	if list, err := g.world.Store.Cases(ctx, crm.CaseFilter{Phone: number}); err != nil || len(list) != 1 {
+		t.Fatalf("%d cases (%v)", len(list), err)
 	}
-	rows, err := g.world.Store.Notifications(ctx, crm.NotificationFilter{Subject: "case:" + string(c.Number)})
+	rows, err := g.world.Store.Notifications(ctx, crm.NotificationFilter{Subject: crm.CaseSubject(c.Number)})
 	if err != nil {
 		t.Fatal(err)
 	}

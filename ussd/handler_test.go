@@ -1,12 +1,10 @@
 package ussd_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -20,31 +18,21 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/huduma-connect/huduma/crm"
 	"github.com/huduma-connect/huduma/flows/flowstest"
+	"github.com/huduma-connect/huduma/internal/testkit"
 	"github.com/huduma-connect/huduma/store/memory"
 	"github.com/huduma-connect/huduma/ussd"
 )
 
 // gateway is the USSD callback over the real menus, a real SQLite store and the in-memory
-// session store, with its log captured so tests can check what reaches it.
+// session store, with its log captured so tests can check what reaches it (an ERROR a test
+// does not expect fails it).
 type gateway struct {
 	app      *fiber.App
 	handler  *ussd.Handler
 	world    *flowstest.World
 	sessions *memory.Store
-	logs     *syncBuffer
+	logs     *testkit.Logs // nil when the test gave the gateway a logger of its own
 }
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 func newGateway(t testing.TB, capacity int, cfg ussd.Config) *gateway {
 	t.Helper()
@@ -58,8 +46,10 @@ func newObservedGateway(t testing.TB, capacity int, cfg ussd.Config, observe fun
 	w := flowstest.NewObserved(t, capacity, observe)
 	sessions := memory.New(memory.Options{})
 	t.Cleanup(func() { sessions.Close() })
-	logs := &syncBuffer{}
-	cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	var logs *testkit.Logs
+	if cfg.Logger == nil {
+		cfg.Logger, logs = testkit.Logger(t)
+	}
 	h := ussd.New(w.Engine, sessions, cfg)
 	app := fiber.New(fiber.Config{BodyLimit: 64 << 10, DisableStartupMessage: true})
 	h.Mount(app)
@@ -146,6 +136,23 @@ func (p *phone) expect(prefix string) *phone {
 	return p
 }
 
+// journey plays testdata/journeys/<name>.json against the gateway, each dial a handset in a
+// session of its own (see flowstest.PlayJourney), and compares every screen exactly;
+// `go test ./ussd/ -update` rewrites them.
+func (g *gateway) journey(t *testing.T, name string, vars map[string]string) *flowstest.Played {
+	t.Helper()
+	return flowstest.PlayJourney(t, name, vars, func(session, number string) flowstest.Phone {
+		return handset{&phone{t: t, g: g, session: "ATUid_" + session, number: number}}
+	})
+}
+
+// handset is a phone as a journey drives it; a screen's lines are the reply's.
+type handset struct{ p *phone }
+
+func (h handset) Open() []string              { return strings.Split(h.p.send().reply, "\n") }
+func (h handset) Press(input string) []string { return strings.Split(h.p.press(input).reply, "\n") }
+func (h handset) Again() []string             { return h.Open() }
+
 func TestBadRequests(t *testing.T) {
 	raw, err := os.ReadFile("testdata/bad_requests.json")
 	if err != nil {
@@ -175,20 +182,13 @@ func TestBadRequests(t *testing.T) {
 }
 
 // Input a citizen can type (letters, emoji, a huge paste) is answered politely, keeps their
-// place, and never books anything.
+// place (journey bad_input), and never books anything.
 func TestBadInputFromTheHandset(t *testing.T) {
 	g := newGateway(t, 10, ussd.Config{})
-	p := g.dial(t, "ATUid_input", "+254712345678").pick("English").pick("Book appointment")
-	screen := p.reply
-	for _, input := range []string{"abc", "😀", "١", "12345", "1 2"} {
-		p.press(input).expect("CON Invalid choice, try again.\n")
-		if !strings.HasSuffix(p.reply, strings.TrimPrefix(screen, "CON ")) {
-			t.Fatalf("input %q lost the screen:\n%s", input, p.reply)
-		}
-	}
-	p.press(strings.Repeat("1", 10<<10)).expect("END That input is too long.")
-	if list, _ := g.world.Desk.Upcoming(context.Background(), "+254712345678"); len(list) != 0 {
-		t.Fatalf("bad input left appointments: %v", list)
+	g.journey(t, "bad_input", map[string]string{"long": strings.Repeat("1", 10<<10)})
+	list, err := g.world.Desk.Upcoming(context.Background(), "+254712345678")
+	if err != nil || len(list) != 0 {
+		t.Fatalf("bad input left appointments: %v (%v)", list, err)
 	}
 	assertNoFullPhones(t, g)
 }
@@ -201,25 +201,7 @@ func TestCallbackKey(t *testing.T) {
 			t.Errorf("%s: status %d, want %d", target, status, want)
 		}
 	}
-	if strings.Contains(g.logs.String(), "s3cret") {
-		t.Fatal("the callback key reached the log")
-	}
-}
-
-// The walking-skeleton journey: book a birth certificate at Kisumu in Kiswahili, see it in
-// My appointments, cancel it.
-func TestBookListCancelInKiswahili(t *testing.T) {
-	g := newGateway(t, 10, ussd.Config{})
-	const number = "+254722000001"
-	p := g.dial(t, "ATUid_sw1", number).pick("Kiswahili").expect("CON Karibu Huduma Kenya\n1. Weka miadi\n2. Miadi yangu\n3. Angalia hali ya ombi\n4. Toa malalamiko\n5. Ongea na wakala\n6. Lugha / Language")
-	p.pick("Weka miadi").pickPaged("Kisumu").pick("Kisumu").pick("Cheti cha kuzaliwa").press("1").press("1")
-	p.expect("CON Thibitisha miadi:").pick("Thibitisha").expect("END Miadi imewekwa! Nambari ")
-	ref := strings.Fields(strings.SplitN(p.reply, "\n", 2)[0])[4:] // END Miadi imewekwa! Nambari 123 456 789
-	grouped := strings.Join(ref, " ")
-
-	p = g.dial(t, "ATUid_sw2", number).pick("Miadi yangu").expect("CON Miadi yako:\n1. Jumanne 24 Nov 08:00 Cheti cha kuzaliwa")
-	p.press("1").expect("CON Nambari " + grouped).pick("Ghairi miadi hii").pick("Ndiyo, ghairi").expect("END Imeghairiwa. Nambari " + grouped)
-	g.dial(t, "ATUid_sw3", number).pick("Miadi yangu").expect("CON Huna miadi ijayo.")
+	g.logs.AssertAbsent("s3cret")
 }
 
 // A repeated hop (same sessionId, same text) gets the same answer and does nothing twice,
@@ -246,13 +228,13 @@ func TestRepeatedHopIsAnsweredIdentically(t *testing.T) {
 			t.Fatalf("replies differ:\n%s\n---\n%s", replies[0], r)
 		}
 	}
-	list, _ := g.world.Desk.Upcoming(context.Background(), crm.Phone(number))
-	if len(list) != 1 {
-		t.Fatalf("%d appointments from one confirmation", len(list))
+	list, err := g.world.Desk.Upcoming(context.Background(), crm.Phone(number))
+	if err != nil || len(list) != 1 {
+		t.Fatalf("%d appointments from one confirmation (%v)", len(list), err)
 	}
-	usage, _ := g.world.Store.SlotUsage(context.Background(), "KSM", "BIRTH-CERT", list[0].Day)
-	if len(usage) != 1 || usage[0].Booked != 1 {
-		t.Fatalf("slot usage %+v after one confirmation", usage)
+	usage, err := g.world.Store.SlotUsage(context.Background(), "KSM", "BIRTH-CERT", list[0].Day)
+	if err != nil || len(usage) != 1 || usage[0].Booked != 1 {
+		t.Fatalf("slot usage %+v after one confirmation (%v)", usage, err)
 	}
 }
 
@@ -272,52 +254,11 @@ func TestLateCopyOfAnEarlierHopChangesNothing(t *testing.T) {
 			t.Fatalf("late copy of hop %q answered\n%s\nwant the latest screen\n%s", strings.Join(earlier, "*"), p.reply, confirm)
 		}
 	}
-	if list, _ := g.world.Desk.Upcoming(context.Background(), crm.Phone(number)); len(list) != 0 {
-		t.Fatalf("late copies booked %d appointments", len(list))
+	if list, err := g.world.Desk.Upcoming(context.Background(), crm.Phone(number)); err != nil || len(list) != 0 {
+		t.Fatalf("late copies booked %d appointments (%v)", len(list), err)
 	}
 	p.history = history
 	p.press("1").expect("END Booked! Ref ")
-}
-
-func TestPaging(t *testing.T) {
-	g := newGateway(t, 10, ussd.Config{})
-	p := g.dial(t, "ATUid_page", "+254722000003").pick("English").pick("Book appointment")
-	first := p.reply
-	if !strings.Contains(first, "\n1. Baringo") || !strings.HasSuffix(first, "98.More 0.Back 00.Menu") {
-		t.Fatalf("first page:\n%s", first)
-	}
-	p.press("98")
-	if strings.Contains(p.reply, "\n1. ") || !strings.Contains(p.reply, "Choose county:") {
-		t.Fatalf("second page repeats the first or lost the prompt:\n%s", p.reply)
-	}
-	// Numbers run on across pages: what is shown is what is typed.
-	num, label, _ := strings.Cut(strings.Split(p.reply, "\n")[1], ". ")
-	p.press("0")
-	if p.reply != first {
-		t.Fatalf("0 on page 2 should show page 1 again:\n%s", p.reply)
-	}
-	p.press("98").press(num).expect("CON Choose Huduma Centre:")
-	if label == "" {
-		t.Fatal("no county on page 2")
-	}
-	// On the last page 98 is a wrong choice, not a crash.
-	q := g.dial(t, "ATUid_page2", "+254722000004").pick("English").pick("Book appointment")
-	for strings.Contains(q.reply, "98.More") {
-		q.press("98")
-	}
-	q.press("98").expect("CON Invalid choice, try again.\nChoose county:")
-}
-
-func TestDroppedSessionIsOfferedBack(t *testing.T) {
-	g := newGateway(t, 10, ussd.Config{})
-	const number = "+254722000005"
-	g.dial(t, "ATUid_drop1", number).pick("English").pick("Book appointment").pickPaged("Kisumu").pick("Kisumu").
-		pick("Birth certificate").expect("CON Choose day:")
-	// The network drops the session; the citizen dials again.
-	p := g.dial(t, "ATUid_drop2", number).expect("CON Continue where you left off?\nBirth certificate, Kisumu\n1. Continue\n2. Start again")
-	p.pick("Continue").expect("CON Choose day:").press("1").press("1").pick("Confirm").expect("END Booked!")
-	// Once booked, nothing is left to resume.
-	g.dial(t, "ATUid_drop3", number).expect("CON Huduma Kenya\n1. Book appointment\n2. My appointments\n3. Check status\n4. Make a complaint\n5. Talk to an agent\n6. Language / Lugha")
 }
 
 // Every screen of every menu, on every page, in both languages, with the longest error line
@@ -539,9 +480,16 @@ func walkCases(t *testing.T, g *gateway, lang string, newPhone func() *phone, ch
 // assertNoFullPhones fails when any Kenyan number used in these tests reached the log whole.
 func assertNoFullPhones(t *testing.T, g *gateway) {
 	t.Helper()
-	for _, n := range []string{"712345678", "722000", "733000", "255712345678", "202345678"} {
-		if strings.Contains(g.logs.String(), n) {
-			t.Fatalf("log shows a phone number (%s):\n%s", n, g.logs.String())
-		}
+	g.logs.AssertAbsent("712345678", "722000", "733000", "255712345678", "202345678")
+}
+
+// The walking skeleton, paging, and a dropped booking offered back: screens alone.
+func TestJourneys(t *testing.T) {
+	for _, name := range []string{"book_list_cancel_sw", "paging", "dropped_session"} {
+		t.Run(name, func(t *testing.T) {
+			g := newGateway(t, 10, ussd.Config{})
+			g.journey(t, name, nil)
+			assertNoFullPhones(t, g)
+		})
 	}
 }

@@ -2,13 +2,13 @@ package ussd_test
 
 import (
 	"context"
-	"log/slog"
 	"strings"
 	"testing"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/huduma-connect/huduma/crm"
 	"github.com/huduma-connect/huduma/flows/flowstest"
+	"github.com/huduma-connect/huduma/internal/testkit"
 	"github.com/huduma-connect/huduma/store/redis"
 	"github.com/huduma-connect/huduma/store/storetest"
 	"github.com/huduma-connect/huduma/ussd"
@@ -37,8 +37,8 @@ func TestHopsAlternatingBetweenReplicas(t *testing.T) {
 	replicas := make([]*gateway, 2)
 	for i := range replicas {
 		sessions := redis.New(client, redis.Options{Prefix: prefix})
-		logs := &syncBuffer{}
-		h := ussd.New(w.Engine, sessions, ussd.Config{Logger: slog.New(slog.NewTextHandler(logs, nil))})
+		log, logs := testkit.Logger(t)
+		h := ussd.New(w.Engine, sessions, ussd.Config{Logger: log})
 		app := fiber.New(fiber.Config{DisableStartupMessage: true})
 		h.Mount(app)
 		replicas[i] = &gateway{app: app, handler: h, world: w, logs: logs}

@@ -295,18 +295,23 @@ func TestSimulatorHop(t *testing.T) {
 }
 
 // A cancelled context must end a session that is waiting for the user, or
-// Ctrl-C would hang until Enter is pressed.
+// Ctrl-C would hang until Enter is pressed. The cancel comes once Run has shown
+// the first screen and prompted, so that it is the wait that is cut short.
 func TestSimulatorRunCancelWhileWaiting(t *testing.T) {
-	srv, _ := simFakeServer(t, simMenu)
+	srv, seen := simFakeServer(t, simMenu)
 	sim := &Simulator{URL: srv.URL, HTTP: srv.Client()}
 	pr, pw := io.Pipe() // never written: the user is thinking
 	defer pw.Close()
 
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
-	var out strings.Builder
-	go func() { errc <- sim.Run(ctx, pr, &out) }()
-	time.Sleep(50 * time.Millisecond)
+	out := &promptWriter{prompted: make(chan struct{})}
+	go func() { errc <- sim.Run(ctx, pr, out) }()
+	select {
+	case <-out.prompted:
+	case err := <-errc:
+		t.Fatalf("Run returned before it prompted: %v\n%s", err, out)
+	}
 	cancel()
 	select {
 	case err := <-errc:
@@ -316,6 +321,34 @@ func TestSimulatorRunCancelWhileWaiting(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("Run did not return after the context was cancelled")
 	}
+	if n := len(seen()); n != 1 || !strings.Contains(out.String(), "Huduma Connect") {
+		t.Fatalf("%d hops sent; the output:\n%s", n, out)
+	}
+}
+
+// promptWriter keeps what Run writes, and closes prompted when the prompt "> "
+// is written: Run then waits for the user's input.
+type promptWriter struct {
+	mu       sync.Mutex
+	b        strings.Builder
+	prompted chan struct{}
+	once     sync.Once
+}
+
+func (w *promptWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.b.Write(p)
+	if strings.HasSuffix(w.b.String(), "> ") {
+		w.once.Do(func() { close(w.prompted) })
+	}
+	return len(p), nil
+}
+
+func (w *promptWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.String()
 }
 
 func TestSimulatorUnreachable(t *testing.T) {

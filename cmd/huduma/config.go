@@ -10,8 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/huduma-connect/huduma/console/web"
 	"github.com/huduma-connect/huduma/crm"
-	"github.com/huduma-connect/huduma/ussd"
+	"github.com/huduma-connect/huduma/flows"
 )
 
 // config is everything the gateway can be told. Each setting comes from a flag, else from
@@ -66,9 +67,9 @@ func (c *config) flags(fs *flag.FlagSet, server bool) error {
 	str(&c.LogLevel, "log-level", "HUDUMA_LOG_LEVEL", "info", "debug, info, warn or error")
 	str(&c.Timezone, "tz", "HUDUMA_TIMEZONE", "Africa/Nairobi", "time zone of the opening hours and SLA business hours")
 	str(&c.SLAPolicies, "sla", "HUDUMA_SLA_POLICIES", "", "SLA overrides, e.g. corruption=1h/45h/1h (first response/resolution/step, business time)")
-	parsed((*intValue)(&c.AgentCap), "agent-cap", "HUDUMA_AGENT_CAP", "15", "open cases one agent is given at most by round-robin")
-	parsed((*durationValue)(&c.LoginTTL), "login-ttl", "HUDUMA_LOGIN_TTL", "12h", "how long a console login lasts")
-	parsed((*durationValue)(&c.ConsoleIdle), "console-idle", "HUDUMA_CONSOLE_IDLE", "30m", "a console session left unused this long ends (the web console's cookie sessions; API tokens last HUDUMA_LOGIN_TTL)")
+	parsed((*intValue)(&c.AgentCap), "agent-cap", "HUDUMA_AGENT_CAP", strconv.Itoa(crm.DefaultAgentCap), "open cases one agent is given at most by round-robin")
+	parsed((*durationValue)(&c.LoginTTL), "login-ttl", "HUDUMA_LOGIN_TTL", crm.DefaultTokenTTL.String(), "how long a console login lasts")
+	parsed((*durationValue)(&c.ConsoleIdle), "console-idle", "HUDUMA_CONSOLE_IDLE", web.DefaultIdleTimeout.String(), "a console session left unused this long ends (the web console's cookie sessions; API tokens last HUDUMA_LOGIN_TTL)")
 	if !server {
 		return errors.Join(errs...)
 	}
@@ -81,12 +82,12 @@ func (c *config) flags(fs *flag.FlagSet, server bool) error {
 	str(&c.CallbackKey, "callback-key", "HUDUMA_CALLBACK_KEY", "", "if set, callbacks must carry ?key=<this>")
 	parsed((*intValue)(&c.SlotCapacity), "slot-capacity", "HUDUMA_SLOT_CAPACITY", "10", "citizens per half-hour slot per service")
 	parsed((*durationValue)(&c.CatalogRefresh), "catalog-refresh", "HUDUMA_CATALOG_REFRESH", "1m", "how often to reload centres, services and holidays")
-	parsed((*durationValue)(&c.HopDeadline), "hop-deadline", "HUDUMA_HOP_DEADLINE", "5s", "give up on a USSD hop after this long")
+	parsed((*durationValue)(&c.HopDeadline), "hop-deadline", "HUDUMA_HOP_DEADLINE", flows.DefaultHopDeadline.String(), "give up on a USSD hop after this long")
 	parsed((*boolValue)(&c.Demo), "demo", "HUDUMA_DEMO", "false", "add demo users and cases (once) so the console has something to show; never on a gateway citizens reach")
 	parsed((*intValue)(&c.MaxConnections), "max-conns", "HUDUMA_MAX_CONNECTIONS", "4096", "open HTTP connections served at once; past it a new one gets a 503 (each costs about 20 KB)")
-	parsed((*intValue)(&c.MaxHops), "max-hops", "HUDUMA_MAX_HOPS", strconv.Itoa(ussd.DefaultMaxHops), "USSD hops run at once on this replica; past it a hop waits briefly for a place, then gets a polite \"busy\" END")
-	parsed((*durationValue)(&c.SweepInterval), "sweep-interval", "HUDUMA_SWEEP_INTERVAL", "30s", "how often each replica looks for SLA breaches and unassigned cases")
-	parsed((*durationValue)(&c.InboundRetention), "inbound-retention", "HUDUMA_INBOUND_RETENTION", "720h", "how long citizens' SMS are kept (personal data; needed only while the aggregator might deliver one again)")
+	parsed((*intValue)(&c.MaxHops), "max-hops", "HUDUMA_MAX_HOPS", strconv.Itoa(flows.DefaultMaxHops), "USSD hops and voice menu callbacks run at once on this replica; past it one waits briefly for a place, then gets a polite \"busy\"")
+	parsed((*durationValue)(&c.SweepInterval), "sweep-interval", "HUDUMA_SWEEP_INTERVAL", crm.DefaultSweepInterval.String(), "how often each replica looks for SLA breaches and unassigned cases")
+	parsed((*durationValue)(&c.InboundRetention), "inbound-retention", "HUDUMA_INBOUND_RETENTION", crm.DefaultInboundRetention.String(), "how long citizens' SMS are kept (personal data; needed only while the aggregator might deliver one again)")
 	errs = append(errs, c.Voice.flags(fs)) // voice.go
 	errs = append(errs, c.Retention.flags(fs))
 	return errors.Join(errs...)

@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/huduma-connect/huduma/flows"
+	"github.com/huduma-connect/huduma/internal/loop"
 )
 
 // registerHopMetrics puts the bound on hops in flight on /metrics: how many run, how many
@@ -49,16 +50,9 @@ func registerHopMetrics(reg prometheus.Registerer, a *flows.Admission) {
 // and an idle gateway allocates too little to start one for minutes: without this, a replica
 // would sit at its peak size long after the peak.
 func watchOverload(ctx context.Context, a *flows.Admission, every time.Duration, log *slog.Logger) {
-	t := time.NewTicker(every)
-	defer t.Stop()
 	var lastNew, lastCont uint64
 	overloaded := false
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	loop.EveryAfter(ctx, every, func(context.Context) {
 		newShed, contShed := a.Shed(flows.New), a.Shed(flows.Continuing)
 		if newShed == lastNew && contShed == lastCont {
 			if overloaded {
@@ -66,11 +60,11 @@ func watchOverload(ctx context.Context, a *flows.Admission, every time.Duration,
 				debug.FreeOSMemory()
 				log.Info("overload over: no USSD hop answered busy", "in", every)
 			}
-			continue
+			return
 		}
 		overloaded = true
 		log.Warn("overloaded: USSD hops answered busy", "new_sessions", newShed-lastNew,
 			"continuing", contShed-lastCont, "in", every, "in_flight", a.InFlight(), "max", a.Max())
 		lastNew, lastCont = newShed, contShed
-	}
+	})
 }

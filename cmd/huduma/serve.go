@@ -13,6 +13,7 @@ import (
 	"github.com/huduma-connect/huduma/console/web"
 	"github.com/huduma-connect/huduma/crm"
 	"github.com/huduma-connect/huduma/flows"
+	"github.com/huduma-connect/huduma/internal/loop"
 	"github.com/huduma-connect/huduma/sms/inbound"
 	"github.com/huduma-connect/huduma/sms/templates"
 	"github.com/huduma-connect/huduma/ussd"
@@ -91,7 +92,7 @@ type gateway struct {
 	store        sqlStore
 	desk         *crm.Desk
 	office       *crm.Office
-	admission    *flows.Admission // the bound on USSD hops in flight
+	admission    *flows.Admission // the bound on USSD hops and voice menu callbacks in flight
 	console      *web.Console
 	storeName    string
 	sessionsName string
@@ -204,20 +205,14 @@ func openGateway(ctx context.Context, cfg config, log *slog.Logger) (*gateway, e
 }
 
 // refreshCatalog reloads reference data now and then, so that an operator's edit (a holiday
-// gazetted at short notice) reaches every replica without a restart.
+// gazetted at short notice) reaches every replica without a restart. The first reload is
+// one interval after start: openGateway has just loaded it.
 func (gw *gateway) refreshCatalog(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := gw.desk.Reload(ctx); err != nil && !errors.Is(err, context.Canceled) {
-				gw.log.Warn("reload reference data; keeping the previous catalogue", "err", err)
-			}
+	loop.EveryAfter(ctx, every, func(ctx context.Context) {
+		if err := gw.desk.Reload(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			gw.log.Warn("reload reference data; keeping the previous catalogue", "err", err)
 		}
-	}
+	})
 }
 
 func (gw *gateway) close() {

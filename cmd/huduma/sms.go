@@ -109,7 +109,7 @@ func startSMS(ctx context.Context, cfg config, gw *gateway, log *slog.Logger) er
 	metrics := outbox.NewMetrics()
 	registerHopMetrics(metrics.Registry(), gw.admission)
 	gw.app.Get("/metrics", adaptor.HTTPHandler(metrics.Handler()))
-	delivery.New(gw.store, delivery.Config{CallbackKey: cfg.CallbackKey, Logger: log, Registerer: metrics.Registry()}).Mount(gw.app)
+	delivery.New(gw.store, delivery.Config{CallbackKey: cfg.CallbackKey, Logger: log, Registerer: metrics.Registry(), Now: gw.desk.Now}).Mount(gw.app)
 
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
@@ -135,6 +135,7 @@ func startSMS(ctx context.Context, cfg config, gw *gateway, log *slog.Logger) er
 	})
 	w := outbox.New(gw.store, client, tmpl, gw.desk.Catalog, outbox.Config{
 		Workers: sc.Workers, Rate: sc.Rate, From: sc.Sender, Location: loc, Logger: log, Metrics: metrics,
+		Now: gw.desk.Now,
 	})
 	go func() {
 		defer close(done)

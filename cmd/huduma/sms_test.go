@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -15,31 +16,14 @@ import (
 	"time"
 
 	"github.com/huduma-connect/huduma/crm"
+	"github.com/huduma-connect/huduma/internal/testkit"
 	"github.com/huduma-connect/huduma/sms/atsandbox"
 	"github.com/huduma-connect/huduma/store/storetest"
 )
 
-// logBuffer collects a gateway's log for inspection.
-type logBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // startSMSGateway assembles the gateway as serve does, with startSMS before it listens, on
-// a free loopback port.
-func startSMSGateway(t *testing.T, logs io.Writer, args ...string) (string, *gateway) {
+// a free loopback port. What it logs is in the returned Logs.
+func startSMSGateway(t *testing.T, args ...string) (string, *gateway, *testkit.Logs) {
 	t.Helper()
 	var cfg config
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
@@ -50,7 +34,7 @@ func startSMSGateway(t *testing.T, logs io.Writer, args ...string) (string, *gat
 	if err := fs.Parse(args); err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	log, logs := testkit.Logger(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	gw, err := openGateway(ctx, cfg, log)
 	if err != nil {
@@ -70,7 +54,7 @@ func startSMSGateway(t *testing.T, logs io.Writer, args ...string) (string, *gat
 		gw.app.Shutdown()
 		gw.close()
 	})
-	return "http://" + ln.Addr().String(), gw
+	return "http://" + ln.Addr().String(), gw, logs
 }
 
 func clearSMSEnv(t *testing.T) {
@@ -119,9 +103,8 @@ func TestSMSConfigRefusesBadValues(t *testing.T) {
 // and serves /metrics with the outbox depth.
 func TestSMSDisabledWithoutCredentials(t *testing.T) {
 	clearSMSEnv(t)
-	logs := &logBuffer{}
-	base, _ := startSMSGateway(t, logs)
-	if !strings.Contains(logs.String(), "SMS disabled: HUDUMA_AT_USERNAME/HUDUMA_AT_API_KEY not set; messages stay queued") {
+	base, _, logs := startSMSGateway(t)
+	if !logs.Contains("SMS disabled: HUDUMA_AT_USERNAME/HUDUMA_AT_API_KEY not set; messages stay queued") {
 		t.Fatalf("no warning that SMS is off:\n%s", logs.String())
 	}
 	body := get(t, base+"/metrics")
@@ -194,8 +177,7 @@ func TestSMSSendsAndTakesDeliveryReports(t *testing.T) {
 	t.Setenv("HUDUMA_SMS_SENDER", "HUDUMA")
 	t.Setenv("HUDUMA_SMS_RATE", "50")
 
-	logs := &logBuffer{}
-	base, gw := startSMSGateway(t, logs, "-callback-key", "cb-key")
+	base, gw, logs := startSMSGateway(t, "-callback-key", "cb-key")
 	mu.Lock()
 	gatewayURL = base
 	mu.Unlock()
@@ -210,22 +192,17 @@ func TestSMSSendsAndTakesDeliveryReports(t *testing.T) {
 	if _, _, err := gw.store.CreateRequest(ctx, r, crm.RequestEvent{Status: r.Status, By: "NRB", At: now}, []crm.Notification{n}); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(30 * time.Second)
 	var row crm.Notification
-	for {
+	testkit.EventuallyNoError(t, func() error {
 		list, err := gw.store.Notifications(ctx, crm.NotificationFilter{Subject: "request:600042550"})
 		if err != nil || len(list) != 1 {
 			t.Fatalf("Notifications: %v %v", list, err)
 		}
-		row = list[0]
-		if row.Status == crm.OutboxSent && row.DeliveryStatus == "Success" {
-			break
+		if row = list[0]; row.Status != crm.OutboxSent || row.DeliveryStatus != "Success" {
+			return fmt.Errorf("%+v\n%s", row, logs.String())
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("row not sent and delivered: %+v\n%s", row, logs.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return nil
+	}, 30*time.Second, "the row sent and delivered")
 	msgs := sb.Messages()
 	if len(msgs) != 1 || msgs[0].ID != row.ATMessageID || msgs[0].Sender != "HUDUMA" ||
 		!strings.Contains(msgs[0].Text, "Kituo cha Huduma Kisumu") {
@@ -233,21 +210,16 @@ func TestSMSSendsAndTakesDeliveryReports(t *testing.T) {
 	}
 	// The delivery handler counts a report after it has recorded it, so the row may show the
 	// report a moment before the counter does.
-	for {
+	testkit.EventuallyNoError(t, func() error {
 		body := get(t, base+"/metrics")
-		if strings.Contains(body, "huduma_sms_sent_total 1") &&
-			strings.Contains(body, `huduma_sms_delivery_reports_total{status="Success"} 1`) {
-			break
+		if !strings.Contains(body, "huduma_sms_sent_total 1") ||
+			!strings.Contains(body, `huduma_sms_delivery_reports_total{status="Success"} 1`) {
+			return fmt.Errorf("it does not count the send and its report:\n%s", body)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("/metrics does not count the send and its report:\n%s", body)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if strings.Contains(logs.String(), key) {
-		t.Fatalf("the API key is in the log:\n%s", logs.String())
-	}
-	if !strings.Contains(logs.String(), "SMS sending through Africa's Talking") {
+		return nil
+	}, 30*time.Second, "/metrics")
+	logs.AssertAbsent(key)
+	if !logs.Contains("SMS sending through Africa's Talking") {
 		t.Fatalf("no start-up line for SMS:\n%s", logs.String())
 	}
 }

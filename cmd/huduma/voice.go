@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/huduma-connect/huduma/flows"
@@ -38,7 +39,7 @@ func (v *voiceSettings) flags(fs *flag.FlagSet) error {
 	str(&v.HoldMusic, "voice-hold-music", "HUDUMA_VOICE_HOLD_MUSIC", "URL of the music callers hear in the agent queue")
 	str(&v.Audio, "voice-audio", "HUDUMA_VOICE_AUDIO", "CSV file of recorded prompts (lang,key,url); Kiswahili prompts without one are spoken by text-to-speech")
 	str(&v.PublicURL, "public-url", "HUDUMA_PUBLIC_URL", "the gateway's address as Africa's Talking reaches it, e.g. https://huduma.example.go.ke; empty: the address each callback arrived on")
-	raw := envOr("HUDUMA_VOICE_MAX_QUEUE", "10")
+	raw := envOr("HUDUMA_VOICE_MAX_QUEUE", strconv.Itoa(flows.DefaultMaxQueue))
 	var err error
 	if err = (*intValue)(&v.MaxQueue).Set(raw); err != nil {
 		err = fmt.Errorf("HUDUMA_VOICE_MAX_QUEUE=%q: %w", raw, err)
@@ -117,7 +118,8 @@ func mountVoice(cfg config, gw *gateway, msgs *flows.Messages, sessions flows.Se
 	}
 	h := ivr.New(engine, sessions, gw.office, ivr.Config{
 		CallbackKey: cfg.CallbackKey, PublicURL: v.PublicURL, Number: v.Number, AgentLine: v.AgentLine,
-		HoldMusic: v.HoldMusic, Audio: audio, Queues: queues, Deadline: cfg.HopDeadline, Logger: log,
+		HoldMusic: v.HoldMusic, Audio: audio, Queues: queues, Deadline: cfg.HopDeadline,
+		Admission: gw.admission, Logger: log,
 	})
 	h.Mount(gw.app)
 	if cfg.CallbackKey == "" {

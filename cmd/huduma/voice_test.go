@@ -3,13 +3,13 @@ package main
 import (
 	"bytes"
 	"flag"
-	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/huduma-connect/huduma/internal/testkit"
 	"github.com/huduma-connect/huduma/ivr"
 	"github.com/huduma-connect/huduma/store/storetest"
 )
@@ -124,13 +124,13 @@ func TestVoiceWithoutCallbackKeyIsWarnedAbout(t *testing.T) {
 		if err := fs.Parse(append([]string{"-db", "sqlite:" + filepath.Join(t.TempDir(), "huduma.db")}, c.args...)); err != nil {
 			t.Fatal(err)
 		}
-		var logs bytes.Buffer
-		gw, err := openGateway(storetest.Context(t), cfg, slog.New(slog.NewTextHandler(&logs, nil)))
+		log, logs := testkit.Logger(t)
+		gw, err := openGateway(storetest.Context(t), cfg, log)
 		if err != nil {
 			t.Fatal(err)
 		}
 		gw.close()
-		if got := strings.Contains(logs.String(), "HUDUMA_CALLBACK_KEY not set"); got != c.warn {
+		if got := logs.Contains("HUDUMA_CALLBACK_KEY not set"); got != c.warn {
 			t.Errorf("%v: warned %t, want %t\n%s", c.args, got, c.warn, logs.String())
 		}
 	}

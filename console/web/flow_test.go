@@ -40,7 +40,7 @@ func TestAgentWorksACaseInTheBrowser(t *testing.T) {
 		waitText(t, tab, "#case-status", "Resolved")
 		errs.none(t, "the agent's flow")
 
-		msgs, err := s.store.Notifications(storetest.Context(t), crm.NotificationFilter{Subject: "case:" + string(c.Number)})
+		msgs, err := s.store.Notifications(storetest.Context(t), crm.NotificationFilter{Subject: crm.CaseSubject(c.Number)})
 		if err != nil {
 			t.Fatal(err)
 		}

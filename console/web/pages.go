@@ -116,21 +116,30 @@ func (w *Console) failPage(c *fiber.Ctx, u crm.User, err error) error {
 	return w.render(c, status, "error", v)
 }
 
-// classify maps the domain's errors to an HTTP status and the catalogue key that explains
-// them. Input errors carry crm's own words after the key's text (see errorText).
+// classify maps an error, by its kind (crm.KindOf), to an HTTP status and the catalogue key
+// that explains it. Input errors carry crm's own words after the key's text (see errorText).
 func classify(err error) (int, string) {
-	switch {
-	case errors.Is(err, crm.ErrConflict), errors.Is(err, errStale):
+	if errors.Is(err, errStale) {
 		return fiber.StatusConflict, "err.changed"
-	case errors.Is(err, crm.ErrBadTransition), errors.Is(err, crm.ErrReopenExpired):
+	}
+	switch crm.KindOf(err) {
+	case crm.KindChanged:
+		return fiber.StatusConflict, "err.changed"
+	case crm.KindConflict:
 		return fiber.StatusConflict, "err.transition"
-	case errors.Is(err, crm.ErrForbidden):
+	case crm.KindForbidden:
 		return fiber.StatusForbidden, "err.forbidden"
-	case errors.Is(err, crm.ErrNotFound):
+	case crm.KindNotFound:
 		return fiber.StatusNotFound, "notfound.title"
-	case errors.Is(err, crm.ErrBadInput), errors.Is(err, crm.ErrReasonRequired), errors.Is(err, crm.ErrBadReference):
+	case crm.KindInvalid:
 		return fiber.StatusBadRequest, "err.input"
-	case errors.Is(err, crm.ErrVoiceUnavailable), errors.Is(err, crm.ErrVoiceFailed):
+	case crm.KindUnauthenticated:
+		// Pages meet these before classify (the session check sends the person to the
+		// login); one that gets here still means "log in again", not a fault.
+		return fiber.StatusUnauthorized, "login.expired"
+	case crm.KindUnavailable, crm.KindUpstream:
+		// Calls are the only outside service a page uses. The console answers 503 for a
+		// provider's failure too: the page cannot do anything about either.
 		return fiber.StatusServiceUnavailable, "err.voice"
 	}
 	return fiber.StatusInternalServerError, "err.internal"

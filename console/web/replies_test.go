@@ -58,7 +58,7 @@ func TestSavedReplies(t *testing.T) {
 		waitFor(t, agent, `document.querySelector("#preview-reply").innerText.includes("yatafunguliwa Jumatatu")`, "the preview")
 		run(t, agent, chromedp.Click(chromedp.ID("act-reply")))
 		waitFor(t, agent, `!!document.querySelector("article.reply")`, "the reply sent")
-		msgs, err := s.store.Notifications(storetest.Context(t), crm.NotificationFilter{Subject: "case:" + string(c.Number), Kind: crm.NotifyCaseReply})
+		msgs, err := s.store.Notifications(storetest.Context(t), crm.NotificationFilter{Subject: crm.CaseSubject(c.Number), Kind: crm.NotifyCaseReply})
 		if err != nil || len(msgs) != 1 || msgs[0].Params["body"] != want {
 			t.Fatalf("the reply in the outbox: %+v, %v", msgs, err)
 		}

@@ -28,6 +28,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/huduma-connect/huduma/crm"
+	"github.com/huduma-connect/huduma/flows"
 )
 
 // Path is where Africa's Talking posts incoming messages (set it, with ?key=, as the
@@ -122,7 +123,7 @@ func (m *Message) malformed() string {
 	switch {
 	case m.ID == "":
 		return "missing id"
-	case len(m.ID) > crm.MaxInboundID || !printable(m.ID):
+	case len(m.ID) > crm.MaxInboundID || !flows.Printable(m.ID):
 		return "malformed id"
 	case m.From == "":
 		return "missing from"
@@ -132,15 +133,6 @@ func (m *Message) malformed() string {
 		return "text too long"
 	}
 	return ""
-}
-
-func printable(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] <= ' ' || s[i] >= 0x7f {
-			return false
-		}
-	}
-	return true
 }
 
 // Handle acts on one message and queues its replies, once per message id: a message handled

@@ -12,13 +12,13 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/huduma-connect/huduma/crm"
+	"github.com/huduma-connect/huduma/internal/testkit"
 	"github.com/huduma-connect/huduma/sms/africastalking"
 	"github.com/huduma-connect/huduma/sms/inbound"
 	"github.com/huduma-connect/huduma/sms/outbox"
@@ -38,12 +38,6 @@ var nairobi = func() *time.Location {
 // t0 is the tests' clock: Tuesday 24 November 2026, 09:00 in Nairobi.
 var t0 = time.Date(2026, 11, 24, 9, 0, 0, 0, nairobi)
 
-// clock is a fake clock the tests move by hand.
-type clock struct{ ns atomic.Int64 }
-
-func (c *clock) Now() time.Time  { return time.Unix(0, c.ns.Load()) }
-func (c *clock) Set(t time.Time) { c.ns.Store(t.UnixNano()) }
-
 // The citizens of the tests.
 const (
 	owner    = crm.Phone("+254711000111") // holds the ticket, a case and two appointments
@@ -61,7 +55,8 @@ type world struct {
 	store    realstore.Store
 	desk     *crm.Desk
 	office   *crm.Office
-	clock    *clock
+	clock    *testkit.Clock
+	logs     *testkit.Logs // the handler's and the office's
 	app      *fiber.App
 	vars     *strings.Replacer
 	ticket   crm.Reference
@@ -77,17 +72,19 @@ type world struct {
 func newWorld(t *testing.T, s realstore.Store) *world {
 	t.Helper()
 	ctx := storetest.Context(t)
-	w := &world{store: s, clock: &clock{}}
-	w.clock.Set(t0)
+	w := &world{store: s, clock: testkit.NewClock(t0)}
 	var err error
 	w.desk, err = crm.NewDesk(ctx, s, crm.DeskConfig{Calendar: crm.DefaultCalendar(nairobi), SlotCapacity: 10, Now: w.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	discard := slog.New(slog.DiscardHandler)
-	w.office = crm.NewOffice(w.desk, crm.OfficeConfig{PasswordCost: 4, Logger: discard})
+	var log *slog.Logger
+	log, w.logs = testkit.Logger(t)
+	// Every line names a citizen by a masked number only.
+	t.Cleanup(func() { w.logs.AssertAbsent(string(owner), string(stranger), string(third)) })
+	w.office = crm.NewOffice(w.desk, crm.OfficeConfig{PasswordCost: 4, Logger: log})
 	w.app = fiber.New()
-	inbound.New(w.desk, w.office, inbound.Config{CallbackKey: key, Logger: discard}).Mount(w.app)
+	inbound.New(w.desk, w.office, inbound.Config{CallbackKey: key, Logger: log}).Mount(w.app)
 
 	ag, _, err := w.office.AddAgency(ctx, "NRB", "National Registration Bureau", w.office.ServicesOf("National Registration Bureau"))
 	if err != nil {
@@ -347,7 +344,7 @@ func TestKeywords(t *testing.T) {
 					c.Description != "Nilisubiri saa tano katika kituo cha Kisumu" || c.IdempotencyKey != "sms:ATXid_ea1b2c3d4e5f60718293a4b5c6d7e8f9" {
 					t.Errorf("case %+v", c)
 				}
-				if got[0].Subject != "case:"+string(c.Number) || got[0].Params["case"] != string(c.Number) {
+				if got[0].Subject != crm.CaseSubject(c.Number) || got[0].Params["case"] != string(c.Number) {
 					t.Errorf("acknowledgement %+v", got[0])
 				}
 			}},
@@ -488,27 +485,22 @@ func stopThenReminder(t *testing.T, w *world) {
 	done := make(chan struct{})
 	go func() { defer close(done); worker.Run(runCtx) }()
 	defer func() { stop(); <-done }()
-	deadline := time.Now().Add(20 * time.Second)
-	for reminder(owner).Status != crm.OutboxSuppressed || reminder(stranger).Status != crm.OutboxSent {
-		if time.Now().After(deadline) {
-			t.Fatalf("reminders: owner's %s, stranger's %s; want suppressed and sent",
-				reminder(owner).Status, reminder(stranger).Status)
+	testkit.EventuallyNoError(t, func() error {
+		if o, s := reminder(owner).Status, reminder(stranger).Status; o != crm.OutboxSuppressed || s != crm.OutboxSent {
+			return fmt.Errorf("owner's %s, stranger's %s; want suppressed and sent", o, s)
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	acks, err := w.store.Notifications(ctx, crm.NotificationFilter{Phone: owner, Kind: crm.NotifyStopAck})
-	if err != nil || len(acks) != 1 {
-		t.Fatalf("stop acks %v, %v", acks, err)
-	}
-	for acks[0].Status != crm.OutboxSent {
-		if time.Now().After(deadline) {
-			t.Fatalf("the answer to STOP is %s, want sent (it is essential)", acks[0].Status)
+		return nil
+	}, 20*time.Second, "reminders")
+	testkit.EventuallyNoError(t, func() error {
+		acks, err := w.store.Notifications(ctx, crm.NotificationFilter{Phone: owner, Kind: crm.NotifyStopAck})
+		if err != nil || len(acks) != 1 {
+			t.Fatalf("stop acks %v, %v", acks, err)
 		}
-		time.Sleep(20 * time.Millisecond)
-		if acks, err = w.store.Notifications(ctx, crm.NotificationFilter{Phone: owner, Kind: crm.NotifyStopAck}); err != nil {
-			t.Fatal(err)
+		if acks[0].Status != crm.OutboxSent {
+			return fmt.Errorf("it is %s, want sent (it is essential)", acks[0].Status)
 		}
-	}
+		return nil
+	}, 20*time.Second, "the answer to STOP")
 }
 
 // TestContentType refuses what is not a form.
@@ -586,8 +578,8 @@ func TestRatingReply(t *testing.T) {
 			if !slices.Equal(got, want) {
 				t.Errorf("replies:\n got %q\nwant %q", got, want)
 			}
-			if c, _ = w.store.CaseByNumber(ctx, w.caseNum); c.Rating != crm.RatingGood {
-				t.Errorf("case rated %q, want good", c.Rating)
+			if c, err = w.store.CaseByNumber(ctx, w.caseNum); err != nil || c.Rating != crm.RatingGood {
+				t.Errorf("case rated %q (%v), want good", c.Rating, err)
 			}
 		})
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/huduma-connect/huduma/crm"
+	"github.com/huduma-connect/huduma/internal/testkit"
 	"github.com/huduma-connect/huduma/sms/africastalking"
 	"github.com/huduma-connect/huduma/sms/atsandbox"
 	"github.com/huduma-connect/huduma/sms/outbox"
@@ -61,20 +62,16 @@ func BenchmarkDrain(b *testing.B) {
 // waitDrained waits until nothing is queued or sending.
 func waitDrained(tb testing.TB, s crm.SendingStore) {
 	tb.Helper()
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
+	testkit.EventuallyNoError(tb, func() error {
 		st, err := s.OutboxStats(storetest.Context(tb))
 		if err != nil {
 			tb.Fatal(err)
 		}
-		if st.Queued == 0 && st.Sending == 0 {
-			return
+		if st.Queued != 0 || st.Sending != 0 {
+			return fmt.Errorf("not drained: %+v", st)
 		}
-		if time.Now().After(deadline) {
-			tb.Fatalf("not drained: %+v", st)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return nil
+	}, 2*time.Minute, "the outbox drained")
 }
 
 // BenchmarkRate checks that the configured rate holds: 600 messages at 200/s through 4

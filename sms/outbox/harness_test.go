@@ -1,7 +1,6 @@
 package outbox_test
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
 	"fmt"
@@ -23,6 +22,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/huduma-connect/huduma/crm"
+	"github.com/huduma-connect/huduma/internal/testkit"
 	"github.com/huduma-connect/huduma/sms/africastalking"
 	"github.com/huduma-connect/huduma/sms/atsandbox"
 	"github.com/huduma-connect/huduma/sms/delivery"
@@ -359,9 +359,13 @@ func testConfig(cfg outbox.Config) outbox.Config {
 	return cfg
 }
 
-// start runs a worker until the test ends.
+// start runs a worker until the test ends. Without a Logger in cfg, its log fails the test
+// on an ERROR the test did not expect (testkit.Logger).
 func start(t testing.TB, s crm.SendingStore, sender outbox.Sender, cfg outbox.Config) *outbox.Worker {
 	t.Helper()
+	if cfg.Logger == nil {
+		cfg.Logger, _ = testkit.Logger(t)
+	}
 	tm, c := fixtures(t)
 	w := outbox.New(s, sender, tm, func() *crm.Catalog { return c }, testConfig(cfg))
 	ctx, cancel := context.WithCancel(context.Background())
@@ -376,21 +380,19 @@ var settledStatuses = map[string]bool{crm.OutboxSent: true, crm.OutboxFailed: tr
 // waitSettled waits until every row in ids is sent, failed or suppressed, and returns them.
 func waitSettled(t testing.TB, s crm.Store, ids map[int64]string, within time.Duration) map[int64]crm.Notification {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		rows, pending := readRows(t, s, ids)
-		if pending == 0 {
-			return rows
+	var rows map[int64]crm.Notification
+	testkit.EventuallyNoError(t, func() error {
+		var pending int
+		if rows, pending = readRows(t, s, ids); pending == 0 {
+			return nil
 		}
-		if time.Now().After(deadline) {
-			count := map[string]int{}
-			for id := range ids {
-				count[rows[id].Status]++
-			}
-			t.Fatalf("after %v, %d of %d rows are not settled: %v", within, pending, len(ids), count)
+		count := map[string]int{}
+		for id := range ids {
+			count[rows[id].Status]++
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return fmt.Errorf("%d of %d rows are not settled: %v", pending, len(ids), count)
+	}, within, "every row settled")
+	return rows
 }
 
 func readRows(t testing.TB, s crm.Store, ids map[int64]string) (map[int64]crm.Notification, int) {
@@ -443,24 +445,91 @@ func checkOnce(t testing.TB, sb *sandbox, ids map[int64]string, rows map[int64]c
 	}
 }
 
-// lineWriter collects log lines for inspection.
-type lineWriter struct {
-	mu    sync.Mutex
-	lines []string
-}
-
-func (l *lineWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	sc := bufio.NewScanner(strings.NewReader(string(p)))
-	for sc.Scan() {
-		l.lines = append(l.lines, sc.Text())
+// acceptedCount is how many messages the sandbox has accepted so far.
+func (s *sandbox) acceptedCount() int {
+	n := 0
+	for _, c := range s.accepted() {
+		n += c
 	}
-	return len(p), nil
+	return n
 }
 
-func (l *lineWriter) all() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return strings.Join(l.lines, "\n")
+// gate lets the first n sends through and holds every later one until it is opened, so a
+// test can act while sends are in flight without guessing how long they take. reached is
+// closed once the first n sends have been answered.
+type gate struct {
+	outbox.Sender
+	n       int
+	reached chan struct{}
+	open    chan struct{}
+
+	mu       sync.Mutex
+	started  int
+	answered int
+}
+
+func newGate(s outbox.Sender, n int) *gate {
+	return &gate{Sender: s, n: n, reached: make(chan struct{}), open: make(chan struct{})}
+}
+
+func (g *gate) Send(ctx context.Context, m africastalking.Message) ([]africastalking.Result, error) {
+	g.mu.Lock()
+	g.started++
+	held := g.started > g.n
+	g.mu.Unlock()
+	if held {
+		<-g.open
+	}
+	res, err := g.Sender.Send(ctx, m)
+	g.mu.Lock()
+	if g.answered++; g.answered == g.n {
+		close(g.reached)
+	}
+	g.mu.Unlock()
+	return res, err
+}
+
+// claims is a store that remembers what each claim took, for a test to wait on the worker
+// having looked for rows rather than on time passing.
+type claims struct {
+	crm.SendingStore
+
+	mu    sync.Mutex
+	done  int            // claims answered
+	taken map[int64]bool // rows any claim took
+}
+
+func (c *claims) ClaimNotifications(ctx context.Context, now time.Time, limit int, lease time.Duration, quiet bool) ([]crm.ClaimedNotification, error) {
+	rows, err := c.SendingStore.ClaimNotifications(ctx, now, limit, lease, quiet)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.taken == nil {
+		c.taken = map[int64]bool{}
+	}
+	for _, r := range rows {
+		c.taken[r.ID] = true
+	}
+	if err == nil {
+		c.done++
+	}
+	return rows, err
+}
+
+// count is how many claims have been answered so far.
+func (c *claims) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.done
+}
+
+// took reports whether any claim so far took one of ids.
+func (c *claims) took(ids map[int64]string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for id := range ids {
+		if c.taken[id] {
+			return true
+		}
+	}
+	return false
 }

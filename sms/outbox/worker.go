@@ -237,12 +237,7 @@ func (w *Worker) process(ctx context.Context, log *slog.Logger, r crm.ClaimedNot
 		w.m.queued.Inc() // the row's first claim: it was never retried nor released
 	}
 	if r.OptedOut && !r.Essential {
-		if w.settle(log, r, "suppress", func(ctx context.Context) error {
-			return w.store.MarkSuppressed(ctx, r.Claim, "the phone opted out (STOP)", w.cfg.Now())
-		}) {
-			w.m.suppressed.Inc()
-			log.Debug("sms outbox: suppressed a message to a phone that opted out")
-		}
+		w.suppress(log, r)
 		return
 	}
 	if r.Attempts > w.cfg.MaxAttempts {
@@ -250,84 +245,94 @@ func (w *Worker) process(ctx context.Context, log *slog.Logger, r crm.ClaimedNot
 		w.fail(log, r, failExhausted, fmt.Sprintf("gave up after %d claims; last: %s", r.Attempts-1, r.FailureReason))
 		return
 	}
-	text, err := w.tmpl.Render(w.catalog(), r.Notification)
-	if err != nil {
-		if errors.Is(err, templates.ErrParams) {
-			w.fail(log, r, failUnrenderable, "cannot render: "+err.Error())
-		} else {
-			// An unknown kind may be one a newer replica knows (a rolling deploy): retry, and
-			// fail after MaxAttempts.
-			w.retry(log, r, "cannot render: "+err.Error())
-		}
+	text, ok := w.render(log, r)
+	if !ok {
 		return
 	}
+	timeout, ok := w.turn(ctx, log, r)
+	if !ok {
+		return
+	}
+	results, took, err := w.send(ctx, r, text, timeout)
+	o := classify(results, err)
+	w.m.latency.WithLabelValues(o.label).Observe(took.Seconds())
+	w.record(log, r, o, took)
+}
+
+// suppress settles a non-essential message to a phone that texted STOP, unsent.
+func (w *Worker) suppress(log *slog.Logger, r crm.ClaimedNotification) {
+	if w.settle(log, r, "suppress", func(ctx context.Context) error {
+		return w.store.MarkSuppressed(ctx, r.Claim, "the phone opted out (STOP)", w.cfg.Now())
+	}) {
+		w.m.suppressed.Inc()
+		log.Debug("sms outbox: suppressed a message to a phone that opted out")
+	}
+}
+
+// render writes the row's text. A row it cannot render is failed or retried, and ok is false.
+func (w *Worker) render(log *slog.Logger, r crm.ClaimedNotification) (text string, ok bool) {
+	text, err := w.tmpl.Render(w.catalog(), r.Notification)
+	switch {
+	case err == nil:
+		return text, true
+	case errors.Is(err, templates.ErrParams):
+		w.fail(log, r, failUnrenderable, "cannot render: "+err.Error())
+	default:
+		// An unknown kind may be one a newer replica knows (a rolling deploy): retry, and
+		// fail after MaxAttempts.
+		w.retry(log, r, "cannot render: "+err.Error())
+	}
+	return "", false
+}
+
+// turn waits for the rate limit and returns how long the send may take. Send only with time
+// left on the lease for the send and for recording it: otherwise a second worker could claim
+// the row while this send is still in flight. A row that cannot be sent now is released,
+// and ok is false.
+func (w *Worker) turn(ctx context.Context, log *slog.Logger, r crm.ClaimedNotification) (timeout time.Duration, ok bool) {
 	if w.limit != nil {
 		if err := w.limit.Wait(ctx); err != nil {
 			w.release(log, []crm.ClaimedNotification{r}, "stopping")
-			return
+			return 0, false
 		}
 	}
-	// Send only with time left on the lease for the send and for recording it: otherwise a
-	// second worker could claim the row while this send is still in flight.
 	left := r.LeaseUntil.Sub(w.cfg.Now()) - w.margin
 	if left < w.cfg.SendTimeout/2 {
 		w.release(log, []crm.ClaimedNotification{r}, "lease too short to send")
-		return
+		return 0, false
 	}
-	// A send that started finishes even when ctx ends: cutting it off would leave the outcome
-	// unknown and the message likely to go twice.
-	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), min(w.cfg.SendTimeout, left))
+	return min(w.cfg.SendTimeout, left), true
+}
+
+// send sends text to the row's phone and says how long Africa's Talking took to answer. A
+// send that started finishes even when ctx ends: cutting it off would leave the outcome
+// unknown and the message likely to go twice.
+func (w *Worker) send(ctx context.Context, r crm.ClaimedNotification, text string, timeout time.Duration) ([]africastalking.Result, time.Duration, error) {
+	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	defer cancel()
 	start := time.Now()
 	results, err := w.sender.Send(sendCtx, africastalking.Message{To: []string{string(r.Phone)}, Text: text, From: w.cfg.From})
-	cancel()
-	took := time.Since(start)
+	return results, time.Since(start), err
+}
 
-	var atErr *africastalking.Error
-	switch {
-	case errors.Is(err, africastalking.ErrUnauthorized),
-		// A whole request refused as forbidden is about our access (an IP allow-list on
-		// the account), never about one message: Africa's Talking refuses a message in
-		// the answer's body.
-		errors.As(err, &atErr) && atErr.HTTPStatus == http.StatusForbidden:
-		w.m.latency.WithLabelValues("unauthorized").Observe(took.Seconds())
-		w.release(log, []crm.ClaimedNotification{r}, "credentials refused")
-		w.pause(log, "Africa's Talking refused the credentials or our access: check HUDUMA_AT_USERNAME, HUDUMA_AT_API_KEY and the account's IP allow-list", err)
-	case errors.Is(err, africastalking.ErrPermanent):
-		w.m.latency.WithLabelValues("permanent").Observe(took.Seconds())
-		w.fail(log, r, failRefused, err.Error())
-	case err != nil:
-		// ErrRetryable, and anything else a Sender may return: the outcome is unknown.
-		w.m.latency.WithLabelValues("retryable").Observe(took.Seconds())
-		w.retry(log, r, err.Error())
-	case len(results) == 0:
-		w.m.latency.WithLabelValues("retryable").Observe(took.Seconds())
-		w.retry(log, r, "Africa's Talking answered without a result for the recipient")
-	default:
-		res := results[0]
-		reason := fmt.Sprintf("Africa's Talking: %s (%d)", res.Status, res.StatusCode)
-		switch {
-		case res.Outcome == africastalking.Accepted:
-			w.m.latency.WithLabelValues("accepted").Observe(took.Seconds())
-			w.resume(log)
-			if w.settle(log, r, "mark sent", func(ctx context.Context) error {
-				return w.store.MarkSent(ctx, r.Claim, res.MessageID, res.Cost, w.cfg.Now())
-			}) {
-				w.m.sent.Inc()
-				log.Debug("sms outbox: sent", "at_message_id", res.MessageID, "took", took)
-			}
-		case res.StatusCode == africastalking.StatusInvalidSenderID || res.StatusCode == africastalking.StatusInsufficientBalance:
-			// The account's problem, not the message's: every message would fail the same
-			// way until an operator fixes it.
-			w.m.latency.WithLabelValues("account").Observe(took.Seconds())
-			w.release(log, []crm.ClaimedNotification{r}, res.Status)
-			w.pause(log, "Africa's Talking refused the account ("+res.Status+"): check HUDUMA_SMS_SENDER and the account's balance", nil)
-		case res.Outcome == africastalking.Retryable:
-			w.m.latency.WithLabelValues("retryable").Observe(took.Seconds())
-			w.retry(log, r, reason)
-		default:
-			w.m.latency.WithLabelValues("permanent").Observe(took.Seconds())
-			w.fail(log, r, failRefused, reason)
+// record acts on a send's outcome.
+func (w *Worker) record(log *slog.Logger, r crm.ClaimedNotification, o outcome, took time.Duration) {
+	switch o.verdict {
+	case sent:
+		w.resume(log)
+		if w.settle(log, r, "mark sent", func(ctx context.Context) error {
+			return w.store.MarkSent(ctx, r.Claim, o.result.MessageID, o.result.Cost, w.cfg.Now())
+		}) {
+			w.m.sent.Inc()
+			log.Debug("sms outbox: sent", "at_message_id", o.result.MessageID, "took", took)
 		}
+	case retryLater:
+		w.retry(log, r, o.reason)
+	case failedForGood:
+		w.fail(log, r, failRefused, o.reason)
+	case pauseSending:
+		w.release(log, []crm.ClaimedNotification{r}, o.reason)
+		w.pause(log, o.alert, o.err)
 	}
 }
 

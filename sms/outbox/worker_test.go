@@ -3,7 +3,6 @@ package outbox_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -12,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/huduma-connect/huduma/crm"
+	"github.com/huduma-connect/huduma/internal/testkit"
 	"github.com/huduma-connect/huduma/sms/africastalking"
 	"github.com/huduma-connect/huduma/sms/atsandbox"
 	"github.com/huduma-connect/huduma/sms/outbox"
@@ -38,8 +38,7 @@ func TestTwoReplicasSendEachRowOnce(t *testing.T) {
 			}
 		}
 		// Delivery reports follow, asynchronously.
-		deadline := time.Now().Add(30 * time.Second)
-		for {
+		testkit.EventuallyNoError(t, func() error {
 			rows, _ = readRows(t, b.store, ids)
 			delivered := 0
 			for _, n := range rows {
@@ -47,14 +46,11 @@ func TestTwoReplicasSendEachRowOnce(t *testing.T) {
 					delivered++
 				}
 			}
-			if delivered == len(ids) {
-				break
+			if delivered < len(ids) {
+				return fmt.Errorf("%d of %d rows have a Success delivery report", delivered, len(ids))
 			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%d of %d rows have a Success delivery report", delivered, len(ids))
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+			return nil
+		}, 30*time.Second, "delivery reports")
 	})
 }
 
@@ -141,11 +137,13 @@ func TestCrashBetweenClaimAndSend(t *testing.T) {
 		sb := newSandbox(t, atsandbox.Config{})
 		ids := enqueue(t, b.store, notes(0, 40))
 		const lease = 700 * time.Millisecond
-		abandoned, err := b.store.ClaimNotifications(storetest.Context(t), time.Now(), 25, lease, false)
+		// The lease runs from the time the claim is made at, so a worker can take these rows
+		// again only once time.Since(claimedAt) has reached it.
+		claimedAt := time.Now()
+		abandoned, err := b.store.ClaimNotifications(storetest.Context(t), claimedAt, 25, lease, false)
 		if err != nil || len(abandoned) != 25 {
 			t.Fatalf("claim to abandon: %d rows, %v", len(abandoned), err)
 		}
-		claimedAt := time.Now()
 		start(t, b.store, sb.client(sb.key, 2*time.Second, nil), outbox.Config{Workers: 4})
 		rows := waitSettled(t, b.store, ids, time.Minute)
 		if time.Since(claimedAt) < lease {
@@ -192,18 +190,26 @@ func TestDatabaseRestartWhileSending(t *testing.T) {
 			t.Cleanup(pool.Close)
 			sb := newSandbox(t, atsandbox.Config{})
 			ids := enqueue(t, b.store, notes(0, 300))
-			logs := &lineWriter{}
+			log, logs := testkit.Logger(t)
+			// A write that cannot be recorded before its lease ends is logged as an error; the
+			// row is then claimed again, and checkOnce below still holds the worker to
+			// sending each message once.
+			logs.AllowError("could not record the outcome before the lease ran out")
 			start(t, pool, sb.client(sb.key, 2*time.Second, nil), outbox.Config{Workers: 4, Rate: 150, Lease: 3 * time.Second,
-				Logger: slog.New(slog.NewTextHandler(logs, nil))})
+				Logger: log})
 
 			admin, err := pgx.Connect(storetest.Context(t), b.url)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer admin.Close(context.Background())
+			// Terminate the worker's connections six times while it sends: each time the sandbox
+			// has taken another 40 of the 300 messages, so every termination lands mid-work
+			// however fast or slow the machine is.
 			killed := 0
-			for range 6 {
-				time.Sleep(300 * time.Millisecond)
+			for round := 1; round <= 6; round++ {
+				testkit.Eventually(t, func() bool { return sb.acceptedCount() >= 40*round }, time.Minute,
+					"the sandbox took %d messages", 40*round)
 				var n int
 				if err := admin.QueryRow(storetest.Context(t), `SELECT count(*) FROM
 					(SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1) k`, app).Scan(&n); err != nil {
@@ -222,10 +228,10 @@ func TestDatabaseRestartWhileSending(t *testing.T) {
 				}
 			}
 			// The terminations hit the worker mid-work: it saw its statements fail, and recovered.
-			claims := strings.Count(logs.all(), "claiming rows failed")
-			outcomes := strings.Count(logs.all(), "recording the outcome failed")
+			claims := logs.Count("claiming rows failed")
+			outcomes := logs.Count("recording the outcome failed")
 			if claims+outcomes == 0 {
-				t.Fatalf("the worker never saw a failed statement:\n%s", logs.all())
+				t.Fatalf("the worker never saw a failed statement:\n%s", logs)
 			}
 			t.Logf("terminated %d connections of the worker while it sent %d messages: %d claims and %d outcome writes failed and were retried",
 				killed, len(ids), claims, outcomes)
@@ -239,21 +245,14 @@ func TestDatabaseRestartWhileSending(t *testing.T) {
 func TestUnauthorizedPausesWithoutBurningAttempts(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		sb := newSandbox(t, atsandbox.Config{})
-		logs := &lineWriter{}
-		log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		log, logs := testkit.Logger(t)
+		logs.ExpectError("SENDING PAUSED")
 		const wrongKey = "wrong-key-do-not-log-7f3a9c"
 		var sender atomic.Pointer[africastalking.Client]
 		sender.Store(sb.client(wrongKey, time.Second, log))
 		ids := enqueue(t, b.store, notes(0, 10))
 		w := start(t, b.store, switching{&sender}, outbox.Config{Workers: 3, AccountPause: 300 * time.Millisecond, Logger: log})
-
-		deadline := time.Now().Add(10 * time.Second)
-		for metric(t, w, "huduma_sms_paused") != 1 {
-			if time.Now().After(deadline) {
-				t.Fatal("the worker did not pause")
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
+		testkit.Eventually(t, func() bool { return metric(t, w, "huduma_sms_paused") == 1 }, 10*time.Second, "the worker paused")
 		rows, _ := readRows(t, b.store, ids)
 		for id, n := range rows {
 			if n.Status == crm.OutboxFailed || n.Attempts > 0 && n.Status != crm.OutboxSending {
@@ -271,15 +270,10 @@ func TestUnauthorizedPausesWithoutBurningAttempts(t *testing.T) {
 		if metric(t, w, "huduma_sms_paused") != 0 {
 			t.Fatal("huduma_sms_paused still 1 after sends got through")
 		}
-		all := logs.all()
-		if !strings.Contains(all, "SENDING PAUSED") || !strings.Contains(all, "level=ERROR") {
-			t.Fatalf("no error logged for the refused credentials:\n%s", all)
+		if !logs.Contains("level=ERROR msg=\"sms outbox: SENDING PAUSED") {
+			t.Fatalf("no error logged for the refused credentials:\n%s", logs)
 		}
-		for _, secret := range []string{wrongKey, sb.key} {
-			if strings.Contains(all, secret) {
-				t.Fatalf("the log shows an API key:\n%s", all)
-			}
-		}
+		logs.AssertAbsent(wrongKey, sb.key)
 	})
 }
 
@@ -290,14 +284,10 @@ func TestForbiddenPausesToo(t *testing.T) {
 	sb := newSandbox(t, atsandbox.Config{})
 	sb.forbid = true
 	ids := enqueue(t, b.store, notes(0, 5))
-	w := start(t, b.store, sb.client(sb.key, time.Second, nil), outbox.Config{Workers: 2, AccountPause: 200 * time.Millisecond})
-	deadline := time.Now().Add(10 * time.Second)
-	for metric(t, w, "huduma_sms_paused") != 1 {
-		if time.Now().After(deadline) {
-			t.Fatal("the worker did not pause")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	log, logs := testkit.Logger(t)
+	logs.ExpectError("SENDING PAUSED: Africa's Talking refused the credentials or our access")
+	w := start(t, b.store, sb.client(sb.key, time.Second, nil), outbox.Config{Workers: 2, AccountPause: 200 * time.Millisecond, Logger: log})
+	testkit.Eventually(t, func() bool { return metric(t, w, "huduma_sms_paused") == 1 }, 10*time.Second, "the worker paused")
 	sb.mu.Lock()
 	sb.forbid = false
 	sb.mu.Unlock()
@@ -312,19 +302,27 @@ func TestForbiddenPausesToo(t *testing.T) {
 
 // Stopping the worker mid-queue finishes the sends in flight and records them, and gives
 // back the rows it claimed but did not send: nothing is left held until a lease runs out,
-// and every message the sandbox took is recorded as sent.
+// and every message the sandbox took is recorded as sent. The stop comes after ten sends,
+// while later sends are held in flight.
 func TestStopLeavesNothingHeld(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		sb := newSandbox(t, atsandbox.Config{})
 		ids := enqueue(t, b.store, notes(0, 100))
 		tm, c := fixtures(t)
-		w := outbox.New(b.store, sb.client(sb.key, 2*time.Second, nil), tm, func() *crm.Catalog { return c },
-			testConfig(outbox.Config{Workers: 4, Rate: 100}))
+		g := newGate(sb.client(sb.key, 2*time.Second, nil), 10)
+		log, _ := testkit.Logger(t)
+		w := outbox.New(b.store, g, tm, func() *crm.Catalog { return c },
+			testConfig(outbox.Config{Workers: 4, Rate: 100, Logger: log}))
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
 		go func() { w.Run(ctx); close(done) }()
-		time.Sleep(300 * time.Millisecond)
+		select {
+		case <-g.reached:
+		case <-time.After(time.Minute):
+			t.Fatal("the worker did not send ten messages")
+		}
 		cancel()
+		close(g.open) // the sends in flight go on after the stop
 		<-done
 		rows, _ := readRows(t, b.store, ids)
 		count := map[string]int{}
@@ -333,6 +331,12 @@ func TestStopLeavesNothingHeld(t *testing.T) {
 		}
 		if count[crm.OutboxSending] != 0 || count[crm.OutboxSent] == 0 || count[crm.OutboxQueued] == 0 {
 			t.Fatalf("after stopping mid-queue: %v, want sent and queued rows and none sending", count)
+		}
+		g.mu.Lock()
+		started := g.started
+		g.mu.Unlock()
+		if count[crm.OutboxSent] != started {
+			t.Fatalf("%d sends started, %d rows recorded sent: a send in flight at the stop was dropped", started, count[crm.OutboxSent])
 		}
 		for id, n := range rows {
 			if n.Status == crm.OutboxQueued && n.Attempts != 0 {
@@ -420,22 +424,23 @@ func TestQuietHours(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		sb := newSandbox(t, atsandbox.Config{})
 		nairobi := time.FixedZone("EAT", 3*60*60)
-		var clock atomic.Int64
-		clock.Store(time.Date(2031, 2, 1, 22, 30, 0, 0, nairobi).UnixNano())
-		now := func() time.Time { return time.Unix(0, clock.Load()) }
+		clock := testkit.NewClock(time.Date(2031, 2, 1, 22, 30, 0, 0, nairobi))
 		night := enqueue(t, b.store, []crm.Notification{
 			note(1, crm.PriorityUrgent, false), note(2, crm.PriorityNormal, true),
 		})
 		morning := enqueue(t, b.store, []crm.Notification{
 			note(3, crm.PriorityBulk, true), note(4, crm.PriorityNormal, false),
 		})
-		start(t, b.store, sb.client(sb.key, time.Second, nil), outbox.Config{Workers: 2, Now: now, Location: nairobi})
+		store := &claims{SendingStore: b.store}
+		start(t, store, sb.client(sb.key, time.Second, nil), outbox.Config{Workers: 2, Now: clock.Now, Location: nairobi})
 		waitSettled(t, b.store, night, 30*time.Second)
-		time.Sleep(200 * time.Millisecond) // twenty polls
-		if rows, pending := readRows(t, b.store, morning); pending != len(morning) {
-			t.Fatalf("bulk and non-essential rows sent in the quiet hours: %v", rows)
+		// Let each goroutine look for rows ten more times in the night.
+		looked := store.count()
+		testkit.Eventually(t, func() bool { return store.count() >= looked+20 }, 30*time.Second, "twenty more claims")
+		if rows, pending := readRows(t, b.store, morning); pending != len(morning) || store.took(morning) {
+			t.Fatalf("bulk and non-essential rows claimed or sent in the quiet hours: %v", rows)
 		}
-		clock.Store(time.Date(2031, 2, 2, 7, 0, 0, 0, nairobi).UnixNano())
+		clock.Set(time.Date(2031, 2, 2, 7, 0, 0, 0, nairobi))
 		waitSettled(t, b.store, morning, 30*time.Second)
 	})
 }

@@ -1,6 +1,11 @@
 package memory
 
-import "time"
+import (
+	"context"
+	"time"
+
+	"github.com/huduma-connect/huduma/internal/loop"
+)
 
 // Bounds on how often the janitor sweeps. The sweep follows the shortest lifetime, so a dead
 // entry stays at most about twice its lifetime, but never runs more often than minSweep (a
@@ -14,19 +19,10 @@ func sweepInterval(o Options) time.Duration {
 	return min(max(min(o.TTL, o.ResumeWindow), minSweep), maxSweep)
 }
 
-// janitor sweeps expired entries every interval until Close.
-func (s *Store) janitor(interval time.Duration) {
+// janitor sweeps expired entries every interval until ctx ends (Close).
+func (s *Store) janitor(ctx context.Context, interval time.Duration) {
 	defer close(s.done)
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.stop:
-			return
-		case <-t.C:
-			s.sweep()
-		}
-	}
+	loop.EveryAfter(ctx, interval, func(context.Context) { s.sweep() })
 }
 
 // sweep deletes every expired entry. It walks both maps under the lock; at a few hundred

@@ -8,6 +8,7 @@ import (
 
 	"github.com/huduma-connect/huduma/crm"
 	"github.com/huduma-connect/huduma/flows"
+	"github.com/huduma-connect/huduma/internal/testkit"
 )
 
 // TestSweepFreesExpired: reads already hide expired entries; the sweep is what gives their
@@ -35,17 +36,12 @@ func TestSweepFreesExpired(t *testing.T) {
 func TestJanitorRunsAndStops(t *testing.T) {
 	s := New(Options{TTL: 20 * time.Millisecond, ResumeWindow: 20 * time.Millisecond})
 	saveN(t, s, "s", 0, 5)
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		sessions, resumable := s.size()
-		if sessions == 0 && resumable == 0 {
-			break
+	testkit.EventuallyNoError(t, func() error {
+		if sessions, resumable := s.size(); sessions != 0 || resumable != 0 {
+			return fmt.Errorf("%d sessions, %d resume copies left", sessions, resumable)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("janitor left %d sessions, %d resume copies after 5s", sessions, resumable)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return nil
+	}, 5*time.Second, "the janitor sweeps")
 	s.Close()
 	s.Close()
 	select {

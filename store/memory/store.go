@@ -29,9 +29,8 @@ type Store struct {
 	sessions  map[string]entry
 	resumable map[crm.Phone]entry
 
-	stop      chan struct{}
-	done      chan struct{}
-	closeOnce sync.Once
+	stop context.CancelFunc // ends the janitor
+	done chan struct{}      // closed when the janitor has ended
 }
 
 // entry is one stored session and the moment it stops existing. sess is never written to
@@ -50,10 +49,11 @@ func New(opts Options) *Store {
 		opts:      opts.withDefaults(),
 		sessions:  make(map[string]entry),
 		resumable: make(map[crm.Phone]entry),
-		stop:      make(chan struct{}),
 		done:      make(chan struct{}),
 	}
-	go s.janitor(sweepInterval(s.opts))
+	ctx, stop := context.WithCancel(context.Background())
+	s.stop = stop
+	go s.janitor(ctx, sweepInterval(s.opts))
 	return s
 }
 
@@ -61,7 +61,7 @@ func New(opts Options) *Store {
 // checked on every read) but nothing frees expired entries any more. Close may be called
 // more than once; it returns an error only to satisfy io.Closer.
 func (s *Store) Close() error {
-	s.closeOnce.Do(func() { close(s.stop) })
+	s.stop()
 	<-s.done
 	return nil
 }

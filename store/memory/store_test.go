@@ -3,11 +3,11 @@ package memory
 import (
 	"context"
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/huduma-connect/huduma/flows"
+	"github.com/huduma-connect/huduma/internal/testkit"
 	"github.com/huduma-connect/huduma/store/sessiontest"
 )
 
@@ -70,22 +70,5 @@ func TestCanceledContext(t *testing.T) {
 	}
 }
 
-// clock is a settable time source, safe for the janitor goroutine to read.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newClock() *clock { return &clock{now: time.Date(2025, 3, 14, 9, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+// newClock is the tests' clock, safe for the janitor goroutine to read.
+func newClock() *testkit.Clock { return testkit.NewClock(time.Date(2025, 3, 14, 9, 0, 0, 0, time.UTC)) }

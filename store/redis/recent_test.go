@@ -99,8 +99,8 @@ func TestReplicasNeverOverwriteEachOther(t *testing.T) {
 		t.Fatalf("Load after own Save: %+v, %v", got, err)
 	}
 	got.Screen.Options[0].Label = "mutated"
-	if again, _ := a.Load(ctx, s.ID); again.Screen.Options[0].Label != "Book" {
-		t.Fatal("a loaded copy's mutation reached the kept copy")
+	if again, err := a.Load(ctx, s.ID); err != nil || again.Screen.Options[0].Label != "Book" {
+		t.Fatalf("a loaded copy's mutation reached the kept copy (%v)", err)
 	}
 
 	// b has no copy: it reads Redis, and saves the next hop.
@@ -114,7 +114,10 @@ func TestReplicasNeverOverwriteEachOther(t *testing.T) {
 	}
 
 	// a's copy is now stale: its save is refused and writes nothing.
-	stale, _ := a.Load(ctx, s.ID)
+	stale, err := a.Load(ctx, s.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	stale.State, stale.Hops = "written over", 2
 	if err := a.Save(ctx, stale, false); !errors.Is(err, flows.ErrStaleSession) {
 		t.Fatalf("save from a stale copy: %v, want ErrStaleSession", err)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/huduma-connect/huduma/crm"
 	"github.com/huduma-connect/huduma/flows"
+	"github.com/huduma-connect/huduma/internal/testkit"
 	"github.com/huduma-connect/huduma/store/storetest"
 )
 
@@ -22,8 +23,9 @@ const (
 	long   = time.Minute
 	short  = 300 * time.Millisecond
 	medium = 900 * time.Millisecond
-	// slack is how far past an expiry a case waits before expecting the entry gone.
-	slack = 100 * time.Millisecond
+	// expiryTimeout is how long past its lifetime an entry may take to be gone before a
+	// case fails: generous, since the cases wait for the expiry itself, not for a time.
+	expiryTimeout = 5 * time.Second
 )
 
 // Run checks that the stores open returns behave as flows.SessionStore promises. open must
@@ -179,23 +181,26 @@ func testExpiry(t *testing.T, st flows.SessionStore, ttl, resume time.Duration) 
 	mustSave(t, ctx, st, s, true)
 	saved := time.Now()
 
-	load := func() error { _, err := st.Load(ctx, s.ID); return err }
-	loadResumable := func() error { _, err := st.LoadResumable(ctx, phoneA); return err }
-	present(t, "session", load, started.Add(ttl))
-	present(t, "resume copy", loadResumable, started.Add(resume))
-
-	sleepUntil(saved.Add(min(ttl, resume) + slack))
-	if ttl < resume {
-		absent(t, "session", load)
-		present(t, "resume copy", loadResumable, started.Add(resume))
-	} else {
-		absent(t, "resume copy", loadResumable)
-		present(t, "session", load, started.Add(ttl))
+	type entry struct {
+		what string
+		load func() error
+		life time.Duration
 	}
+	first := entry{"session", func() error { _, err := st.Load(ctx, s.ID); return err }, ttl}
+	second := entry{"resume copy", func() error { _, err := st.LoadResumable(ctx, phoneA); return err }, resume}
+	if resume < ttl {
+		first, second = second, first
+	}
+	present(t, first.what, first.load, started.Add(first.life))
+	present(t, second.what, second.load, started.Add(second.life))
 
-	sleepUntil(saved.Add(max(ttl, resume) + slack))
-	absent(t, "session", load)
-	absent(t, "resume copy", loadResumable)
+	// The shorter lifetime ends first: once that entry is gone, the other is still there.
+	expires(t, first.what, first.load, saved.Add(first.life))
+	present(t, second.what, second.load, started.Add(second.life))
+	expires(t, second.what, second.load, saved.Add(second.life))
+	if err := first.load(); !errors.Is(err, flows.ErrNoSession) {
+		t.Errorf("%s: want it to stay expired (ErrNoSession), got %v", first.what, err)
+	}
 }
 
 // testSaveRefreshes: a session lives ttl after its last save, not after its first, so a
@@ -204,14 +209,17 @@ func testSaveRefreshes(t *testing.T, open func(*testing.T, time.Duration, time.D
 	const ttl = 500 * time.Millisecond
 	st, ctx := open(t, ttl, ttl), storetest.Context(t)
 	s := fullSession("ATUid_refresh", phoneA)
+	// control is saved with s and never again: its expiry marks the end of s's first lifetime.
+	control := fullSession("ATUid_refresh_control", phoneB)
 	mustSave(t, ctx, st, s, true)
+	mustSave(t, ctx, st, control, false)
 	first := time.Now()
 
-	sleepUntil(first.Add(ttl * 3 / 5))
+	time.Sleep(time.Until(first.Add(ttl * 3 / 5))) // the citizen takes a while to answer
 	resaved := time.Now()
 	mustSave(t, ctx, st, s, true)
 
-	sleepUntil(first.Add(ttl + slack))
+	expires(t, "session saved once", func() error { _, err := st.Load(ctx, control.ID); return err }, first.Add(ttl))
 	load := func() error { _, err := st.Load(ctx, s.ID); return err }
 	loadResumable := func() error { _, err := st.LoadResumable(ctx, phoneA); return err }
 	present(t, "re-saved session", load, resaved.Add(ttl))
@@ -399,11 +407,17 @@ func present(t *testing.T, what string, load func() error, deadline time.Time) {
 	}
 }
 
-func absent(t *testing.T, what string, load func() error) {
+// expires waits until load no longer finds the entry, which its lifetime ends at: it fails
+// if the entry is still there expiryTimeout after that, or if load fails otherwise.
+func expires(t *testing.T, what string, load func() error, at time.Time) {
 	t.Helper()
-	if err := load(); !errors.Is(err, flows.ErrNoSession) {
-		t.Errorf("%s: want expired (ErrNoSession), got %v", what, err)
-	}
+	testkit.EventuallyNoError(t, func() error {
+		switch err := load(); {
+		case errors.Is(err, flows.ErrNoSession):
+			return nil
+		case err != nil:
+			t.Fatalf("%s: want it present or expired, got %v", what, err)
+		}
+		return errors.New("still there")
+	}, time.Until(at)+expiryTimeout, "%s expires", what)
 }
-
-func sleepUntil(at time.Time) { time.Sleep(time.Until(at)) }

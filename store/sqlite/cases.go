@@ -25,9 +25,6 @@ const (
 // openStatuses are the statuses whose cases count against an agent's cap, as SQL.
 const openStatuses = `('new', 'assigned', 'in_progress', 'pending_citizen')`
 
-// defaultCaseLimit is how many cases Cases lists when the filter does not say.
-const defaultCaseLimit = 100
-
 // caseColumns is the select list scanCase reads.
 const caseColumns = `id, number, kind, category, queue, phone, lang, centre, service, description,
 	callback_from, callback_to, callback_asap, status, level, assignee_id, due_at, resolution_due,
@@ -281,7 +278,7 @@ func (s *Store) Cases(ctx context.Context, f crm.CaseFilter) ([]crm.Case, error)
 	}
 	limit := f.Limit
 	if limit <= 0 {
-		limit = defaultCaseLimit
+		limit = crm.DefaultCaseLimit
 	}
 	query += ` ORDER BY due_at NULLS LAST, id LIMIT ? OFFSET ?`
 	args = append(args, limit, max(f.Offset, 0))

@@ -65,7 +65,7 @@ func (s *Store) AnonymiseClosedCases(ctx context.Context, before, now time.Time,
 	for _, p := range list {
 		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET phone = ?, params = '{}'
 			WHERE phone = ? AND subject = ? AND status NOT IN ('queued', 'sending')`,
-			marker, p.Phone, "case:"+p.Number); err != nil {
+			marker, p.Phone, crm.CaseSubject(crm.Reference(p.Number))); err != nil {
 			return 0, fmt.Errorf("sqlite: anonymise closed cases: messages: %w", err)
 		}
 	}

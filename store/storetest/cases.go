@@ -77,7 +77,7 @@ func ack(c crm.Case) crm.Notification {
 }
 
 func caseSubject(number crm.Reference) crm.NotificationFilter {
-	return crm.NotificationFilter{Subject: "case:" + string(number)}
+	return crm.NotificationFilter{Subject: crm.CaseSubject(number)}
 }
 
 // mustCreateCase stores c with its created entry and acknowledgement and returns it as
@@ -634,18 +634,19 @@ func mkCase(t testing.TB, s Store, p crm.Phone, centreCode string, cat crm.Categ
 }
 
 func testCasesDefaultLimit(t *testing.T, s Store) {
-	const n = 105
+	const page = crm.DefaultCaseLimit
+	const n = page + 5
 	for i := range n {
 		c := complaint(t, phone(1+i))
 		c.DueAt = caseAt(time.Duration(i) * time.Minute)
 		mustCreateCase(t, s, c)
 	}
-	if got := mustCases(t, s, crm.CaseFilter{}); len(got) != 100 {
-		t.Fatalf("Cases without a limit: %d cases, want the default 100", len(got))
+	if got := mustCases(t, s, crm.CaseFilter{}); len(got) != page {
+		t.Fatalf("Cases without a limit: %d cases, want the default %d", len(got), page)
 	}
-	rest := mustCases(t, s, crm.CaseFilter{Offset: 100})
-	if len(rest) != n-100 || rest[0].Phone != phone(101) {
-		t.Fatalf("Cases from offset 100: %d cases starting %v, want %d starting %s", len(rest), caseIDs(rest), n-100, phone(101))
+	rest := mustCases(t, s, crm.CaseFilter{Offset: page})
+	if len(rest) != n-page || rest[0].Phone != phone(page+1) {
+		t.Fatalf("Cases from offset %d: %d cases starting %v, want %d starting %s", page, len(rest), caseIDs(rest), n-page, phone(page+1))
 	}
 }
 
@@ -679,10 +680,11 @@ func testDueCases(t *testing.T, s Store) {
 			t.Errorf("DueCases(%s, %d): IDs %v, want %v", tc.now.Format(time.RFC3339Nano), tc.limit, g, w)
 		}
 	}
-	got, _ := s.DueCases(Context(t), now, 1)
-	if len(got) == 1 {
-		sameCase(t, "DueCases", got[0], d1)
+	got, err := s.DueCases(Context(t), now, 1)
+	if err != nil || len(got) != 1 {
+		t.Fatalf("DueCases(%s, 1): %d cases (%v), want 1", now.Format(time.RFC3339Nano), len(got), err)
 	}
+	sameCase(t, "DueCases", got[0], d1)
 }
 
 func testUnassignedCases(t *testing.T, s Store) {
@@ -1209,8 +1211,8 @@ func testTokens(t *testing.T, s Store) {
 			t.Fatalf("last seen %v (%v), want %v in UTC", got.LastSeen, err, at)
 		}
 	}
-	if got, _, _ := s.TokenUser(Context(t), live.Hash); !got.LastSeen.IsZero() {
-		t.Fatalf("a token never touched was last seen %v", got.LastSeen)
+	if got, _, err := s.TokenUser(Context(t), live.Hash); err != nil || !got.LastSeen.IsZero() {
+		t.Fatalf("a token never touched was last seen %v (%v)", got.LastSeen, err)
 	}
 
 	if err := s.DeleteToken(Context(t), live.Hash); err != nil {

@@ -123,7 +123,7 @@ func newCitizenWorld(t *testing.T, s Store) citizenWorld {
 			{AuthorID: staff.ID, Author: staff.Username, Body: text("Mlalamikaji anafahamika kwa meneja")},
 		},
 		Notifications: []crm.Notification{{Phone: p, Lang: crm.Swahili, Kind: crm.NotifyCaseReply, Priority: crm.PriorityUrgent,
-			Essential: true, Subject: "case:" + string(w.complaint.Number), Params: map[string]string{"case": string(w.complaint.Number), "body": reply}}},
+			Essential: true, Subject: crm.CaseSubject(w.complaint.Number), Params: map[string]string{"case": string(w.complaint.Number), "body": reply}}},
 	})
 	cc := complaint(t, p)
 	cc.Category, cc.Queue = crm.CategoryCorruption, crm.QueueIntegrity
