@@ -45,7 +45,9 @@ func TestCitizenCommand(t *testing.T) {
 			var x struct {
 				Phone      string
 				ExportedBy string `json:"exported_by"`
-				Cases      []struct{ Case struct{ Description, Queue string } }
+				Cases      []struct {
+					Case struct{ Description, Queue string }
+				}
 			}
 			if err := json.Unmarshal([]byte(run("export", "0712000077")), &x); err != nil {
 				t.Fatal(err)
