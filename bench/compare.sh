@@ -16,7 +16,7 @@
 #   LIVE_SESSIONS=10000         sessions left open for the memory measurement
 #   PG=postgres://postgres@127.0.0.1:5432      a server where a fresh database may be created
 #   REDIS=redis://127.0.0.1:6379  REDIS_DB=9   the gateway's sessions go to this database
-#   PROFILE_SECONDS=10          CPU profile of the gateway (0: none); needs HUDUMA_PPROF_ADDR wired
+#   PROFILE_SECONDS=10          CPU profile of the gateway (0: none); needs HUDUMA_ADMIN_ADDR wired
 #   OUT=docs/PERFORMANCE.md     the report; KEEP=DIR keeps the raw JSON reports and the profile
 #
 # It needs go, node and npm, psql, curl; jq when present (else a small awk parser is used).
@@ -259,7 +259,7 @@ gateway() { # LOG — the gateway with the environment set by the caller
 say "gateway on Postgres + Redis"
 psql "$PG/postgres" -qX -v ON_ERROR_STOP=1 -c "CREATE DATABASE $db" >/dev/null
 export HUDUMA_DATABASE_URL="$PG/$db?sslmode=disable" HUDUMA_REDIS_URL="$REDIS/$REDIS_DB"
-export HUDUMA_PPROF_ADDR=127.0.0.1:$PPROF_PORT
+export HUDUMA_ADMIN_ADDR=127.0.0.1:$PPROF_PORT
 gateway "$tmp/gw-pg.log"
 load pg "$gw_url" huduma "$gw_pid"
 pg_booked=$(psql "$HUDUMA_DATABASE_URL" -qXtA -c "SELECT count(*) FROM appointments WHERE status = 'booked'")
@@ -276,15 +276,15 @@ done
 say "  pg: $pg_cases cases in the database, $pg_complaints complaints reported"
 profiled=0
 if [ "$PROFILE_SECONDS" -gt 0 ]; then
-	if curl -sf -o /dev/null "http://$HUDUMA_PPROF_ADDR/debug/pprof/"; then
+	if curl -sf -o /dev/null "http://$HUDUMA_ADMIN_ADDR/debug/pprof/"; then
 		say "  pg: CPU profile for ${PROFILE_SECONDS}s under the same load"
 		"$bin" loadtest -target "$gw_url" -phones "$PHONES" -duration $((PROFILE_SECONDS + 4))s -quiet >/dev/null 2>&1 &
 		lp=$!
 		sleep 2
-		curl -sf -o "$out/cpu.pprof" "http://$HUDUMA_PPROF_ADDR/debug/pprof/profile?seconds=$PROFILE_SECONDS" && profiled=1
+		curl -sf -o "$out/cpu.pprof" "http://$HUDUMA_ADMIN_ADDR/debug/pprof/profile?seconds=$PROFILE_SECONDS" && profiled=1
 		wait "$lp" || true
 	else
-		say "  pg: no pprof endpoint (HUDUMA_PPROF_ADDR not wired into serve?); no profile"
+		say "  pg: no pprof endpoint (HUDUMA_ADMIN_ADDR not wired into serve?); no profile"
 	fi
 fi
 pg_rate=$(calc "$(jnum "$out/pg.json" .sessions_per_s) / 2" 1)
@@ -293,7 +293,7 @@ stop "$gw_pid"
 gateway "$tmp/gw-pg-live.log"
 live pg "$gw_pid" "$gw_url"
 stop "$gw_pid"
-unset HUDUMA_PPROF_ADDR
+export HUDUMA_ADMIN_ADDR= # off: the next gateways need no profile
 
 say "gateway on the embedded default (SQLite, in-memory sessions)"
 export HUDUMA_DATABASE_URL="sqlite:$tmp/huduma.db" HUDUMA_REDIS_URL=
@@ -484,7 +484,7 @@ EOF
 ## Where a hop's time goes (CPU profile)
 
 A ${PROFILE_SECONDS} s CPU profile of the gateway on Postgres + Redis under the same $PHONES-phone load
-(\`HUDUMA_PPROF_ADDR\`, \`go tool pprof -top -cum\`). Shares of the gateway's own CPU samples; the
+(the admin listener, \`HUDUMA_ADMIN_ADDR\`; \`go tool pprof -top -cum\`). Shares of the gateway's own CPU samples; the
 rows overlap (a row includes the rows it calls).
 
 | part of the hop | share |

@@ -82,7 +82,7 @@ served=${GATEWAY:-$bin}
 url="http://127.0.0.1:$GW_PORT/at/ussd"
 
 start_gateway() { # NAME, with the store's environment set by the caller
-	env HUDUMA_ADDR=127.0.0.1:$GW_PORT HUDUMA_LOG_LEVEL=warn "$served" serve >"$out/$1.log" 2>&1 &
+	env HUDUMA_ADDR=127.0.0.1:$GW_PORT HUDUMA_ADMIN_ADDR= HUDUMA_LOG_LEVEL=warn "$served" serve >"$out/$1.log" 2>&1 &
 	gw=$!
 	pids+=("$gw")
 	for _ in $(seq 150); do

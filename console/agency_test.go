@@ -102,15 +102,31 @@ func TestAgencyAPI(t *testing.T) {
 			t.Fatalf("after an illegal push the request is %s with %d events, want collected with 4", r.Status, len(r.Events))
 		}
 
-		// Another agency's service: 403 to register or push, 404 to read.
+		// Another agency's service: 403 to register; to push or to read, the same 404, word
+		// for word, as a ticket that does not exist, so KRA learns nothing of NRB's tickets.
 		status, body = w.agency(t, w.kraKey, http.MethodPost, "/api/v1/requests", testdata(t, "register.json"))
 		wantStatus(t, "KRA registers an ID card", status, body, http.StatusForbidden)
-		status, body = w.agency(t, w.kraKey, http.MethodPost, eventsPath, testdata(t, "event_processing.json"))
-		wantStatus(t, "KRA pushes to an ID card", status, body, http.StatusForbidden)
+		const missing = "202611258"
+		for _, method := range []string{http.MethodPost, http.MethodGet} {
+			var payload any
+			if method == http.MethodPost {
+				payload = testdata(t, "event_processing.json")
+			}
+			theirs := "/api/v1/requests/" + ticket
+			nowhere := "/api/v1/requests/" + missing
+			if method == http.MethodPost {
+				theirs, nowhere = theirs+"/events", nowhere+"/events"
+			}
+			status, body = w.agency(t, w.kraKey, method, theirs, payload)
+			wantStatus(t, "KRA "+method+" on an ID card", status, body, http.StatusNotFound)
+			status2, body2 := w.agency(t, w.kraKey, method, nowhere, payload)
+			wantStatus(t, "KRA "+method+" on no ticket", status2, body2, http.StatusNotFound)
+			if a, b := strings.ReplaceAll(string(body), ticket, "REF"), strings.ReplaceAll(string(body2), missing, "REF"); a != b {
+				t.Fatalf("KRA can tell NRB's ticket from none by %s:\n%s\n%s", method, a, b)
+			}
+		}
 		status, body = w.agency(t, w.nrbKey, http.MethodPost, "/api/v1/requests", testdata(t, "register_not_ours.json"))
 		wantStatus(t, "NRB registers a KRA PIN", status, body, http.StatusForbidden)
-		status, body = w.agency(t, w.kraKey, http.MethodGet, ticketPath, nil)
-		wantStatus(t, "KRA reads an ID card", status, body, http.StatusNotFound)
 		if n := len(w.outbox(t, ticketTopic)); n != 4 {
 			t.Fatalf("refused pushes wrote outbox rows: %d, want 4", n)
 		}

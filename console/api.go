@@ -27,6 +27,9 @@ const Prefix = "/api/v1"
 // Config tunes the API.
 type Config struct {
 	Logger *slog.Logger
+	// HSTS adds Strict-Transport-Security to every answer: set it when the gateway is
+	// reached over https (HUDUMA_PUBLIC_URL), never over plain http, where browsers ignore it.
+	HSTS bool
 }
 
 // API is the console's and the agencies' JSON API.
@@ -44,9 +47,27 @@ func New(office *crm.Office, cfg Config) *API {
 	return &API{office: office, cfg: cfg, log: cfg.Logger.With("channel", "api")}
 }
 
+// HSTSHeader is the Strict-Transport-Security both doors send over https: a year, and the
+// subdomains.
+const HSTSHeader = "max-age=31536000; includeSubDomains"
+
+// headers sets what every API answer carries. Nearly every answer holds personal data (a
+// case, a phone, a citizen's words), so none is stored by a browser or a proxy; none is a page
+// to render, frame or follow links from.
+func (a *API) headers(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
+	c.Set(fiber.HeaderReferrerPolicy, "no-referrer")
+	c.Set(fiber.HeaderContentSecurityPolicy, "default-src 'none'; frame-ancestors 'none'")
+	if a.cfg.HSTS {
+		c.Set(fiber.HeaderStrictTransportSecurity, HSTSHeader)
+	}
+	return c.Next()
+}
+
 // Mount registers the routes under /api/v1. Anything else under /api/v1 answers a JSON 404.
 func (a *API) Mount(app *fiber.App) {
-	r := app.Group(Prefix)
+	r := app.Group(Prefix, a.headers)
 
 	r.Get("/openapi.json", a.openAPI)
 
@@ -252,6 +273,8 @@ func statusOf(k crm.Kind) int {
 		return fiber.StatusBadGateway
 	case crm.KindUnavailable:
 		return fiber.StatusServiceUnavailable
+	case crm.KindThrottled:
+		return fiber.StatusTooManyRequests
 	}
 	return fiber.StatusInternalServerError
 }

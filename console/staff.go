@@ -1,8 +1,8 @@
 package console
 
 import (
-	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -29,11 +29,10 @@ func (a *API) login(c *fiber.Ctx) error {
 	if strings.TrimSpace(in.Username) == "" || in.Password == "" {
 		return a.fail(c, fmt.Errorf("%w: username and password are required", crm.ErrBadInput))
 	}
-	token, u, err := a.office.Login(c.UserContext(), in.Username, in.Password)
+	token, u, err := a.office.LoginFrom(c.UserContext(), in.Username, in.Password, c.IP())
 	if err != nil {
-		if errors.Is(err, crm.ErrBadCredentials) {
-			// The username is the user's to know; the password never reaches a log.
-			a.log.Info("console login refused", "ip", c.IP())
+		if s := crm.RetryAfterSeconds(err); s > 0 {
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(s))
 		}
 		return a.fail(c, err)
 	}

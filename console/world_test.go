@@ -73,7 +73,7 @@ type world struct {
 const contactCentre = "+254711082000"
 
 // newVoice starts the local Africa's Talking stand-in and a dialer on it.
-func newVoice(t *testing.T, logger *slog.Logger) (*atsandbox.Server, africastalking.VoiceDialer) {
+func newVoice(t testing.TB, logger *slog.Logger) (*atsandbox.Server, africastalking.VoiceDialer) {
 	t.Helper()
 	sb, err := atsandbox.New(atsandbox.Config{Username: "huduma", APIKey: "test-key", Logger: logger})
 	if err != nil {
@@ -102,7 +102,7 @@ func eachStore(t *testing.T, run func(t *testing.T, w *world)) {
 // that round-robin leaves new cases alone until a test says otherwise), logs every one of
 // them in through the API, registers two agencies and gives the office a voice provider (the
 // local stand-in).
-func newWorld(t *testing.T, st realstore.Store) *world {
+func newWorld(t testing.TB, st realstore.Store) *world {
 	t.Helper()
 	ctx := storetest.Context(t)
 	data, err := crm.DefaultRefData()
@@ -156,7 +156,7 @@ func newWorld(t *testing.T, st realstore.Store) *world {
 
 // call sends one request through the app. body is JSON-encoded unless it is already bytes
 // (sent as is) or nil (no body).
-func (w *world) call(t *testing.T, method, path string, body any, header map[string]string) (int, []byte) {
+func (w *world) call(t testing.TB, method, path string, body any, header map[string]string) (int, []byte) {
 	t.Helper()
 	var r io.Reader
 	switch b := body.(type) {
@@ -221,7 +221,7 @@ func (w *world) agency(t *testing.T, key, method, path string, body any, header 
 }
 
 // complaint lodges a complaint as a citizen would through a channel.
-func (w *world) complaint(t *testing.T, phone crm.Phone, centre string, cat crm.Category) crm.Case {
+func (w *world) complaint(t testing.TB, phone crm.Phone, centre string, cat crm.Category) crm.Case {
 	t.Helper()
 	c, err := w.office.LodgeComplaint(storetest.Context(t), crm.Complaint{
 		Phone: phone, Lang: crm.English, Centre: centre, Category: cat, Service: "ID-NEW",
@@ -252,7 +252,7 @@ func testdata(t *testing.T, name string) []byte {
 	return b
 }
 
-func decodeInto(t *testing.T, body []byte, v any) {
+func decodeInto(t testing.TB, body []byte, v any) {
 	t.Helper()
 	if err := json.Unmarshal(body, v); err != nil {
 		t.Fatalf("decode %s: %v", body, err)

@@ -65,13 +65,9 @@ func (o *Office) AddUser(ctx context.Context, in NewUser) (User, error) {
 			return User{}, fmt.Errorf("%w: unknown language %q", ErrBadInput, l)
 		}
 	}
-	cost := o.cfg.PasswordCost
-	if cost == 0 {
-		cost = bcrypt.DefaultCost
-	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(in.Password), cost)
+	hash, err := o.hashPassword(ctx, in.Password)
 	if err != nil {
-		return User{}, fmt.Errorf("hash password: %w", err)
+		return User{}, err
 	}
 	u, err := o.store.CreateUser(ctx, User{
 		Username: in.Username, Name: in.Name, Role: in.Role, Phone: in.Phone, Centre: in.Centre,
@@ -84,22 +80,53 @@ func (o *Office) AddUser(ctx context.Context, in NewUser) (User, error) {
 }
 
 // dummyHash is compared against when the username is unknown, so a login takes as long for
-// a wrong username as for a wrong password and does not tell which usernames exist.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a real password"), bcrypt.DefaultCost)
+// a wrong username as for a wrong password and does not tell which usernames exist. It is
+// made at the office's own cost, the cost of every real hash, on first use.
+func (o *Office) dummyHash() []byte {
+	o.dummyOnce.Do(func() {
+		o.dummy, _ = bcrypt.GenerateFromPassword([]byte("not a real password"), o.cfg.PasswordCost)
+	})
+	return o.dummy
+}
 
 // Login checks a username and password and opens a session: the token is returned once
-// and only its hash is stored.
+// and only its hash is stored. It is LoginFrom with no client address.
 func (o *Office) Login(ctx context.Context, username, password string) (string, User, error) {
-	u, err := o.store.UserByUsername(ctx, strings.ToLower(strings.TrimSpace(username)))
+	return o.LoginFrom(ctx, username, password, "")
+}
+
+// LoginFrom is Login from a client address, which counts failed logins (see LoginPolicy)
+// alongside the username: ErrThrottled (a *ThrottledError) when either must wait, before any
+// password is checked, so the right password does not get in during a lock either.
+func (o *Office) LoginFrom(ctx context.Context, username, password, addr string) (string, User, error) {
+	username, err := cleanField(strings.ToLower(username), maxLoginKey)
+	if err != nil { // a NUL byte would otherwise reach the store, and Postgres refuses it
+		return "", User{}, fmt.Errorf("%w: the username: %v", ErrBadInput, err)
+	}
+	if err := o.throttled(ctx, username, addr); err != nil {
+		return "", User{}, err
+	}
+	u, err := o.store.UserByUsername(ctx, username)
 	if errors.Is(err, ErrNotFound) {
-		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		if _, err := o.checkPassword(ctx, o.dummyHash(), password); err != nil {
+			return "", User{}, err
+		}
+		o.failed(ctx, username, addr)
 		return "", User{}, ErrBadCredentials
 	}
 	if err != nil {
 		return "", User{}, fmt.Errorf("login: %w", err)
 	}
-	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
+	ok, err := o.checkPassword(ctx, []byte(u.PasswordHash), password)
+	if err != nil {
+		return "", User{}, err
+	}
+	if !ok {
+		o.failed(ctx, username, addr)
 		return "", User{}, ErrBadCredentials
+	}
+	if err := o.store.ClearLoginFailures(ctx, userKey(username)); err != nil {
+		return "", User{}, fmt.Errorf("login: %w", err)
 	}
 	if u.Disabled {
 		return "", User{}, ErrDisabled

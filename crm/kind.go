@@ -32,6 +32,8 @@ const (
 	KindUnavailable
 	// KindUpstream: a provider we call refused or failed the request.
 	KindUpstream
+	// KindThrottled: too many tries (failed logins); the same request later may succeed.
+	KindThrottled
 )
 
 var kindNames = [...]string{
@@ -44,6 +46,7 @@ var kindNames = [...]string{
 	KindChanged:         "changed",
 	KindUnavailable:     "unavailable",
 	KindUpstream:        "upstream",
+	KindThrottled:       "throttled",
 }
 
 func (k Kind) String() string {

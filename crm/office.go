@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -21,6 +22,12 @@ type OfficeConfig struct {
 	// PasswordCost is bcrypt's cost; tests lower it.
 	PasswordCost int
 	Logger       *slog.Logger
+	// UserLogins and AddressLogins slow and lock failed logins (zero: the defaults).
+	UserLogins, AddressLogins LoginPolicy
+	// PasswordChecks is how many password checks run at once, and PasswordShare the share
+	// of one core they may take (zero: the defaults).
+	PasswordChecks int
+	PasswordShare  float64
 }
 
 // The back office's defaults, for a zero OfficeConfig field and for the gateway's settings.
@@ -41,7 +48,10 @@ type Office struct {
 	cfg   OfficeConfig
 	log   *slog.Logger
 	// dialer places outbound calls and reads the agent queues; nil until SetVoiceDialer.
-	dialer atomic.Pointer[voiceDialerBox]
+	dialer    atomic.Pointer[voiceDialerBox]
+	passwords *passwordPool
+	dummyOnce sync.Once
+	dummy     []byte // see dummyHash
 }
 
 // NewOffice builds the back office on the desk's store, catalogue and clock. The business
@@ -62,12 +72,19 @@ func NewOffice(desk *Desk, cfg OfficeConfig) *Office {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.UserLogins == (LoginPolicy{}) {
+		cfg.UserLogins = DefaultUserLoginPolicy
+	}
+	if cfg.AddressLogins == (LoginPolicy{}) {
+		cfg.AddressLogins = DefaultAddressLoginPolicy
+	}
 	return &Office{
-		desk:  desk,
-		store: desk.store,
-		clock: BusinessClock{Location: desk.cfg.Calendar.Location, Hours: Hours{Open: 8 * 60, Close: 17 * 60}, Catalog: desk.Catalog},
-		cfg:   cfg,
-		log:   cfg.Logger,
+		desk:      desk,
+		store:     desk.store,
+		clock:     BusinessClock{Location: desk.cfg.Calendar.Location, Hours: Hours{Open: 8 * 60, Close: 17 * 60}, Catalog: desk.Catalog},
+		cfg:       cfg,
+		log:       cfg.Logger,
+		passwords: newPasswordPool(cfg.PasswordChecks, cfg.PasswordShare),
 	}
 }
 

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-
-	"golang.org/x/crypto/bcrypt"
 )
 
 // ErrDisabled means the account is disabled: told only to someone who gave its right password.
@@ -161,9 +159,9 @@ func (o *Office) ResetPassword(ctx context.Context, actor User, id int64) (User,
 	if err != nil {
 		return User{}, "", err
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(p), o.cfg.PasswordCost)
+	hash, err := o.hashPassword(ctx, p)
 	if err != nil {
-		return User{}, "", fmt.Errorf("hash password: %w", err)
+		return User{}, "", err
 	}
 	u.PasswordHash = string(hash)
 	if err := o.store.UpdateUser(ctx, u); err != nil {
@@ -188,4 +186,19 @@ func (o *Office) EndSessions(ctx context.Context, actor User, id int64) (int, er
 	}
 	o.log.Info("sessions ended", "by", actor.Username, "user", u.Username, "sessions", n)
 	return n, nil
+}
+
+// Operator is who acts from the server's command line (`huduma agent disable …`): whoever can
+// run the binary against the database holds every key already, so they act as an
+// administrator who is nobody's account.
+var Operator = User{Username: "operator", Role: RoleAdmin}
+
+// UserNamed finds an account by its username.
+func (o *Office) UserNamed(ctx context.Context, username string) (User, error) {
+	username = strings.ToLower(strings.TrimSpace(username))
+	u, err := o.store.UserByUsername(ctx, username)
+	if err != nil {
+		return User{}, fmt.Errorf("user %q: %w", username, err)
+	}
+	return u, nil
 }

@@ -93,6 +93,7 @@ type Store interface {
 	CallStore
 	SavedReplyStore
 	PresenceStore
+	LoginThrottleStore
 	CitizenStore // rights.go: export, erasure, retention, who read what
 }
 

@@ -82,12 +82,9 @@ func (o *Office) PushRequestEvent(ctx context.Context, ag Agency, ref Reference,
 		added bool
 	}
 	res, err := retry(ctx, func() (result, error) {
-		r, err := o.store.RequestByRef(ctx, ref)
+		r, err := o.agencyRequest(ctx, ag, ref)
 		if err != nil {
-			return result{}, fmt.Errorf("request %s: %w", ref, err)
-		}
-		if !ag.Serves(r.Service) {
-			return result{}, fmt.Errorf("request %s: %w: %s does not process %s", ref, ErrNotYourService, ag.Code, r.Service)
+			return result{}, err
 		}
 		if ev.IdempotencyKey != "" {
 			for _, past := range r.Events {
@@ -151,12 +148,19 @@ func requestNotice(r Request, lang Lang, now time.Time) Notification {
 // Request reads a tracked request for an agency (only its own services) or, with a zero
 // Agency, for staff.
 func (o *Office) Request(ctx context.Context, ag Agency, ref Reference) (Request, error) {
+	return o.agencyRequest(ctx, ag, ref)
+}
+
+// agencyRequest reads a request as ag may know it (ag.Code "" is staff, who may know any).
+// Another agency's request is the same ErrNotFound, word for word, as one that does not
+// exist: an agency must not learn which references exist or what service they are for.
+func (o *Office) agencyRequest(ctx context.Context, ag Agency, ref Reference) (Request, error) {
 	r, err := o.store.RequestByRef(ctx, ref)
-	if err != nil {
-		return Request{}, fmt.Errorf("request %s: %w", ref, err)
-	}
-	if ag.Code != "" && !ag.Serves(r.Service) {
+	switch {
+	case errors.Is(err, ErrNotFound) || err == nil && ag.Code != "" && !ag.Serves(r.Service):
 		return Request{}, fmt.Errorf("request %s: %w", ref, ErrNotFound)
+	case err != nil:
+		return Request{}, fmt.Errorf("request %s: %w", ref, err)
 	}
 	return r, nil
 }

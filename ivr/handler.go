@@ -2,7 +2,6 @@ package ivr
 
 import (
 	"context"
-	"crypto/subtle"
 	"log/slog"
 	"math"
 	"net/url"
@@ -36,9 +35,9 @@ type Office interface {
 
 // Config tunes the voice channel.
 type Config struct {
-	// CallbackKey, when set, must arrive as ?key=… on every callback (compared in constant
-	// time): Africa's Talking does not sign its requests. The callbackUrl of every action
-	// carries it back.
+	// CallbackKey is put in the callbackUrl of every action, so that Africa's Talking's next
+	// callback carries it back through the gateway's callback guard (internal/callbackauth),
+	// which checks it on every callback.
 	CallbackKey string
 	// PublicURL is the gateway's address as Africa's Talking reaches it (e.g.
 	// https://huduma.example.go.ke), the base of every action's callbackUrl. Empty: the
@@ -148,9 +147,6 @@ const (
 
 func (h *Handler) serve(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, MIMEXML)
-	if h.cfg.CallbackKey != "" && subtle.ConstantTimeCompare([]byte(c.Query("key")), []byte(h.cfg.CallbackKey)) != 1 {
-		return c.Status(fiber.StatusForbidden).Send(rejection())
-	}
 	if !isForm(string(c.Request().Header.ContentType())) {
 		h.log.Warn("voice callback is not a form")
 		return c.Status(fiber.StatusUnsupportedMediaType).Send(rejection())

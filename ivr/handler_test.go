@@ -403,7 +403,7 @@ func TestUnknownCallMidwayStartsAfresh(t *testing.T) {
 	}
 }
 
-// What is no voice callback (no key, no session, not a form) is refused, still in XML; a
+// What is no voice callback (no session, not a form) is refused, still in XML; a
 // caller from a foreign number is told, politely, in both languages.
 func TestRequestsThatAreNoCallback(t *testing.T) {
 	w := newWorld(t, setup{})
@@ -412,8 +412,6 @@ func TestRequestsThatAreNoCallback(t *testing.T) {
 		name, target, body string
 		status             int
 	}{
-		{"no key", "/at/voice", form(t, "incoming", vars), 403},
-		{"wrong key", "/at/voice?key=guess", form(t, "incoming", vars), 403},
 		{"no session", "/at/voice?key=" + key, form(t, "missing_session", vars), 400},
 		{"session id with spaces", "/at/voice?key=" + key, strings.Replace(form(t, "incoming", vars), "ATVId_x", "ATVId+x", 1), 400},
 	} {

@@ -2,7 +2,6 @@ package ussd
 
 import (
 	"context"
-	"crypto/subtle"
 	"log/slog"
 	"strings"
 	"time"
@@ -15,9 +14,6 @@ import (
 
 // Config tunes the callback.
 type Config struct {
-	// CallbackKey, when set, must arrive as ?key=… on every callback: Africa's Talking does
-	// not sign its requests, so an unguessable URL token is the guard.
-	CallbackKey string
 	// Deadline is how soon after its request arrived a hop is answered (flows.DefaultHopDeadline
 	// if 0). Operators drop a session whose answer is late (about 10 s to connect, 15 s in
 	// all); we give up well before and say so politely.
@@ -72,9 +68,6 @@ type Request struct {
 }
 
 func (h *Handler) serve(c *fiber.Ctx) error {
-	if h.cfg.CallbackKey != "" && subtle.ConstantTimeCompare([]byte(c.Query("key")), []byte(h.cfg.CallbackKey)) != 1 {
-		return c.Status(fiber.StatusForbidden).SendString("forbidden\n")
-	}
 	if !strings.HasPrefix(string(c.Request().Header.ContentType()), fiber.MIMEApplicationForm) {
 		return c.Status(fiber.StatusUnsupportedMediaType).SendString("expected " + fiber.MIMEApplicationForm + "\n")
 	}

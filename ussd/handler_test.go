@@ -193,17 +193,6 @@ func TestBadInputFromTheHandset(t *testing.T) {
 	assertNoFullPhones(t, g)
 }
 
-func TestCallbackKey(t *testing.T) {
-	g := newGateway(t, 10, ussd.Config{CallbackKey: "s3cret-token"})
-	form := url.Values{"sessionId": {"k1"}, "phoneNumber": {"+254712345678"}, "text": {""}}.Encode()
-	for target, want := range map[string]int{"/at/ussd": 403, "/at/ussd?key=wrong": 403, "/at/ussd?key=s3cret-token": 200} {
-		if status, _ := g.post(t, target, fiber.MIMEApplicationForm, form); status != want {
-			t.Errorf("%s: status %d, want %d", target, status, want)
-		}
-	}
-	g.logs.AssertAbsent("s3cret")
-}
-
 // A repeated hop (same sessionId, same text) gets the same answer and does nothing twice,
 // whether the repeat comes after the answer or while the first is still being worked on.
 func TestRepeatedHopIsAnsweredIdentically(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -55,14 +56,23 @@ func openBackOffice(ctx context.Context, cfg config) (*backOffice, error) {
 }
 
 const agentUsage = `usage: huduma agent add -username NAME -role ROLE [flags]
+       huduma agent disable|enable|reset-password|logout|unlock -username NAME
 
-Creates a console user. Roles: agent, supervisor, centre_manager (needs -centre),
+add creates a console user. Roles: agent, supervisor, centre_manager (needs -centre),
 integrity_officer, admin, dpo (the data protection officer). The password is read from standard input with -password-stdin;
 otherwise a random one is generated and printed once.
+disable stops an account (its sessions end at once); enable lets it back in.
+reset-password draws a new password, prints it once, and ends every session.
+logout ends every session of the user. unlock clears the failed-login count that slows or
+locks their logins.
 `
 
-// agentCommand manages console users: "huduma agent add".
+// agentCommand manages console users: "huduma agent add", and the actions on an account
+// (manageAgent).
 func agentCommand(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
+	if len(args) > 0 && slices.Contains(agentActions, args[0]) {
+		return manageAgent(ctx, args[0], args[1:], stdout)
+	}
 	if len(args) == 0 || args[0] != "add" {
 		fmt.Fprint(os.Stderr, agentUsage)
 		return flag.ErrHelp

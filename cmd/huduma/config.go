@@ -28,6 +28,10 @@ type config struct {
 	SaturdayHours    string
 	SlotCapacity     int
 	CallbackKey      string
+	CallbackKeyPrev  string
+	InsecureCallback bool
+	CallbackAllow    string
+	TrustedProxies   string
 	LogLevel         string
 	CatalogRefresh   time.Duration
 	HopDeadline      time.Duration
@@ -40,7 +44,9 @@ type config struct {
 	LoginTTL         time.Duration
 	SweepInterval    time.Duration
 	InboundRetention time.Duration
-	PprofAddr        string
+	AdminAddr        string
+	PasswordShare    int // percent of one core
+	PasswordChecks   int
 	Voice            voiceSettings
 	Retention        retentionSettings // citizen.go
 }
@@ -69,17 +75,23 @@ func (c *config) flags(fs *flag.FlagSet, server bool) error {
 	str(&c.SLAPolicies, "sla", "HUDUMA_SLA_POLICIES", "", "SLA overrides, e.g. corruption=1h/45h/1h (first response/resolution/step, business time)")
 	parsed((*intValue)(&c.AgentCap), "agent-cap", "HUDUMA_AGENT_CAP", strconv.Itoa(crm.DefaultAgentCap), "open cases one agent is given at most by round-robin")
 	parsed((*durationValue)(&c.LoginTTL), "login-ttl", "HUDUMA_LOGIN_TTL", crm.DefaultTokenTTL.String(), "how long a console login lasts")
+	parsed((*intValue)(&c.PasswordChecks), "password-checks", "HUDUMA_PASSWORD_CHECKS", strconv.Itoa(crm.DefaultPasswordChecks), "password checks run at once; more wait their turn (see HUDUMA_PASSWORD_SHARE)")
+	parsed((*intValue)(&c.PasswordShare), "password-share", "HUDUMA_PASSWORD_SHARE", strconv.Itoa(int(crm.DefaultPasswordShare*100)), "percent of one core that password checks may take, however many logins arrive at once (1-100); the rest stays with the citizens' hops")
 	parsed((*durationValue)(&c.ConsoleIdle), "console-idle", "HUDUMA_CONSOLE_IDLE", web.DefaultIdleTimeout.String(), "a console session left unused this long ends (the web console's cookie sessions; API tokens last HUDUMA_LOGIN_TTL)")
 	if !server {
 		return errors.Join(errs...)
 	}
 	str(&c.Addr, "addr", "HUDUMA_ADDR", "127.0.0.1:8080", "address to listen on")
-	str(&c.PprofAddr, "pprof", "HUDUMA_PPROF_ADDR", "", "serve Go profiles (/debug/pprof/) on this admin address, e.g. 127.0.0.1:6060; empty: off")
+	str(&c.AdminAddr, "admin-addr", "HUDUMA_ADMIN_ADDR", DefaultAdminAddr, "serve /metrics and Go profiles (/debug/pprof/) on this admin address, never on the public one; empty: off")
 	str(&c.RedisURL, "redis", "HUDUMA_REDIS_URL", "", "redis://… for sessions; empty keeps them in memory (one process only)")
 	parsed((*boolValue)(&c.RedisPipeline), "redis-autopipeline", "HUDUMA_REDIS_AUTOPIPELINE", "true", "batch the session writes of concurrent hops into one Redis round trip (go-redis's experimental automatic pipelining); false sends each on its own")
 	str(&c.USSDCode, "code", "HUDUMA_USSD_CODE", "*384*50#", "the USSD code citizens dial")
 	str(&c.SaturdayHours, "saturday", "HUDUMA_SATURDAY_HOURS", "", "Saturday opening hours, e.g. 08:00-13:00; empty: closed")
-	str(&c.CallbackKey, "callback-key", "HUDUMA_CALLBACK_KEY", "", "if set, callbacks must carry ?key=<this>")
+	str(&c.CallbackKey, "callback-key", "HUDUMA_CALLBACK_KEY", "", "the secret every Africa's Talking callback must carry as ?key=<this> (openssl rand -hex 24); required unless the gateway listens on loopback only")
+	str(&c.CallbackKeyPrev, "callback-key-previous", "HUDUMA_CALLBACK_KEY_PREVIOUS", "", "the key being rotated out, still accepted until every callback URL in Africa's Talking's dashboard carries the new one")
+	parsed((*boolValue)(&c.InsecureCallback), "insecure-callbacks", "HUDUMA_INSECURE_CALLBACKS", "false", "accept callbacks without a key on a non-loopback address (testing only: anyone could forge them)")
+	str(&c.CallbackAllow, "callback-allow", "HUDUMA_CALLBACK_ALLOW", "", "if set, callbacks only from these networks (comma-separated CIDRs, e.g. Africa's Talking's published ranges)")
+	str(&c.TrustedProxies, "trusted-proxies", "HUDUMA_TRUSTED_PROXIES", "", "load balancers whose X-Forwarded-For names the client (comma-separated addresses or CIDRs); empty: the connection's own address")
 	parsed((*intValue)(&c.SlotCapacity), "slot-capacity", "HUDUMA_SLOT_CAPACITY", "10", "citizens per half-hour slot per service")
 	parsed((*durationValue)(&c.CatalogRefresh), "catalog-refresh", "HUDUMA_CATALOG_REFRESH", "1m", "how often to reload centres, services and holidays")
 	parsed((*durationValue)(&c.HopDeadline), "hop-deadline", "HUDUMA_HOP_DEADLINE", flows.DefaultHopDeadline.String(), "give up on a USSD hop after this long")
@@ -112,7 +124,14 @@ func (c *config) officeConfig(log *slog.Logger) (crm.OfficeConfig, error) {
 	if err != nil {
 		return crm.OfficeConfig{}, fmt.Errorf("HUDUMA_SLA_POLICIES: %w", err)
 	}
-	return crm.OfficeConfig{Policies: pol, AgentCap: c.AgentCap, TokenTTL: c.LoginTTL, Logger: log}, nil
+	if c.PasswordChecks < 1 {
+		return crm.OfficeConfig{}, fmt.Errorf("HUDUMA_PASSWORD_CHECKS (-password-checks) = %d: want at least 1, e.g. 1", c.PasswordChecks)
+	}
+	if c.PasswordShare < 1 || c.PasswordShare > 100 {
+		return crm.OfficeConfig{}, fmt.Errorf("HUDUMA_PASSWORD_SHARE (-password-share) = %d: want a percent of one core from 1 to 100, e.g. 25", c.PasswordShare)
+	}
+	return crm.OfficeConfig{Policies: pol, AgentCap: c.AgentCap, TokenTTL: c.LoginTTL, Logger: log,
+		PasswordChecks: c.PasswordChecks, PasswordShare: float64(c.PasswordShare) / 100}, nil
 }
 
 // logger logs to stderr at the configured level, and becomes slog's default.

@@ -134,10 +134,13 @@ func TestLoadtestRefusesBadFlags(t *testing.T) {
 	}
 }
 
-// The profiling endpoint is off without an address, and on its own listener with one.
-func TestPprofEndpoint(t *testing.T) {
+// The admin listener is off without an address, and with one serves the profiles and what
+// the gateway registered (/metrics) on a listener of its own.
+func TestAdminListener(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	stop, err := startPprof("", log)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/metrics", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "huduma_up 1\n") })
+	stop, err := startAdmin("", mux, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,24 +152,26 @@ func TestPprofEndpoint(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	stop, err = startPprof(addr, log)
+	stop, err = startAdmin(addr, mux, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.Get("http://" + addr + "/debug/pprof/cmdline")
-	if err != nil {
-		t.Fatal(err)
+	for _, path := range []string{"/debug/pprof/cmdline", "/metrics"} {
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: %d", path, resp.StatusCode)
+		}
 	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("cmdline: %d", resp.StatusCode)
-	}
-	if _, err := startPprof(addr, log); err == nil {
-		t.Fatal("a second listener on the same address started")
+	if _, err := startAdmin(addr, http.NewServeMux(), log); err == nil || !strings.Contains(err.Error(), "HUDUMA_ADMIN_ADDR") {
+		t.Fatalf("a second listener on the same address: %v, want an error naming HUDUMA_ADMIN_ADDR", err)
 	}
 	stop()
 	stop()
 	if _, err := http.Get("http://" + addr + "/debug/pprof/"); err == nil {
-		t.Fatal("pprof still answers after stop")
+		t.Fatal("the admin listener still answers after stop")
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -13,6 +15,7 @@ import (
 	"github.com/huduma-connect/huduma/console/web"
 	"github.com/huduma-connect/huduma/crm"
 	"github.com/huduma-connect/huduma/flows"
+	"github.com/huduma-connect/huduma/internal/callbackauth"
 	"github.com/huduma-connect/huduma/internal/loop"
 	"github.com/huduma-connect/huduma/sms/inbound"
 	"github.com/huduma-connect/huduma/sms/templates"
@@ -40,11 +43,6 @@ func serveCommand(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	stopPprof, err := startPprof(cfg.PprofAddr, log)
-	if err != nil {
-		return err
-	}
-	defer stopPprof()
 	gw, err := openGateway(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -55,6 +53,11 @@ func serveCommand(ctx context.Context, args []string) error {
 	if err := startSMS(ctx, cfg, gw, log); err != nil {
 		return err
 	}
+	stopAdmin, err := startAdmin(cfg.AdminAddr, gw.admin, log)
+	if err != nil {
+		return err
+	}
+	defer stopAdmin()
 
 	if cfg.Demo {
 		if err := seedDemo(ctx, gw.office, log); err != nil {
@@ -70,6 +73,7 @@ func serveCommand(ctx context.Context, args []string) error {
 	go gw.office.RunScheduler(ctx, cfg.SweepInterval)
 	go gw.desk.RunReminders(ctx, reminderInterval, log)
 	go gw.desk.RunInboundRetention(ctx, inboundRetentionInterval, log)
+	go gw.office.RunLoginPurge(ctx, crm.LoginPurgeInterval)
 	go gw.office.RunRetention(ctx, crm.Retention(cfg.Retention), retentionInterval, log)
 	go watchOverload(ctx, gw.admission, shedReportInterval, log)
 	errc := make(chan error, 1)
@@ -89,10 +93,12 @@ func serveCommand(ctx context.Context, args []string) error {
 // gateway is the assembled server: stores, domain, menus and routes.
 type gateway struct {
 	app          *fiber.App
+	admin        *http.ServeMux // /metrics, for the admin listener (startAdmin), never the public port
 	store        sqlStore
 	desk         *crm.Desk
 	office       *crm.Office
 	admission    *flows.Admission // the bound on USSD hops and voice menu callbacks in flight
+	guard        *callbackauth.Guard
 	console      *web.Console
 	storeName    string
 	sessionsName string
@@ -110,7 +116,7 @@ func openGateway(ctx context.Context, cfg config, log *slog.Logger) (*gateway, e
 	if cfg.MaxHops < 1 || cfg.MaxConnections < 1 {
 		return nil, fmt.Errorf("HUDUMA_MAX_HOPS=%d, HUDUMA_MAX_CONNECTIONS=%d: want at least 1 each", cfg.MaxHops, cfg.MaxConnections)
 	}
-	gw := &gateway{log: log}
+	gw := &gateway{log: log, admin: http.NewServeMux()}
 	ok := false
 	defer func() {
 		if !ok {
@@ -147,12 +153,27 @@ func openGateway(ctx context.Context, cfg config, log *slog.Logger) (*gateway, e
 	gw.office = crm.NewOffice(gw.desk, oc)
 	engine := flows.NewEngine(gw.desk, gw.office, msgs)
 
+	guard, err := callbackGuard(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	gw.guard = guard
+	proxies, err := trustedProxies(cfg)
+	if err != nil {
+		return nil, err
+	}
 	gw.app = fiber.New(fiber.Config{
-		AppName:      "huduma",
-		BodyLimit:    bodyLimit,
-		ReadTimeout:  10 * time.Second,
-		WriteTimeout: 10 * time.Second,
-		IdleTimeout:  2 * time.Minute,
+		// Behind a load balancer, the client's address (for the callback allow-list and the
+		// login throttle) is its X-Forwarded-For, believed from the named proxies only.
+		ProxyHeader:             proxyHeader(proxies),
+		EnableTrustedProxyCheck: len(proxies) > 0,
+		TrustedProxies:          proxies,
+		EnableIPValidation:      true,
+		AppName:                 "huduma",
+		BodyLimit:               bodyLimit,
+		ReadTimeout:             10 * time.Second,
+		WriteTimeout:            10 * time.Second,
+		IdleTimeout:             2 * time.Minute,
 		// Memory is bounded by connections, not by hops: every open connection holds a
 		// goroutine and its request state (about 20 KB measured, with the read and write
 		// buffers given back between requests by ReduceMemoryUsage; 25 KB without). Past
@@ -166,28 +187,33 @@ func openGateway(ctx context.Context, cfg config, log *slog.Logger) (*gateway, e
 		ErrorHandler: console.ErrorHandler,
 	})
 	// /healthz is for the load balancer: a replica that cannot reach its database or its
-	// sessions cannot answer a hop, so it says so and is taken out of rotation.
+	// sessions cannot answer a hop, so it says so and is taken out of rotation. It is public,
+	// so it says up or down and no more; what is down goes to the log.
 	gw.app.Get("/healthz", func(c *fiber.Ctx) error {
 		hctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
 		defer cancel()
 		for what, ping := range map[string]func(context.Context) error{"database": gw.store.Ping, "sessions": sess.ping} {
 			if err := ping(hctx); err != nil {
 				log.Warn("health check failed", "what", what, "err", err)
-				return c.Status(fiber.StatusServiceUnavailable).SendString(what + " unavailable\n")
+				return c.Status(fiber.StatusServiceUnavailable).SendString("unavailable\n")
 			}
 		}
 		return c.SendString("ok\n")
 	})
+	// Every callback route is under /at and passes the guard first.
+	gw.app.Use("/at", guard.Handler)
 	gw.admission = flows.NewAdmission(cfg.MaxHops)
-	ussd.New(engine, sess.store, ussd.Config{CallbackKey: cfg.CallbackKey, Deadline: cfg.HopDeadline,
+	ussd.New(engine, sess.store, ussd.Config{Deadline: cfg.HopDeadline,
 		Admission: gw.admission, Logger: log}).Mount(gw.app)
-	console.New(gw.office, console.Config{Logger: log}).Mount(gw.app)
+	// Browsers are told to use https only when the gateway is reached over it.
+	hsts := strings.HasPrefix(strings.ToLower(cfg.Voice.PublicURL), "https://")
+	console.New(gw.office, console.Config{Logger: log, HSTS: hsts}).Mount(gw.app)
 	// The staff console's pages, over the same office as the API.
 	texts, err := templates.Load()
 	if err != nil {
 		return nil, err
 	}
-	if gw.console, err = web.New(gw.office, web.Config{Logger: log, IdleTimeout: cfg.ConsoleIdle, SMS: texts.In(cal.Location)}); err != nil {
+	if gw.console, err = web.New(gw.office, web.Config{Logger: log, IdleTimeout: cfg.ConsoleIdle, SMS: texts.In(cal.Location), HSTS: hsts}); err != nil {
 		return nil, err
 	}
 	gw.console.Mount(gw.app)
@@ -195,7 +221,7 @@ func openGateway(ctx context.Context, cfg config, log *slog.Logger) (*gateway, e
 	gw.app.Get("/", func(c *fiber.Ctx) error { return c.Redirect(web.Prefix+"/", fiber.StatusFound) })
 	// Incoming SMS: the keywords STATUS/HALI, APPOINTMENTS/MIADI, CANCEL/GHAIRI,
 	// COMPLAINT/MALALAMIKO, HELP/MSAADA, STOP/ACHA, START/ANZA and the 1–4 rating reply.
-	inbound.New(gw.desk, gw.office, inbound.Config{CallbackKey: cfg.CallbackKey, Logger: log}).Mount(gw.app)
+	inbound.New(gw.desk, gw.office, inbound.Config{Logger: log}).Mount(gw.app)
 	// Voice: the phone menus, the agent queue and line, call records (voice.go).
 	if err := mountVoice(cfg, gw, msgs, sess.store, log); err != nil {
 		return nil, err

@@ -11,8 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gofiber/fiber/v2/middleware/adaptor"
-
 	"github.com/huduma-connect/huduma/sms/africastalking"
 	"github.com/huduma-connect/huduma/sms/delivery"
 	"github.com/huduma-connect/huduma/sms/outbox"
@@ -88,7 +86,7 @@ func (c smsConfig) apiHost() string {
 	return redactURL(raw)
 }
 
-// startSMS mounts the SMS routes (delivery reports, /metrics) on the gateway and, when
+// startSMS mounts the SMS routes (delivery reports; /metrics on the admin listener) and, when
 // Africa's Talking credentials are set, starts the outbox worker. The worker stops when ctx
 // ends or the gateway closes, finishing and recording the sends in flight first. Call it
 // before the app starts listening.
@@ -108,8 +106,9 @@ func startSMS(ctx context.Context, cfg config, gw *gateway, log *slog.Logger) er
 	tmpl = tmpl.In(loc)
 	metrics := outbox.NewMetrics()
 	registerHopMetrics(metrics.Registry(), gw.admission)
-	gw.app.Get("/metrics", adaptor.HTTPHandler(metrics.Handler()))
-	delivery.New(gw.store, delivery.Config{CallbackKey: cfg.CallbackKey, Logger: log, Registerer: metrics.Registry(), Now: gw.desk.Now}).Mount(gw.app)
+	registerCallbackMetrics(metrics.Registry(), gw.guard)
+	gw.admin.Handle("/metrics", metrics.Handler())
+	delivery.New(gw.store, delivery.Config{Logger: log, Registerer: metrics.Registry(), Now: gw.desk.Now}).Mount(gw.app)
 
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})

@@ -103,11 +103,23 @@ func TestSMSConfigRefusesBadValues(t *testing.T) {
 // and serves /metrics with the outbox depth.
 func TestSMSDisabledWithoutCredentials(t *testing.T) {
 	clearSMSEnv(t)
-	base, _, logs := startSMSGateway(t)
+	base, gw, logs := startSMSGateway(t)
 	if !logs.Contains("SMS disabled: HUDUMA_AT_USERNAME/HUDUMA_AT_API_KEY not set; messages stay queued") {
 		t.Fatalf("no warning that SMS is off:\n%s", logs.String())
 	}
-	body := get(t, base+"/metrics")
+	for _, path := range []string{"/metrics", "/debug/pprof/"} { // the admin listener's, never the public port's
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound {
+			t.Fatalf("GET %s on the public port: %d, want 404", path, resp.StatusCode)
+		}
+	}
+	admin := httptest.NewServer(gw.admin)
+	defer admin.Close()
+	body := get(t, admin.URL+"/metrics")
 	for _, want := range []string{"huduma_sms_outbox_depth", "huduma_sms_sent_total 0", "go_goroutines"} {
 		if !strings.Contains(body, want) {
 			t.Fatalf("/metrics lacks %q:\n%s", want, body)
@@ -178,6 +190,8 @@ func TestSMSSendsAndTakesDeliveryReports(t *testing.T) {
 	t.Setenv("HUDUMA_SMS_RATE", "50")
 
 	base, gw, logs := startSMSGateway(t, "-callback-key", "cb-key")
+	admin := httptest.NewServer(gw.admin)
+	defer admin.Close()
 	mu.Lock()
 	gatewayURL = base
 	mu.Unlock()
@@ -211,7 +225,7 @@ func TestSMSSendsAndTakesDeliveryReports(t *testing.T) {
 	// The delivery handler counts a report after it has recorded it, so the row may show the
 	// report a moment before the counter does.
 	testkit.EventuallyNoError(t, func() error {
-		body := get(t, base+"/metrics")
+		body := get(t, admin.URL+"/metrics")
 		if !strings.Contains(body, "huduma_sms_sent_total 1") ||
 			!strings.Contains(body, `huduma_sms_delivery_reports_total{status="Success"} 1`) {
 			return fmt.Errorf("it does not count the send and its report:\n%s", body)

@@ -23,6 +23,7 @@ import (
 	"github.com/huduma-connect/huduma/console"
 	"github.com/huduma-connect/huduma/console/web"
 	"github.com/huduma-connect/huduma/crm"
+	"github.com/huduma-connect/huduma/internal/testkit"
 	"github.com/huduma-connect/huduma/sms/templates"
 	"github.com/huduma-connect/huduma/store/storetest"
 	"github.com/huduma-connect/huduma/store/storetest/realstore"
@@ -262,16 +263,13 @@ func text(t *testing.T, tab context.Context, sel string) string {
 // elements stay until the new page arrives) and fails the test after 20 s.
 func waitText(t *testing.T, tab context.Context, sel, want string) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	var got string
-	for time.Now().Before(deadline) {
-		got, _ = chromedp.Run(tab, chromedp.Evaluate[string](fmt.Sprintf(`(document.querySelector(%q) || {}).innerText || ""`, sel)))
-		if got == want {
-			return
+	testkit.EventuallyNoError(t, func() error {
+		got, err := chromedp.Run(tab, chromedp.Evaluate[string](fmt.Sprintf(`(document.querySelector(%q) || {}).innerText || ""`, sel)))
+		if err != nil || got != want {
+			return fmt.Errorf("%s reads %q (%v), want %q", sel, got, err, want)
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("%s reads %q, want %q", sel, got, want)
+		return nil
+	}, 20*time.Second, sel)
 }
 
 // screenshot saves the page under $HUDUMA_SCREENSHOTS (docs/console when making the README's

@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/huduma-connect/huduma/crm"
+	"github.com/huduma-connect/huduma/internal/testkit"
 	"github.com/huduma-connect/huduma/store/storetest"
 )
 
@@ -80,13 +81,8 @@ func waitSSE(t *testing.T, tab context.Context) {
 // waitFor polls a JavaScript condition in the page until it holds (20 s at most).
 func waitFor(t *testing.T, tab context.Context, cond, what string) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
+	testkit.Eventually(t, func() bool {
 		ok, err := chromedp.Run(tab, chromedp.Evaluate[bool](cond))
-		if err == nil && ok {
-			return
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
-	t.Fatalf("waited 20 s for %s", what)
+		return err == nil && ok
+	}, 20*time.Second, "waited 20 s for %s", what)
 }

@@ -137,6 +137,8 @@ func classify(err error) (int, string) {
 		// Pages meet these before classify (the session check sends the person to the
 		// login); one that gets here still means "log in again", not a fault.
 		return fiber.StatusUnauthorized, "login.expired"
+	case crm.KindThrottled:
+		return fiber.StatusTooManyRequests, "login.throttled"
 	case crm.KindUnavailable, crm.KindUpstream:
 		// Calls are the only outside service a page uses. The console answers 503 for a
 		// provider's failure too: the page cannot do anything about either.
@@ -191,10 +193,15 @@ func (w *Console) loginPage(c *fiber.Ctx) error {
 func (w *Console) login(c *fiber.Ctx) error {
 	username := strings.Clone(c.FormValue("username"))
 	next := safeNext(c.FormValue("next"))
-	token, who, err := w.office.Login(c.UserContext(), username, c.FormValue("password"))
+	token, who, err := w.office.LoginFrom(c.UserContext(), username, c.FormValue("password"), c.IP())
 	if err != nil {
 		v := w.view(c, crm.User{}, "login.title")
 		v.Login = &loginView{Username: username, Next: next}
+		if s := crm.RetryAfterSeconds(err); s > 0 {
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(s))
+			v.Error = v.T("login.throttled", "seconds", strconv.Itoa(s))
+			return w.render(c, fiber.StatusTooManyRequests, "login", v)
+		}
 		if errors.Is(err, crm.ErrBadCredentials) {
 			v.Error = v.T("login.bad")
 			return w.render(c, fiber.StatusUnauthorized, "login", v)

@@ -148,8 +148,10 @@ func TestSecurityHeaders(t *testing.T) {
 			if !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") || !strings.Contains(csp, "frame-ancestors 'none'") {
 				t.Errorf("%s: CSP %q", path, csp)
 			}
-			if resp.Header.Get("Cache-Control") != "no-store" || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
-				t.Errorf("%s: Cache-Control %q, nosniff %q", path, resp.Header.Get("Cache-Control"), resp.Header.Get("X-Content-Type-Options"))
+			if resp.Header.Get("Cache-Control") != "no-store" || resp.Header.Get("X-Content-Type-Options") != "nosniff" ||
+				resp.Header.Get("Referrer-Policy") != "no-referrer" {
+				t.Errorf("%s: Cache-Control %q, nosniff %q, Referrer-Policy %q", path, resp.Header.Get("Cache-Control"),
+					resp.Header.Get("X-Content-Type-Options"), resp.Header.Get("Referrer-Policy"))
 			}
 		}
 	})

@@ -50,6 +50,8 @@ type Config struct {
 	// IdleTimeout ends a console session after this long without a request (30 minutes when
 	// zero; negative: no limit). The login itself lasts at most the office's LoginTTL.
 	IdleTimeout time.Duration
+	// HSTS adds Strict-Transport-Security (see console.Config.HSTS).
+	HSTS bool
 }
 
 // DefaultIdleTimeout is how long a console session lasts unused.
@@ -63,6 +65,7 @@ type Console struct {
 	log    *slog.Logger
 	idle   time.Duration
 	sms    SMSTexts
+	hsts   bool
 	// ctx ends every event stream when the console closes.
 	ctx  context.Context
 	stop context.CancelFunc
@@ -86,7 +89,7 @@ func New(office *crm.Office, cfg Config) (*Console, error) {
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	return &Console{office: office, cat: cat, pages: p, log: cfg.Logger.With("channel", "console"), idle: cfg.IdleTimeout,
-		sms: cfg.SMS, ctx: ctx, stop: stop}, nil
+		sms: cfg.SMS, hsts: cfg.HSTS, ctx: ctx, stop: stop}, nil
 }
 
 // Mount registers the console's routes under /console.
@@ -126,8 +129,11 @@ func (w *Console) protect(c *fiber.Ctx) error {
 	c.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
 		"media-src 'self' https:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'")
 	c.Set("X-Content-Type-Options", "nosniff")
-	c.Set("Referrer-Policy", "same-origin")
+	c.Set("Referrer-Policy", "no-referrer")
 	c.Set("X-Frame-Options", "DENY")
+	if w.hsts {
+		c.Set(fiber.HeaderStrictTransportSecurity, "max-age=31536000; includeSubDomains") // as the API's
+	}
 	if !strings.HasPrefix(c.Path(), Prefix+"/static/") {
 		c.Set(fiber.HeaderCacheControl, "no-store")
 	}

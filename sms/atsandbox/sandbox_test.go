@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/huduma-connect/huduma/internal/testkit"
 	"github.com/huduma-connect/huduma/sms/africastalking"
 	"github.com/huduma-connect/huduma/sms/atsandbox"
 )
@@ -418,13 +419,7 @@ func TestNewChecksConfig(t *testing.T) {
 
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met in time")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testkit.Eventually(t, cond, 5*time.Second, "condition not met in time")
 }
 
 func get(t *testing.T, u string) string {

@@ -12,7 +12,6 @@ package delivery
 
 import (
 	"context"
-	"crypto/subtle"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -35,11 +34,8 @@ type Recorder interface {
 
 // Config is what New needs. Every field is optional.
 type Config struct {
-	// CallbackKey, when set, must arrive as ?key=… (compared in constant time): Africa's
-	// Talking does not sign its callbacks.
-	CallbackKey string
-	Logger      *slog.Logger     // nil means slog.Default()
-	Now         func() time.Time // nil means time.Now
+	Logger *slog.Logger     // nil means slog.Default()
+	Now    func() time.Time // nil means time.Now
 	// Timeout bounds the store write, well inside Africa's Talking's wait. Default 5s.
 	Timeout time.Duration
 	// Registerer, when set, gets huduma_sms_delivery_reports_total.
@@ -105,9 +101,6 @@ var documented = map[string]bool{
 }
 
 func (h *Handler) serve(c *fiber.Ctx) error {
-	if h.cfg.CallbackKey != "" && subtle.ConstantTimeCompare([]byte(c.Query("key")), []byte(h.cfg.CallbackKey)) != 1 {
-		return c.Status(fiber.StatusForbidden).SendString("forbidden\n")
-	}
 	if !strings.HasPrefix(string(c.Request().Header.ContentType()), fiber.MIMEApplicationForm) {
 		return c.Status(fiber.StatusUnsupportedMediaType).SendString("expected " + fiber.MIMEApplicationForm + "\n")
 	}

@@ -53,7 +53,7 @@ func fixture(t *testing.T, name string) string {
 	return string(b)
 }
 
-func post(t *testing.T, app *fiber.App, target, contentType, body string) (int, string) {
+func post(t testing.TB, app *fiber.App, target, contentType, body string) (int, string) {
 	t.Helper()
 	req := httptest.NewRequest(http.MethodPost, target, strings.NewReader(body))
 	req.Header.Set("Content-Type", contentType)
@@ -117,7 +117,7 @@ func TestReports(t *testing.T) {
 }
 
 // testLogger is a logger that fails the test on an ERROR it did not expect.
-func testLogger(t *testing.T) *slog.Logger {
+func testLogger(t testing.TB) *slog.Logger {
 	log, _ := testkit.Logger(t)
 	return log
 }
@@ -143,24 +143,6 @@ func counter(t *testing.T, reg *prometheus.Registry, label string) float64 {
 	}
 	t.Fatalf("no huduma_sms_delivery_reports_total{status=%q}", label)
 	return 0
-}
-
-func TestCallbackKey(t *testing.T) {
-	rec := &recorder{known: knownID}
-	app := fiber.New()
-	delivery.New(rec, delivery.Config{CallbackKey: "s3cret", Logger: testLogger(t)}).Mount(app)
-	body := fixture(t, "success.form")
-	for _, target := range []string{delivery.Path, delivery.Path + "?key=wrong", delivery.Path + "?key=s3cre"} {
-		if code, _ := post(t, app, target, form, body); code != http.StatusForbidden {
-			t.Fatalf("%s: HTTP %d, want 403", target, code)
-		}
-	}
-	if len(rec.calls) != 0 {
-		t.Fatalf("store told %q without the key", rec.calls)
-	}
-	if code, _ := post(t, app, delivery.Path+"?key=s3cret", form, body); code != http.StatusOK {
-		t.Fatalf("with the key: HTTP %d, want 200", code)
-	}
 }
 
 func TestNotAForm(t *testing.T) {

@@ -17,7 +17,6 @@ package inbound
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -37,10 +36,7 @@ const Path = "/at/sms/inbound"
 
 // Config tunes the handler. Every field is optional.
 type Config struct {
-	// CallbackKey, when set, must arrive as ?key=… (compared in constant time): Africa's
-	// Talking does not sign its callbacks.
-	CallbackKey string
-	Logger      *slog.Logger // nil means slog.Default()
+	Logger *slog.Logger // nil means slog.Default()
 	// Timeout bounds the work on one message, well inside Africa's Talking's wait. Default 10s.
 	Timeout time.Duration
 }
@@ -87,9 +83,6 @@ const (
 )
 
 func (h *Handler) serve(c *fiber.Ctx) error {
-	if h.cfg.CallbackKey != "" && subtle.ConstantTimeCompare([]byte(c.Query("key")), []byte(h.cfg.CallbackKey)) != 1 {
-		return c.Status(fiber.StatusForbidden).SendString("forbidden\n")
-	}
 	if !strings.HasPrefix(string(c.Request().Header.ContentType()), fiber.MIMEApplicationForm) {
 		return c.Status(fiber.StatusUnsupportedMediaType).SendString("expected " + fiber.MIMEApplicationForm + "\n")
 	}
@@ -135,6 +128,19 @@ func (m *Message) malformed() string {
 	return ""
 }
 
+// readable is a message's text as it can be stored and read: invalid UTF-8 becomes U+FFFD,
+// and control characters other than line breaks and tabs (a NUL byte, which Postgres refuses
+// in text) become spaces. Refusing the message instead would fail it on every retry, and the
+// citizen would never get an answer.
+func readable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 && r != '\n' && r != '\r' && r != '\t' || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+}
+
 // Handle acts on one message and queues its replies, once per message id: a message handled
 // already is ignored. An error means it was not recorded and should come again.
 func (h *Handler) Handle(ctx context.Context, m Message) error {
@@ -152,7 +158,7 @@ func (h *Handler) Handle(ctx context.Context, m Message) error {
 		h.log.Debug("incoming sms repeated; handled already", "phone", phone, "id", m.ID)
 		return nil
 	}
-	text := strings.ToValidUTF8(m.Text, "\uFFFD")
+	text := readable(m.Text)
 	cmd := Parse(text)
 	lang := cmd.Lang
 	// STOP and START are the opt-out words operators teach every subscriber, whatever their

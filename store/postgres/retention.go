@@ -9,7 +9,7 @@ import (
 )
 
 // The retention schedule's batches (crm/retention.go). Each statement picks up to limit rows
-// still to do through its partial index (migration 00018), FOR UPDATE SKIP LOCKED so that
+// still to do through its partial index (migration 00019), FOR UPDATE SKIP LOCKED so that
 // replicas running the schedule at once take different rows, and changes them so they leave
 // the index: a row is changed once, and a second run finds nothing. The predicates repeat the
 // indexes' word for word so the planner can prove they apply.

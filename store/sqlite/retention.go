@@ -10,7 +10,7 @@ import (
 )
 
 // The retention schedule's batches (crm/retention.go). Each picks up to limit rows still to do
-// through its partial index (migration 00018; the predicates repeat the indexes' word for
+// through its partial index (migration 00019; the predicates repeat the indexes' word for
 // word, which SQLite needs to use a partial index) and changes them so they leave the index:
 // a row is changed once, and a second run finds nothing. One transaction per batch; the
 // store's one connection runs them one at a time, so concurrent callers never meet.

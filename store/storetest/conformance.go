@@ -51,6 +51,8 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("SavedReplies", func(t *testing.T) { testSavedReplies(t, open(t)) }) // replies.go
 	t.Run("CaseViewers", func(t *testing.T) { testCaseViewers(t, open(t)) })   // presence.go
 	t.Run("RequestsOfPhone", func(t *testing.T) { testRequestsOfPhone(t, open(t)) })
+	t.Run("LoginFailures", func(t *testing.T) { testLoginFailures(t, open(t)) }) // logins.go
+	t.Run("LoginPurge", func(t *testing.T) { testLoginPurge(t, open(t)) })
 	runRequests(t, open) // requests.go: tracked requests, agencies, the outbox
 	runCases(t, open)    // cases.go: users, tokens, cases, assignment, escalation writes
 	runNotify(t, open)   // notify.go: booking notifications, inbound SMS, opt-outs, reminders

@@ -1,5 +1,5 @@
 -- The citizen's rights under the Data Protection Act 2019: the same tables and indexes as the
--- Postgres store's (see its 00018_citizen_rights.sql), with timestamps as RFC 3339 text in UTC
+-- Postgres store's (see its 00019_citizen_rights.sql), with timestamps as RFC 3339 text in UTC
 -- with microseconds and JSON as text.
 --
 -- The data protection officer's role widens the CHECK on users.role. SQLite cannot alter a
