@@ -321,10 +321,13 @@ func TestEraseCitizen(t *testing.T) {
 		if _, err := w.AddNote(ctx, w.admin, w.complaint.ID, "Tunakupigia simu", true); err != nil {
 			t.Fatalf("reply on the erased case: %v", err)
 		}
-		for _, m := range notifications(t, w.store, crm.NotificationFilter{Subject: "case:" + string(w.complaint.Number)}) {
+		for _, m := range notifications(t, w.store, crm.NotificationFilter{Subject: crm.CaseSubject(w.complaint.Number)}) {
 			if m.Status == crm.OutboxQueued {
 				t.Errorf("a message was queued on the erased case: %+v", m)
 			}
+		}
+		if _, err := w.PlaceCall(ctx, w.admin, w.complaint.Number); !errors.Is(err, crm.ErrBadInput) {
+			t.Errorf("a call to the erased citizen: %v, want bad input", err)
 		}
 
 		// Twice is harmless; both are on record, newest first, for the dpo and the admin.

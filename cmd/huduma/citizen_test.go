@@ -18,7 +18,15 @@ func TestCitizenCommand(t *testing.T) {
 		t.Run(db.name, func(t *testing.T) {
 			ctx := storetest.Context(t)
 			url := db.url(t)
-			bo, err := openBackOffice(ctx, config{DatabaseURL: url, Timezone: "Africa/Nairobi", LogLevel: "error"})
+			var cfg config // as the commands read it
+			fs := flag.NewFlagSet("test", flag.ContinueOnError)
+			if err := cfg.flags(fs, false); err != nil {
+				t.Fatal(err)
+			}
+			if err := fs.Parse([]string{"-db", url, "-log-level", "error"}); err != nil {
+				t.Fatal(err)
+			}
+			bo, err := openBackOffice(ctx, cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
