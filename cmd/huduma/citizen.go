@@ -20,40 +20,53 @@ import (
 // protection officer with access to the server (the same operations as the API's
 // /citizens/{phone}/…, see crm/rights.go), and the retention schedule's settings.
 
-const citizenUsage = `usage: huduma citizen COMMAND PHONE [flags]
+// citizenSubcommands are what `huduma citizen` does, for its list.
+var citizenSubcommands = map[string]string{
+	"export":   "print everything held about a phone as one JSON document",
+	"erase":    "replace a phone and the citizen's words by a token in every table (recorded)",
+	"erasures": "list the erasures, newest first, as JSON",
+	"find":     "count what every text column still holds of a phone or of given words",
+}
 
-  export PHONE                  print everything held about the phone as one JSON document
-  erase PHONE -reason "..."     replace the phone and the citizen's words by a token in every
-                                table (cases stay, counted); the erasure is recorded
-  erasures                      list the erasures, newest first, as JSON
-  find PHONE [TEXT...]          count the rows of every text column of every table that still
-                                hold the phone (in any form) or any TEXT: a check after an erasure
+// actsAs is what every citizen subcommand's help says about who it acts as.
+const actsAs = ` It acts as "cli:<your login name>" with the data protection officer's reach (corruption reports included), and each case it reads is recorded as viewed.`
 
-The command acts as "cli:<your login name>", with the data protection officer's reach
-(corruption reports included); each case it reads is recorded as viewed.
-`
+var citizenHelp = map[string]command{
+	"export": {name: "citizen export", usage: "huduma citizen export PHONE",
+		summary:  "Prints everything held about the phone as one JSON document: the citizen's copy of their data (Data Protection Act, section 26)." + actsAs,
+		examples: []string{"huduma citizen export 0712345678 > citizen-0712345678.json"}, only: officeSettings},
+	"erase": {name: "citizen erase", usage: `huduma citizen erase PHONE -reason "..."`,
+		summary:  "Replaces the phone, and the citizen's words, by a random token in every table (section 40). Cases stay, counted; open ones are closed, upcoming appointments and queued messages cancelled. The erasure is recorded with the reason, which must not hold the phone." + actsAs,
+		examples: []string{`huduma citizen erase 0712345678 -reason "Letter DPO/2026/031"`}, only: officeSettings},
+	"erasures": {name: "citizen erasures", usage: "huduma citizen erasures",
+		summary:  "Lists the erasures, newest first, as JSON: who, when, why, and the rows each changed.",
+		examples: []string{"huduma citizen erasures"}, only: officeSettings},
+	"find": {name: "citizen find", usage: "huduma citizen find PHONE [TEXT...]",
+		summary:  "Counts the rows of every text column of every table (from the database's catalogue) that hold the phone, in any of its forms, or any TEXT: the check after an erasure.",
+		examples: []string{`huduma citizen find 0712345678 "the words of their complaint"`}, only: officeSettings},
+}
 
 // citizenCommand is "huduma citizen export|erase|erasures|find".
 func citizenCommand(ctx context.Context, args []string, stdout io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprint(os.Stderr, citizenUsage)
-		return flag.ErrHelp
+	sub, err := group("citizen", citizenSubcommands, args)
+	if err != nil {
+		return err
 	}
+	help := citizenHelp[sub]
 	var cfg config
 	var reason string
-	fs := flag.NewFlagSet("citizen "+args[0], flag.ContinueOnError)
-	fs.Usage = func() { fmt.Fprint(fs.Output(), citizenUsage); fs.PrintDefaults() }
+	fs := help.flags()
 	if err := cfg.flags(fs, false); err != nil {
 		return err
 	}
-	if args[0] == "erase" {
+	if sub == "erase" {
 		fs.StringVar(&reason, "reason", "", "the request this erasure answers (a letter's reference); required, and without the phone")
 	}
 	// The phone may come before the flags, as the usage writes it, or after them.
 	rest := args[1:]
 	var positional []string
-	for len(rest) > 0 {
-		if err := fs.Parse(rest); err != nil {
+	for {
+		if err := help.parse(fs, rest); err != nil {
 			return err
 		}
 		if fs.NArg() == 0 {
@@ -62,24 +75,21 @@ func citizenCommand(ctx context.Context, args []string, stdout io.Writer) error 
 		positional, rest = append(positional, fs.Arg(0)), fs.Args()[1:]
 	}
 	var phone crm.Phone
-	switch args[0] {
-	case "export", "erase", "find":
-		if len(positional) == 0 {
-			fs.Usage()
-			return fmt.Errorf("citizen %s: a PHONE is required", args[0])
-		}
-		p, err := crm.ParsePhone(positional[0])
-		if err != nil {
-			return fmt.Errorf("citizen %s: %q: %w", args[0], positional[0], err)
-		}
-		phone = p
-	case "erasures":
+	switch {
+	case sub == "erasures" && len(positional) > 0:
+		return misuse(help.name, "unexpected arguments %q (it takes no PHONE)", positional)
+	case sub == "erasures":
+	case len(positional) == 0:
+		return misuse(help.name, "a PHONE is required")
+	case sub != "find" && len(positional) > 1:
+		return misuse(help.name, "unexpected arguments %q (one PHONE; quote a reason with spaces)", positional[1:])
 	default:
-		fmt.Fprint(os.Stderr, citizenUsage)
-		return fmt.Errorf("citizen: unknown command %q", args[0])
+		if phone, err = crm.ParsePhone(positional[0]); err != nil {
+			return misuse(help.name, "%q: %w (give it as +2547XXXXXXXX, 2547XXXXXXXX or 07XXXXXXXX)", positional[0], err)
+		}
 	}
-	if args[0] != "find" && len(positional) > 1 || args[0] == "erasures" && len(positional) > 0 {
-		return fmt.Errorf("citizen %s: unexpected %q", args[0], positional[len(positional)-1])
+	if sub == "erase" && strings.TrimSpace(reason) == "" {
+		return misuse(help.name, "-reason is required: the request this erasure answers")
 	}
 	bo, err := openBackOffice(ctx, cfg)
 	if err != nil {
@@ -87,7 +97,7 @@ func citizenCommand(ctx context.Context, args []string, stdout io.Writer) error 
 	}
 	defer bo.store.Close()
 	actor := cliActor()
-	switch args[0] {
+	switch sub {
 	case "export":
 		x, err := bo.office.ExportCitizen(ctx, actor, phone)
 		if err != nil {
@@ -195,7 +205,7 @@ func (r *retentionSettings) flags(fs *flag.FlagSet) error {
 		raw := envOr(s.env, s.def.String())
 		v := (*periodValue)(s.p)
 		if err := v.Set(raw); err != nil {
-			errs = append(errs, fmt.Errorf("%s=%q: %w", s.env, raw, err))
+			errs = append(errs, fmt.Errorf("%s (-%s) = %q: %w; the default is %s", s.env, s.name, raw, err, s.def))
 		}
 		fs.Var(v, s.name, s.help+" ("+s.env+")")
 	}
@@ -208,7 +218,7 @@ type periodValue crm.Period
 func (v *periodValue) Set(s string) error {
 	p, err := crm.ParsePeriod(s)
 	if err != nil {
-		return err
+		return errors.New("want a whole number of days, months or years, e.g. 90d, 24mo or 2y; or off")
 	}
 	*v = periodValue(p)
 	return nil

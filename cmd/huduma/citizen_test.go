@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -126,5 +127,31 @@ func TestRetentionSettings(t *testing.T) {
 	cfg = config{}
 	if err := cfg.flags(flag.NewFlagSet("serve", flag.ContinueOnError), true); err == nil || !strings.Contains(err.Error(), "HUDUMA_RETAIN_APPOINTMENT_PHONES") {
 		t.Errorf("a bad period: %v", err)
+	}
+}
+
+// `huduma citizen` speaks as every command does (see TestOneUsageStyle).
+func TestCitizenUsage(t *testing.T) {
+	db := "sqlite:" + filepath.Join(t.TempDir(), "h.db")
+	for _, tt := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"citizen"}, 2, "needs one of these subcommands"},
+		{[]string{"citizen", "shred"}, 2, `has no subcommand "shred"`},
+		{[]string{"citizen", "export", "-h"}, 0, "usage: huduma citizen export PHONE"},
+		{[]string{"citizen", "erase", "-h"}, 0, "-reason"},
+		{[]string{"citizen", "export", "-db", db}, 2, "a PHONE is required"},
+		{[]string{"citizen", "export", "12345", "-db", db}, 2, "not a Kenyan mobile number"},
+		{[]string{"citizen", "erase", "0712000077", "-db", db}, 2, "-reason is required"},
+		{[]string{"citizen", "erase", "0712000077", "letter", "-db", db}, 2, "unexpected arguments"},
+		{[]string{"citizen", "erasures", "0712000077", "-db", db}, 2, "takes no PHONE"},
+		{[]string{"citizen", "export", "0712000077", "-sla", "x", "-db", db}, 2, "-sla does not apply"},
+	} {
+		code, out, errs := captured(t, tt.args...)
+		if code != tt.code || !strings.Contains(out+errs, tt.want) {
+			t.Errorf("huduma %s: exit %d, want %d with %q:\n%s%s", strings.Join(tt.args, " "), code, tt.code, tt.want, out, errs)
+		}
 	}
 }
