@@ -147,7 +147,7 @@ func (o *Office) RequestCallback(ctx context.Context, in CallbackRequest) (Case,
 		return Case{}, err
 	}
 	c := o.newCase(ctx, KindCallback, CategoryCallback, in.Phone, in.Lang)
-	c.Callback, c.Centre, c.Service, c.IdempotencyKey = CallbackWindow{From: w.From.UTC(), To: w.To.UTC()}, in.Centre, in.Service, in.IdempotencyKey
+	c.Callback, c.Centre, c.Service, c.IdempotencyKey = CallbackWindow{From: w.From.UTC(), To: w.To.UTC(), ASAP: w.ASAP}, in.Centre, in.Service, in.IdempotencyKey
 	c.RecordingURL = rec
 	// The first response to a callback is the call: due by the end of the window.
 	if end := w.To.UTC(); end.After(c.DueAt) {

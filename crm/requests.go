@@ -31,6 +31,12 @@ var requestMoves = map[RequestStatus][]RequestStatus{
 // Valid reports whether s is a known status.
 func (s RequestStatus) Valid() bool { _, ok := requestMoves[s]; return ok }
 
+// awaited reports whether the citizen is still waiting for the request to be ready, so an
+// expected-ready date is a promise to them.
+func (s RequestStatus) awaited() bool {
+	return s == RequestReceived || s == RequestProcessing || s == RequestNeedsAction
+}
+
 // CanMoveTo reports whether a request in status s may take status next.
 func (s RequestStatus) CanMoveTo(next RequestStatus) bool {
 	if !next.Valid() {

@@ -41,7 +41,7 @@ func (o *Office) RegisterRequest(ctx context.Context, ag Agency, in NewRequest) 
 		in.Status = RequestReceived
 	}
 	ev := RequestEvent{Status: in.Status, Reason: in.Reason, Ready: in.Ready, Note: in.Note, By: ag.Code}
-	if err := checkEvent(&ev); err != nil {
+	if err := checkEvent(&ev, o.desk.Today()); err != nil {
 		return Request{}, false, err
 	}
 	now := o.now()
@@ -73,7 +73,7 @@ func (o *Office) RegisterRequest(ctx context.Context, ag Agency, in NewRequest) 
 // PushRequestEvent records an agency's status change and tells the citizen. The same
 // IdempotencyKey pushed twice records one event and sends one message.
 func (o *Office) PushRequestEvent(ctx context.Context, ag Agency, ref Reference, ev RequestEvent) (Request, bool, error) {
-	if err := checkEvent(&ev); err != nil {
+	if err := checkEvent(&ev, o.desk.Today()); err != nil {
 		return Request{}, false, err
 	}
 	ev.By = ag.Code
@@ -110,7 +110,7 @@ func (o *Office) PushRequestEvent(ctx context.Context, ag Agency, ref Reference,
 }
 
 // checkEvent validates and tidies a status event.
-func checkEvent(ev *RequestEvent) error {
+func checkEvent(ev *RequestEvent, today time.Time) error {
 	if !ev.Status.Valid() {
 		return fmt.Errorf("%w: unknown status %q", ErrBadInput, ev.Status)
 	}
@@ -126,6 +126,12 @@ func checkEvent(ev *RequestEvent) error {
 	}
 	if !ev.Ready.IsZero() {
 		ev.Ready = DateOf(ev.Ready)
+		// The citizen is told "expected to be ready by <date>" while the request is under
+		// way: a date already past would read as a promise broken before it was made.
+		if ev.Ready.Before(today) && ev.Status.awaited() {
+			return fmt.Errorf("%w: expected_ready %s is before today (%s); send the new expected date, or leave it out",
+				ErrBadInput, ev.Ready.Format(time.DateOnly), today.Format(time.DateOnly))
+		}
 	}
 	return nil
 }

@@ -18,6 +18,10 @@ import (
 // books the same window.
 const asapPrefix = "asap:"
 
+// asapSoon is how far off an "as soon as possible" window may start and still be called
+// that without its times: within it, the contact centre is open now.
+const asapSoon = 15 * time.Minute
+
 func windowValue(w crm.CallbackWindow) string {
 	v := strconv.FormatInt(w.From.Unix(), 10) + "-" + strconv.FormatInt(w.To.Unix(), 10)
 	if w.ASAP {
@@ -101,9 +105,16 @@ func (e *Engine) handleCallbackWindow(ctx context.Context, h *hop, input string)
 func (e *Engine) buildCallbackDone(_ context.Context, h *hop) (Screen, error) {
 	l, d := h.s.Lang, h.s.Draft
 	when := e.msgs.Text(l, "callback.when.asap")
-	if !d.ASAP {
-		date, from, to := e.windowTimes(l, crm.CallbackWindow{From: time.Unix(d.WindowFrom, 0), To: time.Unix(d.WindowTo, 0)}, true)
+	window := crm.CallbackWindow{From: time.Unix(d.WindowFrom, 0), To: time.Unix(d.WindowTo, 0)}
+	switch {
+	case !d.ASAP:
+		date, from, to := e.windowTimes(l, window, true)
 		when = e.msgs.Text(l, "callback.when", date, from, to)
+	case window.From.After(e.desk.Now().Add(asapSoon)):
+		// Asked for outside hours: "as soon as possible" is when the contact centre opens,
+		// and the citizen is told when that is.
+		date, from, to := e.windowTimes(l, window, true)
+		when = e.msgs.Text(l, "callback.when.asap_later", date, from, to)
 	}
 	return Screen{Key: "callback.done", End: true, Text: e.msgs.Text(l, "callback.done", when, d.Case.Grouped()), CaseID: h.caseID}, nil
 }

@@ -434,9 +434,11 @@ func TestCallbackRequest(t *testing.T) {
 		from, to time.Time
 		done     string
 	}{
-		{"as soon as possible", crm.English, 1, "As soon as possible",
+		// At 07:00, before the contact centre opens, "as soon as possible" is when it opens,
+		// and the citizen is told when that is.
+		{"as soon as possible, asked before opening", crm.English, 1, "As soon as possible",
 			time.Date(2026, 11, 24, 8, 0, 0, 0, flowstest.Nairobi), time.Date(2026, 11, 24, 10, 0, 0, 0, flowstest.Nairobi),
-			"An agent will call you as soon as possible. Case "},
+			"An agent will call you as soon as we open: on Tue 24 Nov between 08:00 and 10:00. Case "},
 		{"morning", crm.English, 2, "Tue 24 Nov 08:00-12:00",
 			time.Date(2026, 11, 24, 8, 0, 0, 0, flowstest.Nairobi), time.Date(2026, 11, 24, 12, 0, 0, 0, flowstest.Nairobi),
 			"An agent will call you on Tue 24 Nov between 08:00 and 12:00. Case "},
@@ -471,7 +473,7 @@ func TestCallbackRequest(t *testing.T) {
 				t.Fatal(err)
 			}
 			if got.Kind != crm.KindCallback || got.Category != crm.CategoryCallback || got.Phone != phone ||
-				!got.Callback.From.Equal(tt.from) || !got.Callback.To.Equal(tt.to) {
+				!got.Callback.From.Equal(tt.from) || !got.Callback.To.Equal(tt.to) || got.Callback.ASAP != (tt.option == 1) {
 				t.Fatalf("stored case %+v, want window %s-%s", got, tt.from, tt.to)
 			}
 			if list := casesOf(t, w, phone); len(list) != 1 {

@@ -16,6 +16,7 @@ import (
 // Desk is what the menus need from the domain (crm.Desk provides it).
 type Desk interface {
 	Catalog() *crm.Catalog
+	Now() time.Time
 	Today() time.Time
 	OpenDays(n int) []time.Time
 	FreeTimes(ctx context.Context, centre, service string, day time.Time) ([]int, error)

@@ -284,10 +284,12 @@ func (l *Loop[In]) fail(ctx context.Context, s *Session, err error, what string)
 		lang = s.Lang
 		attrs = append(attrs, "phone", s.Phone, "session", s.ID, "state", s.State)
 	}
-	key := "notice.system"
 	if ctx.Err() != nil {
-		key = "notice.slow"
+		// Out of time: under overload or a stalled store this happens by the hundred, each
+		// answered politely; it is a warning, and the shed counts show the rate.
+		l.log.Warn(l.name+" "+what+" ran out of time", attrs...)
+		return l.door.Notice(lang, "notice.slow")
 	}
 	l.log.Error(l.name+" "+what+" failed", attrs...)
-	return l.door.Notice(lang, key)
+	return l.door.Notice(lang, "notice.system")
 }

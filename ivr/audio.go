@@ -116,11 +116,11 @@ func ReadAudio(r io.Reader) (*Audio, error) {
 	return a, errors.Join(errs...)
 }
 
-// Stale lists, sorted, the recordings ("sw:main.title") that no longer say their text: the
+// staleBy lists, sorted, the recordings ("sw:main.title") that no longer say their text: the
 // table's hash differs from the hash of script(l, key), the words the recording must say
 // now, or the key has no text any more (ok false). Recordings without a hash are not listed
 // (see Unverified).
-func (a *Audio) Stale(script func(l crm.Lang, key string) (text string, ok bool)) []string {
+func (a *Audio) staleBy(script func(l crm.Lang, key string) (text string, ok bool)) []string {
 	var out []string
 	for l, keys := range a.hashes {
 		for key, hash := range keys {

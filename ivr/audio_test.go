@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/huduma-connect/huduma/crm"
+	"github.com/huduma-connect/huduma/flows"
 	"github.com/huduma-connect/huduma/ivr"
 )
 
@@ -80,6 +81,13 @@ func TestStaleRecordingsAreListedAndNotPlayed(t *testing.T) {
 	}
 	if got, want := ivr.StaleRecordings(w.engine, audio), w.handler.StaleRecordings(); !slices.Equal(got, want) {
 		t.Errorf("StaleRecordings %v, the handler's %v", got, want)
+	}
+	msgs, err := flows.LoadMessages()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := audio.Stale(msgs), w.handler.StaleRecordings(); !slices.Equal(got, want) {
+		t.Errorf("Audio.Stale %v, the handler's %v", got, want)
 	}
 	if got := w.handler.UnverifiedRecordings(); !slices.Equal(got, []string{"sw:err.choice"}) {
 		t.Errorf("unverified %v", got)

@@ -135,7 +135,14 @@ func (h *Handler) UnverifiedRecordings() []string { return slices.Clone(h.unveri
 // and "huduma check" report them.
 func StaleRecordings(engine *flows.Engine, audio *Audio) []string {
 	sp, fixed := scriptsOf(engine)
-	return audio.Stale(func(l crm.Lang, key string) (string, bool) { return sp.script(fixed, l, key) })
+	return audio.staleBy(func(l crm.Lang, key string) (string, bool) { return sp.script(fixed, l, key) })
+}
+
+// Stale is StaleRecordings against the catalogue msgs (flows.LoadMessages) alone, for a check
+// that has no store to build the voice menus over: the words a recording must say depend on
+// the catalogue only.
+func (a *Audio) Stale(msgs *flows.Messages) []string {
+	return StaleRecordings(flows.NewEngine(nil, nil, msgs.ForChannel(flows.ChannelVoice)), a)
 }
 
 // Script is the text a recording of key in l must say for the voice menus of engine (the

@@ -90,7 +90,11 @@ func TestLateHopsDoNotBreakLaterSessions(t *testing.T) {
 		p := g.dial(t, fmt.Sprintf("ATUid_after_%d", i), fmt.Sprintf("+2547120003%02d", i)).expect("CON ")
 		p.pick("English").expect("CON ").pick("Book appointment").expect("CON ")
 	}
-	g.logs.ExpectError("deadline exceeded") // the late hops are logged as such
+	// The late hops are logged as such: a warning each (they were answered politely), not an
+	// error that would page someone by the hundred during a stall.
+	if n := g.logs.Count("ran out of time"); n < stalled {
+		t.Errorf("%d late hops logged as out of time, want %d:\n%s", n, stalled, g.logs.String())
+	}
 }
 
 // Past the bound on hops in flight, a hop that cannot start before half its deadline is

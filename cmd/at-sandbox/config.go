@@ -4,6 +4,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -38,6 +40,8 @@ type config struct {
 func parseConfig(args []string, lookupEnv func(string) (string, bool)) (config, error) {
 	var c config
 	fs := flag.NewFlagSet("at-sandbox", flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // main prints help or the error, as huduma does
+	fs.Usage = func() {}
 	var errs []error
 	env := func(name, def string) string {
 		if v, ok := lookupEnv(name); ok {
@@ -88,10 +92,14 @@ func parseConfig(args []string, lookupEnv func(string) (string, bool)) (config, 
 		return c, err
 	}
 	if err := fs.Parse(args); err != nil {
-		return c, err
+		if errors.Is(err, flag.ErrHelp) {
+			printHelp(os.Stdout, fs)
+			return c, err
+		}
+		return c, &usageError{err}
 	}
 	if fs.NArg() > 0 {
-		return c, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+		return c, &usageError{fmt.Errorf("unexpected arguments: %s (flags only)", strings.Join(fs.Args(), " "))}
 	}
 	return c, nil
 }
@@ -111,4 +119,20 @@ func (c config) sandboxConfig() atsandbox.Config {
 			RecipientFailRate: c.RecipientFailRate, DeliveryFailRate: c.DeliveryFailRate},
 		DeliveryDelay: c.DeliveryDelay, Hang: c.Hang,
 	}
+}
+
+// usageError is a misuse of the command line: exit 2, with a pointer to -h.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+// printHelp is at-sandbox -h, in the same form as huduma's commands.
+func printHelp(w io.Writer, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "A stand-in for Africa's Talking's SMS and voice APIs on this machine: the gateway sends to it, it answers as Africa's Talking does\n"+
+		"(with the failures asked for), posts delivery reports back, and shows what it got on a web page.\n\n"+
+		"usage: at-sandbox [flags]\n\nexamples:\n  go run ./cmd/at-sandbox\n  go run ./cmd/at-sandbox -addr 127.0.0.1:8090 -fail-rate 0.2\n\n"+
+		"flags (each can also be set by the environment variable shown with it):\n")
+	fs.SetOutput(w)
+	fs.PrintDefaults()
 }

@@ -32,11 +32,18 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.LookupEnv, nil); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "at-sandbox:", err)
-		}
+	err := run(ctx, os.Args[1:], os.LookupEnv, nil)
+	var u *usageError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+	case errors.As(err, &u):
+		fmt.Fprintf(os.Stderr, "at-sandbox: %v\nRun 'at-sandbox -h' to see how to use it.\n", err)
+		stop()
 		os.Exit(2)
+	default:
+		fmt.Fprintln(os.Stderr, "at-sandbox:", err)
+		stop()
+		os.Exit(1)
 	}
 }
 

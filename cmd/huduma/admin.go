@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 
 	"github.com/huduma-connect/huduma/crm"
@@ -11,7 +10,8 @@ import (
 // migrateCommand brings the schema up to date; serve does this too, the command exists for
 // deployments that migrate in a separate step.
 func migrateCommand(ctx context.Context, args []string) error {
-	s, name, err := openFromFlags(ctx, "migrate", args)
+	s, name, err := openFromFlags(ctx, command{name: "migrate", summary: "Brings the database schema up to date (serve does this too; this is for deployments that migrate in a step of their own).",
+		usage: "huduma migrate [-db URL]", examples: []string{"huduma migrate -db postgres://huduma@db.internal:5432/huduma"}, only: storeSettings}, args)
 	if err != nil {
 		return err
 	}
@@ -26,7 +26,8 @@ func migrateCommand(ctx context.Context, args []string) error {
 // seedCommand loads the embedded reference data. Rows that exist are left alone, so an
 // operator's edits survive a re-seed.
 func seedCommand(ctx context.Context, args []string) error {
-	s, name, err := openFromFlags(ctx, "seed", args)
+	s, name, err := openFromFlags(ctx, command{name: "seed", summary: "Loads the centres, services and holidays; rows that exist are kept, so an operator's edits survive.",
+		usage: "huduma seed [-db URL]", examples: []string{"huduma seed", "huduma seed -db postgres://huduma@db.internal:5432/huduma"}, only: storeSettings}, args)
 	if err != nil {
 		return err
 	}
@@ -46,14 +47,24 @@ func seedCommand(ctx context.Context, args []string) error {
 	return nil
 }
 
-func openFromFlags(ctx context.Context, name string, args []string) (sqlStore, string, error) {
+// storeSettings are the settings of a command that only opens the database.
+var storeSettings = []string{"db", "log-level"}
+
+// officeSettings are those of a command that works through the back office (agent, agency,
+// import, citizen): the database, and what the office needs to hash passwords and keep time.
+var officeSettings = []string{"db", "log-level", "tz", "password-checks", "password-share"}
+
+func openFromFlags(ctx context.Context, c command, args []string) (sqlStore, string, error) {
 	var cfg config
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs := c.flags()
 	if err := cfg.flags(fs, false); err != nil {
 		return nil, "", err
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := c.parse(fs, args); err != nil {
 		return nil, "", err
+	}
+	if fs.NArg() > 0 {
+		return nil, "", misuse(c.name, "unexpected arguments %q (flags only)", fs.Args())
 	}
 	return openStore(ctx, cfg.DatabaseURL)
 }

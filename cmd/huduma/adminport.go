@@ -53,7 +53,7 @@ func startAdmin(addr string, mux *http.ServeMux, log *slog.Logger) (stop func(),
 	if host, _, _ := net.SplitHostPort(ln.Addr().String()); !net.ParseIP(host).IsLoopback() {
 		log.Warn("/metrics and the profiles are served on a non-loopback address; keep it off public networks", "addr", ln.Addr().String())
 	} else {
-		log.Info("admin listener: metrics and profiles", "metrics", "http://"+ln.Addr().String()+"/metrics", "pprof", "http://"+ln.Addr().String()+"/debug/pprof/")
+		log.Debug("admin listener: metrics and profiles", "metrics", "http://"+ln.Addr().String()+"/metrics", "pprof", "http://"+ln.Addr().String()+"/debug/pprof/")
 	}
 	var once sync.Once
 	return func() {

@@ -3,31 +3,32 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/huduma-connect/huduma/crm"
 )
 
-// agentActions are what `huduma agent` does to an existing account, from the command line: the
-// same crm operations as the console's people page, as crm.Operator.
-var agentActions = []string{"disable", "enable", "reset-password", "logout", "unlock"}
-
 func manageAgent(ctx context.Context, action string, args []string, stdout io.Writer) error {
 	var cfg config
 	var username string
-	fs := flag.NewFlagSet("agent "+action, flag.ContinueOnError)
-	fs.Usage = func() { fmt.Fprint(fs.Output(), agentUsage); fs.PrintDefaults() }
+	help := command{name: "agent " + action, usage: "huduma agent " + action + " -username NAME",
+		summary: strings.ToUpper(agentSubcommands[action][:1]) + agentSubcommands[action][1:] + ".",
+		examples: []string{"huduma agent " + action + " -username baraka"}, only: officeSettings}
+	fs := help.flags()
 	if err := cfg.flags(fs, false); err != nil {
 		return err
 	}
 	fs.StringVar(&username, "username", "", "the account's login name")
-	if err := fs.Parse(args); err != nil {
+	if err := help.parse(fs, args); err != nil {
 		return err
 	}
 	if username == "" {
-		return fmt.Errorf("agent %s: -username is required", action)
+		return misuse(help.name, "-username is required")
+	}
+	if fs.NArg() > 0 {
+		return misuse(help.name, "unexpected arguments %q (flags only)", fs.Args())
 	}
 	bo, err := openBackOffice(ctx, cfg)
 	if err != nil {

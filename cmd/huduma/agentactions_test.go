@@ -28,7 +28,7 @@ func TestAgentActionsFromTheCommandLine(t *testing.T) {
 				return out.String()
 			}
 			agent("add", "-username", "baraka", "-role", "agent", "-password-stdin")
-			bo, err := openBackOffice(ctx, config{DatabaseURL: url, LogLevel: "error", PasswordChecks: 1, PasswordShare: 100})
+			bo, err := openBackOffice(ctx, config{DatabaseURL: url, LogLevel: "error", Timezone: "Africa/Nairobi", PasswordChecks: 1, PasswordShare: 100})
 			if err != nil {
 				t.Fatal(err)
 			}

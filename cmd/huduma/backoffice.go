@@ -6,11 +6,9 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
@@ -55,34 +53,38 @@ func openBackOffice(ctx context.Context, cfg config) (*backOffice, error) {
 	return &backOffice{store: s, office: crm.NewOffice(desk, oc), name: name}, nil
 }
 
-const agentUsage = `usage: huduma agent add -username NAME -role ROLE [flags]
-       huduma agent disable|enable|reset-password|logout|unlock -username NAME
+// agentSubcommands are what `huduma agent` does, for its list.
+var agentSubcommands = map[string]string{
+	"add":            "make a console user (prints a password once)",
+	"disable":        "stop an account; its sessions end at once",
+	"enable":         "let a disabled account back in",
+	"reset-password": "draw a new password, print it once, end every session",
+	"logout":         "end every session of a user",
+	"unlock":         "clear the failed-login count that slows or locks a username",
+}
 
-add creates a console user. Roles: agent, supervisor, centre_manager (needs -centre),
-integrity_officer, admin. The password is read from standard input with -password-stdin;
-otherwise a random one is generated and printed once.
-disable stops an account (its sessions end at once); enable lets it back in.
-reset-password draws a new password, prints it once, and ends every session.
-logout ends every session of the user. unlock clears the failed-login count that slows or
-locks their logins.
-`
+var agentAddHelp = command{name: "agent add", usage: "huduma agent add -username NAME -role ROLE [flags]",
+	summary: "Makes a console user. Roles: agent, supervisor, centre_manager (needs -centre), integrity_officer, admin. The password is read from standard input with -password-stdin; otherwise one is drawn and printed once.",
+	examples: []string{`huduma agent add -username admin -name "Amina Wanjiku" -role admin`,
+		`huduma agent add -username otieno -role centre_manager -centre KSM -phone 0722000001`,
+		`printf '%s\n' "$PASSWORD" | huduma agent add -username baraka -role agent -password-stdin`},
+	only: officeSettings}
 
 // agentCommand manages console users: "huduma agent add", and the actions on an account
 // (manageAgent).
 func agentCommand(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
-	if len(args) > 0 && slices.Contains(agentActions, args[0]) {
-		return manageAgent(ctx, args[0], args[1:], stdout)
+	sub, err := group("agent", agentSubcommands, args)
+	if err != nil {
+		return err
 	}
-	if len(args) == 0 || args[0] != "add" {
-		fmt.Fprint(os.Stderr, agentUsage)
-		return flag.ErrHelp
+	if sub != "add" {
+		return manageAgent(ctx, sub, args[1:], stdout)
 	}
 	var cfg config
 	var in crm.NewUser
 	var role, phone, queue, langs string
 	var fromStdin bool
-	fs := flag.NewFlagSet("agent add", flag.ContinueOnError)
-	fs.Usage = func() { fmt.Fprint(fs.Output(), agentUsage); fs.PrintDefaults() }
+	fs := agentAddHelp.flags()
 	if err := cfg.flags(fs, false); err != nil {
 		return err
 	}
@@ -94,11 +96,14 @@ func agentCommand(ctx context.Context, args []string, stdin io.Reader, stdout io
 	fs.StringVar(&queue, "queue", "general", "general or integrity")
 	fs.StringVar(&langs, "langs", "en,sw", "languages spoken, for assignment")
 	fs.BoolVar(&fromStdin, "password-stdin", false, "read the password from the first line of standard input")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := agentAddHelp.parse(fs, args[1:]); err != nil {
 		return err
 	}
 	if in.Username == "" {
-		return errors.New("agent add: -username is required")
+		return misuse("agent add", "-username is required")
+	}
+	if fs.NArg() > 0 {
+		return misuse("agent add", "unexpected arguments %q (flags only)", fs.Args())
 	}
 	in.Role, in.Queue, in.Centre = crm.Role(role), crm.Queue(queue), strings.ToUpper(in.Centre)
 	if phone != "" {
@@ -143,31 +148,35 @@ func agentCommand(ctx context.Context, args []string, stdin io.Reader, stdout io
 	return nil
 }
 
-const agencyUsage = `usage: huduma agency add -code CODE -name NAME (-services A,B | -institution NAME)
-
-Registers an agency that pushes request statuses over /api/v1/requests and prints its
-API key once (only a hash is kept).
-`
+var agencyAddHelp = command{name: "agency add", usage: "huduma agency add -code CODE (-services A,B | -institution NAME) [-name NAME]",
+	summary: "Registers an agency that pushes request statuses over /api/v1/requests, and prints its API key once (only a hash is kept).",
+	examples: []string{`huduma agency add -code NRB -institution "National Registration Bureau"`,
+		`huduma agency add -code KRA -name "Kenya Revenue Authority" -services KRA-PIN,KRA-TCC`},
+	only: officeSettings}
 
 // agencyCommand registers agencies: "huduma agency add".
 func agencyCommand(ctx context.Context, args []string, stdout io.Writer) error {
-	if len(args) == 0 || args[0] != "add" {
-		fmt.Fprint(os.Stderr, agencyUsage)
-		return flag.ErrHelp
+	if _, err := group("agency", map[string]string{"add": "register an agency and print its API key once"}, args); err != nil {
+		return err
 	}
 	var cfg config
 	var code, name, services, institution string
-	fs := flag.NewFlagSet("agency add", flag.ContinueOnError)
-	fs.Usage = func() { fmt.Fprint(fs.Output(), agencyUsage); fs.PrintDefaults() }
+	fs := agencyAddHelp.flags()
 	if err := cfg.flags(fs, false); err != nil {
 		return err
 	}
 	fs.StringVar(&code, "code", "", "short code, e.g. NRB")
-	fs.StringVar(&name, "name", "", "the agency's name")
+	fs.StringVar(&name, "name", "", "the agency's name (default: the -institution's)")
 	fs.StringVar(&services, "services", "", "comma-separated service codes it processes")
 	fs.StringVar(&institution, "institution", "", "take every service of this institution (as in the services list)")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := agencyAddHelp.parse(fs, args[1:]); err != nil {
 		return err
+	}
+	if code == "" || (services == "" && institution == "") {
+		return misuse("agency add", "-code and one of -services or -institution are required")
+	}
+	if fs.NArg() > 0 {
+		return misuse("agency add", "unexpected arguments %q (flags only; quote a name with spaces)", fs.Args())
 	}
 	bo, err := openBackOffice(ctx, cfg)
 	if err != nil {
@@ -194,34 +203,30 @@ func agencyCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
-const importUsage = `usage: huduma import requests -agency CODE FILE.csv
-
-Registers tracked requests in bulk. The first row names the columns:
-ref,phone,service,centre,status,expected_ready,reason,note (expected_ready, reason and note
-may be left out; ref is the ticket number, 9 digits with a check digit). Each row is imported whole or not at all; bad rows are reported by
-line number and the rest go in. Importing the same file again changes nothing.
-`
+var importHelp = command{name: "import requests", usage: "huduma import requests -agency CODE FILE.csv",
+	summary: "Registers tracked requests in bulk. The first row names the columns: ref,phone,service,centre,status,expected_ready,reason,note " +
+		"(expected_ready, reason and note may be left out; ref is the gateway's ticket number: 9 digits, the last a check digit). " +
+		"Each row goes in whole or not at all; bad rows are reported by line number and the rest go in. Importing the same file again changes nothing.",
+	examples: []string{"huduma import requests -agency NRB requests.csv"},
+	only:     officeSettings}
 
 // importCommand imports tracked requests: "huduma import requests".
 func importCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "requests" {
-		fmt.Fprint(os.Stderr, importUsage)
-		return flag.ErrHelp
+	if _, err := group("import", map[string]string{"requests": "register tracked requests from a CSV file"}, args); err != nil {
+		return err
 	}
 	var cfg config
 	var agency string
-	fs := flag.NewFlagSet("import requests", flag.ContinueOnError)
-	fs.Usage = func() { fmt.Fprint(fs.Output(), importUsage); fs.PrintDefaults() }
+	fs := importHelp.flags()
 	if err := cfg.flags(fs, false); err != nil {
 		return err
 	}
 	fs.StringVar(&agency, "agency", "", "the agency the requests belong to (its services only)")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := importHelp.parse(fs, args[1:]); err != nil {
 		return err
 	}
 	if agency == "" || fs.NArg() != 1 {
-		fs.Usage()
-		return errors.New("import requests: -agency and one FILE are required")
+		return misuse("import requests", "-agency and one FILE are required")
 	}
 	f, err := os.Open(fs.Arg(0))
 	if err != nil {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -17,17 +16,13 @@ import (
 // walked. It reads the same HUDUMA_ADDR, HUDUMA_CALLBACK_KEY and HUDUMA_VOICE_NUMBER as the
 // server, so in a shell set up for `serve` a bare `huduma call` reaches it.
 func callCommand(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
-	fs := flag.NewFlagSet("call", flag.ContinueOnError)
-	fs.SetOutput(stdout)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: huduma call [flags]\n\n"+
-			"Calls a running server's voice menus the way Africa's Talking does and prints what\n"+
-			"the caller hears. At each prompt type keys and Enter (# optional); an empty line is\n"+
-			"silence; \"rec\" finishes a recording; in the agent queue \"agent +2547…\" is an agent\n"+
-			"answering; \"hangup\" ends the call (with its duration and cost). Ctrl-D hangs up.\n"+
-			"To be an agent on the agent line: -phone <the agent's phone> -number $HUDUMA_VOICE_AGENT_LINE.\n\nflags:\n")
-		fs.PrintDefaults()
-	}
+	help := command{name: "call", usage: "huduma call [flags]",
+		summary: "Calls a running gateway's voice menus the way Africa's Talking does and prints what the caller hears.\n" +
+			"At each prompt type keys and Enter (# optional); an empty line is silence; \"rec\" finishes a recording;\n" +
+			"in the agent queue \"agent +2547…\" is an agent answering; \"hangup\" ends the call (with its duration and cost).\n" +
+			"Ctrl-D hangs up. To be an agent on the agent line: -phone <the agent's phone> -number $HUDUMA_VOICE_AGENT_LINE.",
+		examples: []string{"huduma call", "huduma call -phone +254722000123", "huduma call -script walk.txt"}}
+	fs := help.flags()
 	target := fs.String("url", "", "voice callback URL (default "+strings.Replace(dialDefaultURLHelp(), "/at/ussd", ivr.Path, 1)+")")
 	phone := fs.String("phone", ivr.SimDefaultPhone, "the caller's phone number (E.164)")
 	defNumber := ivr.SimDefaultNumber
@@ -36,14 +31,12 @@ func callCommand(ctx context.Context, args []string, stdin io.Reader, stdout io.
 	}
 	number := fs.String("number", defNumber, "the number called: the contact centre (HUDUMA_VOICE_NUMBER) or the agent line")
 	script := fs.String("script", "", "read the inputs from this file, one per line, instead of the terminal (echoed as they are used)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return fmt.Errorf("call: %w", err)
+	help.out = stdout
+	if err := help.parse(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("call: unexpected arguments %q (flags only, e.g. -phone +254712345678)", fs.Args())
+		return misuse("call", "unexpected arguments %q (flags only, e.g. -phone +254712345678)", fs.Args())
 	}
 	u := *target
 	if u == "" {

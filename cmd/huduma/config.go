@@ -64,7 +64,7 @@ func (c *config) flags(fs *flag.FlagSet, server bool) error {
 	parsed := func(v flag.Value, name, env, def, help string) {
 		raw := envOr(env, def)
 		if err := v.Set(raw); err != nil {
-			errs = append(errs, fmt.Errorf("%s=%q: %w", env, raw, err))
+			errs = append(errs, fmt.Errorf("%s (-%s) = %q: %w; the default is %s", env, name, raw, err, def))
 		}
 		fs.Var(v, name, help+" ("+env+")")
 	}
@@ -106,12 +106,12 @@ func (c *config) flags(fs *flag.FlagSet, server bool) error {
 // calendar builds the opening timetable from the settings.
 func (c *config) calendar() (crm.Calendar, error) {
 	loc, err := time.LoadLocation(c.Timezone)
-	if err != nil {
-		return crm.Calendar{}, fmt.Errorf("timezone %q: %w", c.Timezone, err)
+	if err != nil || c.Timezone == "" {
+		return crm.Calendar{}, fmt.Errorf("HUDUMA_TIMEZONE (-tz) = %q: not a time zone; want an IANA name, e.g. Africa/Nairobi", c.Timezone)
 	}
 	cal := crm.DefaultCalendar(loc)
 	if cal.Saturday, err = crm.ParseHours(c.SaturdayHours); err != nil {
-		return crm.Calendar{}, fmt.Errorf("saturday hours: %w", err)
+		return crm.Calendar{}, fmt.Errorf("HUDUMA_SATURDAY_HOURS (-saturday) = %q: %w; e.g. 08:00-13:00, or empty for closed", c.SaturdayHours, err)
 	}
 	return cal, nil
 }
@@ -120,7 +120,7 @@ func (c *config) calendar() (crm.Calendar, error) {
 func (c *config) officeConfig(log *slog.Logger) (crm.OfficeConfig, error) {
 	pol, err := crm.ParseSLAPolicies(c.SLAPolicies)
 	if err != nil {
-		return crm.OfficeConfig{}, fmt.Errorf("HUDUMA_SLA_POLICIES: %w", err)
+		return crm.OfficeConfig{}, fmt.Errorf("HUDUMA_SLA_POLICIES (-sla) = %q: %w; e.g. corruption=1h/45h/1h,default=4h/45h/4h", c.SLAPolicies, err)
 	}
 	if c.PasswordChecks < 1 {
 		return crm.OfficeConfig{}, fmt.Errorf("HUDUMA_PASSWORD_CHECKS (-password-checks) = %d: want at least 1, e.g. 1", c.PasswordChecks)
@@ -134,15 +134,23 @@ func (c *config) officeConfig(log *slog.Logger) (crm.OfficeConfig, error) {
 
 // logger logs to stderr at the configured level, and becomes slog's default.
 func (c *config) logger() (*slog.Logger, error) {
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
-		return nil, fmt.Errorf("log level %q: %w", c.LogLevel, err)
+	level, err := c.logLevel()
+	if err != nil {
+		return nil, err
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	// Parts built without a logger of their own (the Postgres store's language writer) log
 	// through the default: the same handler and level.
 	slog.SetDefault(log)
 	return log, nil
+}
+
+func (c *config) logLevel() (slog.Level, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return 0, fmt.Errorf("HUDUMA_LOG_LEVEL (-log-level) = %q: want debug, info, warn or error", c.LogLevel)
+	}
+	return level, nil
 }
 
 func envOr(name, def string) string {

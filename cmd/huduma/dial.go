@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"net"
 	"net/url"
@@ -19,13 +18,10 @@ import (
 // HUDUMA_ADDR and HUDUMA_CALLBACK_KEY as the server, so in a shell set up for
 // `serve` a bare `huduma dial` reaches it.
 func dialCommand(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("dial", flag.ContinueOnError)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: huduma dial [flags]\n\n"+
-			"Walks the USSD menus of a running server the way Africa's Talking calls it.\n"+
-			"Type a choice and Enter at each prompt; Ctrl-D hangs up.\n\nflags:\n")
-		fs.PrintDefaults()
-	}
+	help := command{name: "dial", usage: "huduma dial [flags]",
+		summary: "Walks the USSD menus of a running gateway the way Africa's Talking calls it. Type a choice and Enter at each prompt; Ctrl-D hangs up.",
+		examples: []string{"huduma dial", "huduma dial -phone +254722000123", "huduma dial -url http://127.0.0.1:8081/at/ussd"}}
+	fs := help.flags()
 	// The default URL is shown without the key so `-h` never prints a secret.
 	target := fs.String("url", "", "USSD callback URL (default "+dialDefaultURLHelp()+")")
 	phone := fs.String("phone", ussd.SimDefaultPhone, "caller's phone number (E.164)")
@@ -36,14 +32,11 @@ func dialCommand(ctx context.Context, args []string) error {
 	}
 	code := fs.String("code", defCode, "USSD service code dialled (HUDUMA_USSD_CODE)")
 	network := fs.String("network", ussd.SimDefaultNetwork, "network code (63902 Safaricom, 63903 Airtel, 63907 Telkom, 99999 AT sandbox)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return fmt.Errorf("dial: %w", err)
+	if err := help.parse(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("dial: unexpected arguments %q (flags only, e.g. -phone +254712345678)", fs.Args())
+		return misuse("dial", "unexpected arguments %q (flags only, e.g. -phone +254712345678)", fs.Args())
 	}
 
 	u := *target

@@ -25,15 +25,11 @@ func loadtestCommand(ctx context.Context, args []string) error {
 }
 
 func loadtest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: huduma loadtest [flags]\n\n"+
-			"Drives whole USSD sessions against a running gateway (or the benchmark peer and floor)\n"+
-			"the way Africa's Talking calls it, and reports hops/s, hop latency and every unexpected\n"+
-			"answer. Closed loop with -phones, open loop with -rate. Exits 1 on any unexpected answer.\n\nflags:\n")
-		fs.PrintDefaults()
-	}
+	help := command{name: "loadtest", usage: "huduma loadtest [flags]", out: stdout,
+		summary: "Drives whole USSD sessions against a running gateway (or the benchmark peer and floor) the way Africa's Talking calls it,\n" +
+			"and reports hops/s, hop latency and every unexpected answer. Closed loop with -phones, open loop with -rate. Exits 1 on any unexpected answer.",
+		examples: []string{"huduma loadtest -phones 32 -duration 20s", "huduma loadtest -rate 2000 -duration 20s -json"}}
+	fs := help.flags()
 	target := fs.String("target", "", "USSD callback URL (default "+dialDefaultURLHelp()+")")
 	profile := fs.String("profile", "huduma", "journeys: huduma (our menus), peer (shared/bench/peer-ussd-menu-builder), floor (shared/bench/limit)")
 	mix := fs.String("mix", "", "journey weights, e.g. book=70,complaint=15,status=15 (huduma's own mix, the default); a journey left out does not run")
@@ -60,14 +56,11 @@ func loadtest(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	})
 	seed := fs.Uint64("seed", 0, "seed for the callers' choices (default random)")
 	cpuProfile := fs.String("cpuprofile", "", "write the load generator's own CPU profile to this file")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return fmt.Errorf("loadtest: %w", err)
+	if err := help.parse(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("loadtest: unexpected arguments %q", fs.Args())
+		return misuse("loadtest", "unexpected arguments %q (flags only)", fs.Args())
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })

@@ -13,8 +13,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -23,35 +21,45 @@ import (
 	_ "time/tzdata" // Africa/Nairobi must resolve on minimal images without zoneinfo
 )
 
-const usage = `usage: huduma <command> [flags]
+const usage = `Huduma Connect: the gateway behind Huduma Kenya's USSD, SMS and voice channels, and its tools.
+
+usage: huduma <command> [flags]
 
 commands:
   serve     run the gateway (embedded SQLite and in-memory sessions unless configured)
+  check     say what works and what does not in this configuration, before a deploy
   migrate   bring the database schema up to date
-  seed      load centres, services and holidays (idempotent; keeps operators' edits)
+  seed      load centres, services and holidays (keeps operators' edits)
   dial      a terminal USSD phone for a running gateway
   call      a terminal voice phone for a running gateway (the voice menus, the agent queue)
   loadtest  drive whole USSD sessions from many phones and report hops/s, latency, errors
-  agent     add a console user: huduma agent add -username amina -role agent
+  agent     console users: add, disable, enable, reset-password, logout, unlock
   agency    register an agency: huduma agency add -code NRB -institution "..."
   import    import tracked requests: huduma import requests -agency NRB FILE.csv
 
-"huduma <command> -h" lists a command's flags; every flag can also be set by the
-environment variable shown with it.
+"huduma <command> -h" shows a command's own flags and examples; every flag can also be set
+by the environment variable shown with it.
 `
 
 func main() {
-	if len(os.Args) < 2 {
-		fmt.Fprint(os.Stderr, usage)
-		os.Exit(2)
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	code := run(ctx, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
 
+// run runs one command line and says the exit code: 0, 1 for a failure, 2 for a misuse.
+func run(ctx context.Context, args []string) int {
+	if len(args) == 0 {
+		fmt.Fprint(os.Stderr, usage)
+		return 2
+	}
 	var err error
-	switch cmd, args := os.Args[1], os.Args[2:]; cmd {
+	switch cmd, args := args[0], args[1:]; cmd {
 	case "serve":
 		err = serveCommand(ctx, args)
+	case "check":
+		err = checkCommand(ctx, args, os.Stdout)
 	case "migrate":
 		err = migrateCommand(ctx, args)
 	case "seed":
@@ -70,15 +78,10 @@ func main() {
 		err = importCommand(ctx, args, os.Stdout, os.Stderr)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
+		return 0
 	default:
-		fmt.Fprintf(os.Stderr, "huduma: unknown command %q\n\n%s", cmd, usage)
-		os.Exit(2)
+		fmt.Fprintf(os.Stderr, "huduma: no command %q\n\n%s", cmd, usage)
+		return 2
 	}
-	if errors.Is(err, flag.ErrHelp) {
-		os.Exit(0)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "huduma:", err)
-		os.Exit(1)
-	}
+	return exitCode(err, os.Stderr)
 }

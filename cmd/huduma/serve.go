@@ -3,10 +3,10 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -18,6 +18,7 @@ import (
 	"github.com/huduma-connect/huduma/internal/callbackauth"
 	"github.com/huduma-connect/huduma/internal/loop"
 	"github.com/huduma-connect/huduma/sms/inbound"
+	sessionredis "github.com/huduma-connect/huduma/store/redis"
 	"github.com/huduma-connect/huduma/sms/templates"
 	"github.com/huduma-connect/huduma/ussd"
 )
@@ -30,19 +31,38 @@ const bodyLimit = 64 << 10
 // shedReportInterval is how often an overloaded gateway logs how many hops it answered busy.
 const shedReportInterval = 10 * time.Second
 
+var serveHelp = command{name: "serve", usage: "huduma serve [flags]",
+	summary: "Runs the gateway: Africa's Talking's callbacks, the staff console and the API (embedded SQLite and sessions in memory unless configured).",
+	examples: []string{"huduma serve", "huduma serve -demo",
+		"HUDUMA_DATABASE_URL=postgres://huduma@db:5432/huduma HUDUMA_REDIS_URL=redis://redis:6379/0 HUDUMA_ADDR=0.0.0.0:8080 HUDUMA_CALLBACK_KEY=$(openssl rand -hex 24) huduma serve"}}
+
 func serveCommand(ctx context.Context, args []string) error {
 	var cfg config
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs := serveHelp.flags()
 	if err := cfg.flags(fs, true); err != nil {
 		return err
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := serveHelp.parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return misuse("serve", "unexpected arguments %q (flags only, e.g. -addr 127.0.0.1:8080)", fs.Args())
+	}
+	if err := cfg.validate(); err != nil {
 		return err
 	}
 	log, err := cfg.logger()
 	if err != nil {
 		return err
 	}
+	sessionredis.LogThrough(log) // go-redis's own lines at debug: the gateway's message is the one to read
+	// The port first: a gateway that cannot have it says so before anything else, and never
+	// announces an address it is not listening on.
+	ln, err := listen(cfg.Addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
 	gw, err := openGateway(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -63,9 +83,10 @@ func serveCommand(ctx context.Context, args []string) error {
 		if err := seedDemo(ctx, gw.office, log); err != nil {
 			return err
 		}
-	} else if users, err := gw.office.Users(ctx, crm.UserFilter{}); err == nil && len(users) == 0 {
-		log.Info("No console users yet. Make the first one (the password is printed once): " +
-			`go run ./cmd/huduma agent add -username admin -name "Your Name" -role admin -phone 07XXXXXXXX; or try the console with demo data: go run ./cmd/huduma serve -demo`)
+	}
+	noUsers := false
+	if users, err := gw.office.Users(ctx, crm.UserFilter{}); err == nil && len(users) == 0 {
+		noUsers = true
 	}
 	go gw.refreshCatalog(ctx, cfg.CatalogRefresh)
 	// Every replica sweeps: escalation is a conditional write, so a breach met by two
@@ -76,9 +97,8 @@ func serveCommand(ctx context.Context, args []string) error {
 	go gw.office.RunLoginPurge(ctx, crm.LoginPurgeInterval)
 	go watchOverload(ctx, gw.admission, shedReportInterval, log)
 	errc := make(chan error, 1)
-	go func() { errc <- gw.app.Listen(cfg.Addr) }()
-	log.Info(fmt.Sprintf("Huduma Connect is listening on http://%s (%s, %s). Dial %s from another terminal with: go run ./cmd/huduma dial; staff console at http://%s%s/",
-		cfg.Addr, gw.storeName, gw.sessionsName, cfg.USSDCode, cfg.Addr, web.Prefix))
+	go func() { errc <- gw.app.Listener(ln) }()
+	fmt.Fprint(os.Stderr, startupBlock(cfg, gw, noUsers))
 	select {
 	case err := <-errc:
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
@@ -98,6 +118,7 @@ type gateway struct {
 	office       *crm.Office
 	admission    *flows.Admission // the bound on USSD hops and voice menu callbacks in flight
 	guard        *callbackauth.Guard
+	notes        []string // what is not configured, each with the setting that enables it (startupBlock)
 	console      *web.Console
 	storeName    string
 	sessionsName string

@@ -122,7 +122,7 @@ func startSMS(ctx context.Context, cfg config, gw *gateway, log *slog.Logger) er
 		}
 	})
 	if sc.Username == "" {
-		log.Warn("SMS disabled: HUDUMA_AT_USERNAME/HUDUMA_AT_API_KEY not set; messages stay queued")
+		gw.notes = append(gw.notes, "SMS:           messages stay queued until HUDUMA_AT_USERNAME and HUDUMA_AT_API_KEY are set")
 		go func() {
 			defer close(done)
 			metrics.WatchDepth(ctx, gw.store, 15*time.Second, log)

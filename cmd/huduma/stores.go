@@ -31,7 +31,7 @@ func openStore(ctx context.Context, url string) (sqlStore, string, error) {
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
 		s, err := postgres.Open(ctx, url)
 		if err != nil {
-			return nil, "", fmt.Errorf("open postgres: %w", err)
+			return nil, "", fmt.Errorf("HUDUMA_DATABASE_URL (-db): open postgres: %w; check the URL, that Postgres runs, and that the user may connect", err)
 		}
 		return s, "postgres", nil
 	case url == "" || strings.HasPrefix(url, "sqlite:"):
@@ -41,11 +41,11 @@ func openStore(ctx context.Context, url string) (sqlStore, string, error) {
 		}
 		s, err := sqlite.Open(ctx, path)
 		if err != nil {
-			return nil, "", fmt.Errorf("open sqlite %s: %w", path, err)
+			return nil, "", fmt.Errorf("HUDUMA_DATABASE_URL (-db): open sqlite %s: %w", path, err)
 		}
 		return s, "sqlite " + path, nil
 	}
-	return nil, "", fmt.Errorf("database URL must start with postgres://, postgresql:// or sqlite: (got %q)", redactURL(url))
+	return nil, "", fmt.Errorf("HUDUMA_DATABASE_URL (-db) = %q: want postgres://user:password@host:5432/db, sqlite:PATH, or empty for SQLite at %s", redactURL(url), defaultSQLitePath)
 }
 
 // sessions is the chosen session store with what the gateway needs around it.
@@ -64,7 +64,7 @@ func openSessions(ctx context.Context, url string, autoPipeline bool) (sessions,
 	}
 	client, err := sessionredis.Connect(ctx, url)
 	if err != nil {
-		return sessions{}, fmt.Errorf("connect redis: %w", err)
+		return sessions{}, fmt.Errorf("HUDUMA_REDIS_URL (-redis): %w; start Redis, or leave HUDUMA_REDIS_URL empty to keep sessions in memory (one process only)", err)
 	}
 	return sessions{
 		store: sessionredis.New(client, sessionredis.Options{NoAutoPipeline: !autoPipeline}),

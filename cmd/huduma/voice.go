@@ -42,7 +42,7 @@ func (v *voiceSettings) flags(fs *flag.FlagSet) error {
 	raw := envOr("HUDUMA_VOICE_MAX_QUEUE", strconv.Itoa(flows.DefaultMaxQueue))
 	var err error
 	if err = (*intValue)(&v.MaxQueue).Set(raw); err != nil {
-		err = fmt.Errorf("HUDUMA_VOICE_MAX_QUEUE=%q: %w", raw, err)
+		err = fmt.Errorf("HUDUMA_VOICE_MAX_QUEUE (-voice-max-queue) = %q: %w, e.g. %d", raw, err, flows.DefaultMaxQueue)
 	}
 	fs.Var((*intValue)(&v.MaxQueue), "voice-max-queue", "callers waiting in a queue from which a new caller is offered a callback instead (HUDUMA_VOICE_MAX_QUEUE)")
 	return err
@@ -51,20 +51,20 @@ func (v *voiceSettings) flags(fs *flag.FlagSet) error {
 // check refuses settings the channel cannot work with, naming the variable.
 func (v *voiceSettings) check() error {
 	var errs []error
-	for _, n := range []struct{ env, val string }{{"HUDUMA_VOICE_NUMBER", v.Number}, {"HUDUMA_VOICE_AGENT_LINE", v.AgentLine}} {
+	for _, n := range []struct{ env, flag, val string }{{"HUDUMA_VOICE_NUMBER", "voice-number", v.Number}, {"HUDUMA_VOICE_AGENT_LINE", "voice-agent-line", v.AgentLine}} {
 		if n.val != "" && !voiceNumber.MatchString(n.val) {
-			errs = append(errs, fmt.Errorf("%s=%q: want an E.164 number such as +254711082000", n.env, n.val))
+			errs = append(errs, fmt.Errorf("%s (-%s) = %q: want an E.164 number such as +254711082000", n.env, n.flag, n.val))
 		}
 	}
 	if v.AgentLine != "" && v.Number == "" {
-		errs = append(errs, errors.New("HUDUMA_VOICE_AGENT_LINE is set but HUDUMA_VOICE_NUMBER is not: agents are handed callers of that number"))
+		errs = append(errs, errors.New("HUDUMA_VOICE_AGENT_LINE (-voice-agent-line) is set but HUDUMA_VOICE_NUMBER (-voice-number) is not: agents are handed callers of that number; set both, e.g. +254711082000 and +254711082001"))
 	}
 	if v.HoldMusic != "" && !httpURL(v.HoldMusic) {
-		errs = append(errs, fmt.Errorf("HUDUMA_VOICE_HOLD_MUSIC=%q: want an absolute http(s) URL", redactURL(v.HoldMusic)))
+		errs = append(errs, fmt.Errorf("HUDUMA_VOICE_HOLD_MUSIC (-voice-hold-music) = %q: want an absolute http(s) URL, e.g. https://media.example.go.ke/hold.mp3", redactURL(v.HoldMusic)))
 	}
 	if v.PublicURL != "" {
 		if u, err := url.Parse(v.PublicURL); !httpURL(v.PublicURL) || err != nil || strings.Trim(u.Path, "/") != "" {
-			errs = append(errs, fmt.Errorf("HUDUMA_PUBLIC_URL=%q: want scheme and host only, such as https://huduma.example.go.ke", redactURL(v.PublicURL)))
+			errs = append(errs, fmt.Errorf("HUDUMA_PUBLIC_URL (-public-url) = %q: want scheme and host only, such as https://huduma.example.go.ke", redactURL(v.PublicURL)))
 		}
 	}
 	return errors.Join(errs...)
@@ -106,9 +106,9 @@ func mountVoice(cfg config, gw *gateway, msgs *flows.Messages, sessions flows.Se
 		gw.office.SetVoiceDialer(d)
 		queues = d
 	case v.Number == "":
-		log.Warn("voice: HUDUMA_VOICE_NUMBER not set; agents cannot call citizens back and queue lengths are not asked")
+		gw.notes = append(gw.notes, "Voice calls:   agents cannot call citizens back until HUDUMA_VOICE_NUMBER (and the SMS credentials) are set")
 	default:
-		log.Warn("voice: Africa's Talking credentials not set; agents cannot call citizens back and queue lengths are not asked")
+		gw.notes = append(gw.notes, "Voice calls:   agents cannot call citizens back until HUDUMA_AT_USERNAME and HUDUMA_AT_API_KEY are set")
 	}
 	engine, err := flows.NewVoiceEngine(gw.desk, gw.office, msgs, flows.VoiceConfig{
 		Centre: gw.office, Queues: queues, MaxQueue: v.MaxQueue, Now: gw.desk.Now, Logger: log,
@@ -122,14 +122,9 @@ func mountVoice(cfg config, gw *gateway, msgs *flows.Messages, sessions flows.Se
 		Admission: gw.admission, Logger: log,
 	})
 	h.Mount(gw.app)
-	if cfg.CallbackKey == "" {
-		// Africa's Talking does not sign its callbacks: without the key, anyone can post a
-		// "recording" that becomes a case agents open and play.
-		log.Warn("voice: HUDUMA_CALLBACK_KEY not set; anyone can post voice callbacks, and a forged recording becomes a case agents open")
-	}
 	if missing := h.MissingRecordings(); len(missing) > 0 {
-		log.Warn("voice: Kiswahili prompts without a recording are spoken by text-to-speech from the catalogue (set HUDUMA_VOICE_AUDIO)",
-			"missing", len(missing), "keys", strings.Join(missing, ","))
+		gw.notes = append(gw.notes, fmt.Sprintf("Recordings:    %d Kiswahili voice prompts are spoken by text-to-speech (HUDUMA_VOICE_AUDIO; huduma check lists them)", len(missing)))
+		log.Debug("voice: Kiswahili prompts without a recording", "missing", len(missing), "keys", strings.Join(missing, ","))
 	}
 	if stale := h.StaleRecordings(); len(stale) > 0 {
 		log.Warn("voice: recordings that no longer say their catalogue text are not played (re-record them, then update text_sha256 in HUDUMA_VOICE_AUDIO)",

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/huduma-connect/huduma/internal/testkit"
 	"github.com/huduma-connect/huduma/ivr"
 	"github.com/huduma-connect/huduma/store/storetest"
 )
@@ -28,7 +27,8 @@ func TestComplaintByVoiceThroughTheSimulatorReachesTheAPI(t *testing.T) {
 			}
 			base, _ := startGatewayWith(t, "-db", url, "-callback-key", "k3y", "-voice-number", "+254711082000")
 			script := filepath.Join(t.TempDir(), "complaint.txt")
-			if err := os.WriteFile(script, []byte("1\n3\n2\nrec\n1\n"), 0o600); err != nil {
+			// The lines the README gives, so that its example cannot drift from the menus.
+			if err := os.WriteFile(script, []byte(strings.Join(readmeCallLines(t), "\n")+"\n"), 0o600); err != nil {
 				t.Fatal(err)
 			}
 			phone := randomPhone(t)
@@ -83,7 +83,7 @@ func TestVoiceSettingsAreChecked(t *testing.T) {
 		want string
 	}{
 		{[]string{"-voice-number", "0711082000"}, "HUDUMA_VOICE_NUMBER"},
-		{[]string{"-voice-agent-line", "+254711082999"}, "HUDUMA_VOICE_AGENT_LINE is set but HUDUMA_VOICE_NUMBER is not"},
+		{[]string{"-voice-agent-line", "+254711082999"}, "HUDUMA_VOICE_AGENT_LINE (-voice-agent-line) is set but HUDUMA_VOICE_NUMBER (-voice-number) is not"},
 		{[]string{"-voice-hold-music", "hold.mp3"}, "HUDUMA_VOICE_HOLD_MUSIC"},
 		{[]string{"-public-url", "https://huduma.test/at/voice"}, "HUDUMA_PUBLIC_URL"},
 	} {
@@ -106,32 +106,3 @@ func TestVoiceSettingsAreChecked(t *testing.T) {
 	}
 }
 
-// Voice mounted without a callback key is warned about at start-up (a forged recording would
-// become a case agents open); with the key, it is not.
-func TestVoiceWithoutCallbackKeyIsWarnedAbout(t *testing.T) {
-	for _, c := range []struct {
-		args []string
-		warn bool
-	}{
-		{nil, true},
-		{[]string{"-callback-key", "k3y"}, false},
-	} {
-		var cfg config
-		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-		if err := cfg.flags(fs, true); err != nil {
-			t.Fatal(err)
-		}
-		if err := fs.Parse(append([]string{"-db", "sqlite:" + filepath.Join(t.TempDir(), "huduma.db")}, c.args...)); err != nil {
-			t.Fatal(err)
-		}
-		log, logs := testkit.Logger(t)
-		gw, err := openGateway(storetest.Context(t), cfg, log)
-		if err != nil {
-			t.Fatal(err)
-		}
-		gw.close()
-		if got := logs.Contains("HUDUMA_CALLBACK_KEY not set"); got != c.warn {
-			t.Errorf("%v: warned %t, want %t\n%s", c.args, got, c.warn, logs.String())
-		}
-	}
-}
