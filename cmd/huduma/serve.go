@@ -18,8 +18,8 @@ import (
 	"github.com/huduma-connect/huduma/internal/callbackauth"
 	"github.com/huduma-connect/huduma/internal/loop"
 	"github.com/huduma-connect/huduma/sms/inbound"
-	sessionredis "github.com/huduma-connect/huduma/store/redis"
 	"github.com/huduma-connect/huduma/sms/templates"
+	sessionredis "github.com/huduma-connect/huduma/store/redis"
 	"github.com/huduma-connect/huduma/ussd"
 )
 

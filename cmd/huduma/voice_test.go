@@ -105,4 +105,3 @@ func TestVoiceSettingsAreChecked(t *testing.T) {
 		t.Errorf("a malformed HUDUMA_VOICE_MAX_QUEUE: %v", err)
 	}
 }
-
