@@ -18,8 +18,8 @@ import (
 	"github.com/huduma-connect/huduma/internal/callbackauth"
 	"github.com/huduma-connect/huduma/internal/loop"
 	"github.com/huduma-connect/huduma/sms/inbound"
-	sessionredis "github.com/huduma-connect/huduma/store/redis"
 	"github.com/huduma-connect/huduma/sms/templates"
+	sessionredis "github.com/huduma-connect/huduma/store/redis"
 	"github.com/huduma-connect/huduma/ussd"
 )
 
@@ -234,7 +234,7 @@ func openGateway(ctx context.Context, cfg config, log *slog.Logger) (*gateway, e
 	if err != nil {
 		return nil, err
 	}
-	if gw.console, err = web.New(gw.office, web.Config{Logger: log, IdleTimeout: cfg.ConsoleIdle, SMS: texts.In(cal.Location), HSTS: hsts}); err != nil {
+	if gw.console, err = web.New(gw.office, web.Config{Logger: log, IdleTimeout: cfg.ConsoleIdle, SMS: texts.In(cal.Location).WithUSSDCode(cfg.USSDCode), HSTS: hsts}); err != nil {
 		return nil, err
 	}
 	gw.console.Mount(gw.app)
