@@ -101,6 +101,14 @@ func (a *API) Mount(app *fiber.App) {
 	r.Get("/users", a.staff(a.only(a.users, crm.RoleSupervisor, crm.RoleIntegrityOfficer, crm.RoleAdmin)))
 	r.Get("/ratings", a.staff(a.only(a.ratings, crm.RoleSupervisor, crm.RoleCentreManager, crm.RoleIntegrityOfficer, crm.RoleAdmin)))
 
+	// Staff: the citizen's rights under the Data Protection Act, for the dpo and admins
+	// (citizens.go).
+	r.Get("/citizens/:phone/export", a.staff(a.exportCitizen))
+	r.Post("/citizens/:phone/erase", a.staff(a.eraseCitizen))
+	r.Get("/erasures", a.staff(a.erasures))
+	r.Get("/cases/:id/views", a.staff(a.caseViews))
+	r.Get("/users/:id/views", a.staff(a.userViews))
+
 	// Registered last, so it runs only when no route above matched.
 	app.Use(Prefix, func(c *fiber.Ctx) error {
 		return c.Status(fiber.StatusNotFound).JSON(errorBody{Error: "no such endpoint: " + c.Method() + " " + c.Path() + " (see " + Prefix + "/openapi.json)"})

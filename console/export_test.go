@@ -9,4 +9,6 @@ var (
 	UserParams   = userParams
 	RatingParams = ratingParams
 	CallParams   = callParams
+	// ErasureParams are GET /erasures's.
+	ErasureParams = erasureParams
 )

@@ -142,26 +142,38 @@ func detailOut(d crm.CaseDetail) caseDetailJSON {
 		})
 	}
 	for _, n := range d.Notes {
-		out.Notes = append(out.Notes, noteJSON{ID: n.ID, AuthorID: optionalID(n.AuthorID), Author: n.Author, Body: n.Body, Reply: n.Reply, At: stamp(n.At)})
+		out.Notes = append(out.Notes, noteOut(n))
 	}
 	out.Messages = make([]messageJSON, 0, len(d.Messages))
 	for _, m := range d.Messages {
-		out.Messages = append(out.Messages, messageJSON{
-			ID: m.ID, Kind: string(m.Kind), Phone: string(m.Phone), Status: m.Status, Attempts: m.Attempts,
-			FailureReason: m.FailureReason, DeliveryStatus: m.DeliveryStatus, CreatedAt: stamp(m.CreatedAt), SentAt: stamp(m.SentAt),
-		})
+		out.Messages = append(out.Messages, messageOut(m))
 	}
 	out.Calls = callsOut(d.Calls)
 	out.Appointments = make([]appointmentJSON, 0, len(d.Appointments))
 	for _, a := range d.Appointments {
-		out.Appointments = append(out.Appointments, appointmentJSON{Ref: string(a.Ref), Centre: a.Centre, Service: a.Service,
-			Day: date(a.Day), Start: fmt.Sprintf("%02d:%02d", a.Start/60, a.Start%60), Status: string(a.Status)})
+		out.Appointments = append(out.Appointments, appointmentOut(a))
 	}
 	out.Requests = make([]requestJSON, 0, len(d.Requests))
 	for _, r := range d.Requests {
 		out.Requests = append(out.Requests, requestOut(r))
 	}
 	return out
+}
+
+func noteOut(n crm.Note) noteJSON {
+	return noteJSON{ID: n.ID, AuthorID: optionalID(n.AuthorID), Author: n.Author, Body: n.Body, Reply: n.Reply, At: stamp(n.At)}
+}
+
+func messageOut(m crm.Notification) messageJSON {
+	return messageJSON{
+		ID: m.ID, Kind: string(m.Kind), Phone: string(m.Phone), Status: m.Status, Attempts: m.Attempts,
+		FailureReason: m.FailureReason, DeliveryStatus: m.DeliveryStatus, CreatedAt: stamp(m.CreatedAt), SentAt: stamp(m.SentAt),
+	}
+}
+
+func appointmentOut(a crm.Appointment) appointmentJSON {
+	return appointmentJSON{Ref: string(a.Ref), Centre: a.Centre, Service: a.Service,
+		Day: date(a.Day), Start: fmt.Sprintf("%02d:%02d", a.Start/60, a.Start%60), Status: string(a.Status)}
 }
 
 type userJSON struct {

@@ -195,6 +195,7 @@ func TestOpenAPIListsTheCaseParameters(t *testing.T) {
 	}
 	for path, params := range map[string][]string{
 		"/cases": console.CaseParams, "/users": console.UserParams, "/ratings": console.RatingParams, "/calls": console.CallParams,
+		"/erasures": console.ErasureParams,
 	} {
 		var described []string
 		for _, p := range doc.Paths[console.Prefix+path]["get"].Parameters {

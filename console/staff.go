@@ -92,7 +92,7 @@ func (a *API) users(c *fiber.Ctx, _ crm.User) error {
 	}
 	f := crm.UserFilter{Role: crm.Role(strings.TrimSpace(query(c, "role"))), Centre: code(query(c, "centre"))}
 	if f.Role != "" && !f.Role.Valid() {
-		return a.fail(c, fmt.Errorf("%w: unknown role %q (one of agent, supervisor, centre_manager, integrity_officer, admin)", crm.ErrBadInput, f.Role))
+		return a.fail(c, fmt.Errorf("%w: unknown role %q (one of %s)", crm.ErrBadInput, f.Role, crm.RoleList()))
 	}
 	list, err := a.office.Users(c.UserContext(), f)
 	if err != nil {

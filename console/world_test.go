@@ -47,6 +47,7 @@ var staff = []crm.NewUser{
 	{Username: "integrity", Name: "Faith Njeri", Role: crm.RoleIntegrityOfficer, Phone: "+254720000006"},
 	{Username: "integrity2", Name: "Gitau Kamau", Role: crm.RoleIntegrityOfficer, Phone: "+254720000007"},
 	{Username: "admin", Name: "Halima Abdi", Role: crm.RoleAdmin, Phone: "+254720000008"},
+	{Username: "dpo", Name: "Imani Chege", Role: crm.RoleDPO, Phone: "+254720000009"},
 }
 
 // password is every test user's.

@@ -6,6 +6,7 @@ package crm
 //	centre_manager      general-queue cases about their own centre
 //	integrity_officer   integrity-queue cases (corruption and bribery) only
 //	admin               cases of the general queue
+//	dpo                 none (the data protection officer works citizens' requests, not cases)
 //
 // Corruption reports are seen by integrity officers and no one else: the centre's staff and
 // manager are never alerted and never see the reporter's phone number, and neither does an
@@ -30,6 +31,20 @@ package crm
 //	queue lengths       yes          yes         no              no                 yes
 //	a phone's calls     calls without a case, and calls of cases they may see
 //	                    (integrity officers and centre managers only the latter)
+//
+// A dpo has no column above: every case is "not found" to them, as it is to anyone who may not
+// see it. The citizen's rights under the Data Protection Act (rights.go, views.go) are the
+// dpo's and the admin's:
+//
+//	                          dpo                      admin
+//	export a phone's data     everything               everything but corruption reports
+//	erase a phone's data      yes                      yes
+//	list erasures             yes                      yes
+//	who viewed a case/user    every case               general-queue cases only
+//
+// A corruption report stays the integrity unit's at this door too: an administrator's copy
+// of a citizen's data leaves it out (so does the list of its readers), and the dpo's reading
+// of one is in its audit trail like every other.
 
 // Action is something a user does to a case.
 type Action string
@@ -89,6 +104,14 @@ func Can(u User, a Action, c Case) bool {
 	}
 	return false
 }
+
+// CanServeDataRights reports whether u answers citizens' requests under the Data Protection
+// Act: a copy of their data, its erasure, and who read their cases.
+func CanServeDataRights(u User) bool { return u.Role == RoleDPO || u.Role == RoleAdmin }
+
+// seesIntegrityRecords reports whether u's data-rights work reaches corruption reports: the
+// dpo's does, an administrator's does not (see the table above).
+func seesIntegrityRecords(u User) bool { return u.Role == RoleDPO }
 
 // CanSeeQueues reports whether u works the contact centre's phones, and so may see how many
 // callers wait in the agent queues and the calls that led to no case.

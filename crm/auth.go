@@ -37,7 +37,7 @@ func (o *Office) AddUser(ctx context.Context, in NewUser) (User, error) {
 	case in.Username == "" || strings.ContainsAny(in.Username, " \t\n/"):
 		return User{}, fmt.Errorf("%w: a username is one word", ErrBadInput)
 	case !in.Role.Valid():
-		return User{}, fmt.Errorf("%w: unknown role %q (one of agent, supervisor, centre_manager, integrity_officer, admin)", ErrBadInput, in.Role)
+		return User{}, fmt.Errorf("%w: unknown role %q (one of %s)", ErrBadInput, in.Role, RoleList())
 	case len(in.Password) < MinPassword:
 		return User{}, fmt.Errorf("%w: a password has at least %d characters", ErrBadInput, MinPassword)
 	case len(in.Password) > 72:

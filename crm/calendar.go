@@ -89,5 +89,6 @@ func (c Calendar) Instant(day time.Time, start int) time.Time {
 }
 
 // FormatMinute renders minutes after midnight as 24-hour "09:30", the form Kenyan
-// timetables and SMS use in both languages.
+// timetables use, and the form of times kept as data (notification params). What a citizen
+// reads or hears goes through FormatTime, which gives Kiswahili its own count.
 func FormatMinute(m int) string { return fmt.Sprintf("%02d:%02d", m/60, m%60) }

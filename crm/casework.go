@@ -57,14 +57,12 @@ func (o *Office) CaseDetail(ctx context.Context, u User, id int64) (CaseDetail, 
 	if err != nil {
 		return CaseDetail{}, err
 	}
-	if c.Queue == QueueIntegrity {
-		// Who read a corruption report, and when, is part of its record: the integrity unit
-		// must be able to show that nobody outside it looked, and who inside it did. No
-		// record, no reading.
-		view := AuditEntry{At: o.now(), ActorID: u.ID, Actor: u.Username, Action: "viewed"}
-		if err := o.store.AddAudit(ctx, id, view); err != nil {
-			return CaseDetail{}, fmt.Errorf("case %d: record the view: %w", id, err)
-		}
+	// Every reading is recorded (views.go): a dpo can say who read a citizen's case. Who read
+	// a corruption report, and when, is also part of its own record: the integrity unit must
+	// be able to show that nobody outside it looked, and who inside it did. No record, no
+	// reading.
+	if err := o.recordView(ctx, u, c); err != nil {
+		return CaseDetail{}, err
 	}
 	audit, notes, err := o.store.Timeline(ctx, id)
 	if err != nil {
@@ -147,6 +145,9 @@ func (o *Office) change(ctx context.Context, u User, id int64, act Action, apply
 		for i := range ch.Notes {
 			ch.Notes[i].At, ch.Notes[i].AuthorID, ch.Notes[i].Author = now, u.ID, u.Username
 		}
+		// A case whose citizen was erased has no phone to tell: what was to be sent to it is
+		// not queued.
+		ch.Notifications = toPhone(ch.Notifications...)
 		for i := range ch.Notifications {
 			ch.Notifications[i].Subject = CaseSubject(c.Number)
 			ch.Notifications[i].CreatedAt = now

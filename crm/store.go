@@ -94,6 +94,7 @@ type Store interface {
 	SavedReplyStore
 	PresenceStore
 	LoginThrottleStore
+	CitizenStore // rights.go: export, erasure, retention, who read what
 }
 
 // BookingStore holds reference data, slots, appointments and what we remember per citizen.

@@ -103,7 +103,7 @@ func (o *Office) PushRequestEvent(ctx context.Context, ag Agency, ref Reference,
 			r.Ready = ev.Ready
 		}
 		lang := o.desk.citizenLang(ctx, r.Phone, "")
-		got, added, err := o.store.AddRequestEvent(ctx, r, ev, []Notification{requestNotice(r, lang, now)})
+		got, added, err := o.store.AddRequestEvent(ctx, r, ev, toPhone(requestNotice(r, lang, now)))
 		return result{got, added}, err
 	})
 	return res.r, res.added, err

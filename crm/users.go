@@ -1,6 +1,7 @@
 package crm
 
 import (
+	"strings"
 	"time"
 )
 
@@ -13,10 +14,23 @@ const (
 	RoleCentreManager    Role = "centre_manager"
 	RoleIntegrityOfficer Role = "integrity_officer"
 	RoleAdmin            Role = "admin"
+	// RoleDPO is the data protection officer: answers citizens' requests under the Data
+	// Protection Act (a copy of their data, its erasure) and reads who viewed which case. A
+	// DPO works no cases and sees none in the inbox.
+	RoleDPO Role = "dpo"
 )
 
 // Roles lists every role.
-var Roles = []Role{RoleAgent, RoleSupervisor, RoleCentreManager, RoleIntegrityOfficer, RoleAdmin}
+var Roles = []Role{RoleAgent, RoleSupervisor, RoleCentreManager, RoleIntegrityOfficer, RoleAdmin, RoleDPO}
+
+// RoleList names every role for a message ("agent, supervisor, …, dpo").
+func RoleList() string {
+	names := make([]string, len(Roles))
+	for i, r := range Roles {
+		names[i] = string(r)
+	}
+	return strings.Join(names, ", ")
+}
 
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool {
@@ -28,7 +42,8 @@ func (r Role) Valid() bool {
 	return false
 }
 
-// User is a contact-centre agent, supervisor, centre manager, integrity officer or admin.
+// User is a contact-centre agent, supervisor, centre manager, integrity officer, admin or data
+// protection officer.
 type User struct {
 	ID       int64
 	Username string

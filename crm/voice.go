@@ -258,6 +258,9 @@ func (o *Office) PlaceCall(ctx context.Context, actor User, caseNumber Reference
 	if actor.Phone == "" {
 		return Call{}, fmt.Errorf("call case %s: %w: you have no phone number to take the call on", caseNumber, ErrBadInput)
 	}
+	if c.Phone.Erased() {
+		return Call{}, fmt.Errorf("call case %s: %w: the citizen's data was erased; there is no number to call", caseNumber, ErrBadInput)
+	}
 	d, err := o.voiceDialer()
 	if err != nil {
 		return Call{}, fmt.Errorf("call case %s: %w", caseNumber, err)

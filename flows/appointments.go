@@ -26,7 +26,7 @@ func (e *Engine) buildAppts(ctx context.Context, h *hop) (Screen, error) {
 	for i, a := range list {
 		svc, _ := cat.Service(a.Service)
 		opts[i] = Option{
-			Label: e.msgs.Text(l, "appts.item", e.msgs.Date(l, a.Day), crm.FormatMinute(a.Start), svc.Label(l)),
+			Label: e.msgs.Text(l, "appts.item", e.msgs.Date(l, a.Day), e.msgs.ListTime(l, a.Start), svc.Label(l)),
 			Value: string(a.Ref),
 		}
 	}

@@ -122,7 +122,7 @@ func (e *Engine) buildTime(ctx context.Context, h *hop) (Screen, error) {
 	}
 	opts := make([]Option, len(times))
 	for i, t := range times {
-		opts[i] = Option{Label: crm.FormatMinute(t), Value: strconv.Itoa(t)}
+		opts[i] = Option{Label: e.msgs.ListTime(h.s.Lang, t), Value: strconv.Itoa(t)}
 	}
 	sc := e.listScreen(h.s.Lang, "book.time", opts)
 	sc.Text = e.msgs.Text(h.s.Lang, "book.time", date)
@@ -176,8 +176,11 @@ func (e *Engine) handleConfirm(ctx context.Context, h *hop, input string) (strin
 	return eventYes, nil
 }
 
+// buildBooked is the last screen: no options, so there is room for the 24-hour figure next to
+// a Kiswahili time (Messages.Time).
 func (e *Engine) buildBooked(_ context.Context, h *hop) (Screen, error) {
-	svc, centre, date, at := e.describe(h.s.Lang, h.s.Draft)
+	svc, centre, date, _ := e.describe(h.s.Lang, h.s.Draft)
+	at := e.msgs.Time(h.s.Lang, h.s.Draft.Start)
 	return Screen{Key: "book.done", End: true,
 		Text: e.msgs.Text(h.s.Lang, "book.done", h.s.Draft.Appointment.Grouped(), svc, centre, date, at)}, nil
 }
@@ -192,7 +195,8 @@ func (e *Engine) listScreen(l crm.Lang, key string, opts []Option) Screen {
 	return Screen{Key: key, Text: e.msgs.Text(l, key), Input: InputChoice, Options: opts, Nav: true}
 }
 
-// describe renders a draft's service, centre, date and time for a citizen.
+// describe renders a draft's service, centre, date and time for a citizen, the time as a
+// screen with options has room for it (Messages.ListTime).
 func (e *Engine) describe(l crm.Lang, d Draft) (service, centre, date, at string) {
 	cat := e.desk.Catalog()
 	if s, ok := cat.Service(d.Service); ok {
@@ -204,7 +208,7 @@ func (e *Engine) describe(l crm.Lang, d Draft) (service, centre, date, at string
 	if day, ok := parseDay(d.Day); ok {
 		date = e.msgs.Date(l, day)
 	}
-	return service, centre, date, crm.FormatMinute(d.Start)
+	return service, centre, date, e.msgs.ListTime(l, d.Start)
 }
 
 // centreLabel is the centre's name without the words "Huduma Centre", which every screen

@@ -51,7 +51,7 @@ func (e *Engine) buildCallbackWindow(_ context.Context, h *hop) (Screen, error) 
 	for i, w := range windows {
 		label := e.msgs.Text(l, "callback.asap")
 		if !w.ASAP {
-			date, from, to := e.windowTimes(l, w)
+			date, from, to := e.windowTimes(l, w, false)
 			label = e.msgs.Text(l, "callback.window", date, from, to)
 		}
 		opts[i] = Option{Label: label, Value: windowValue(w)}
@@ -59,14 +59,16 @@ func (e *Engine) buildCallbackWindow(_ context.Context, h *hop) (Screen, error) 
 	return e.listScreen(l, "callback.title", opts), nil
 }
 
-// windowTimes renders a window's day and local times in the centres' time zone.
-func (e *Engine) windowTimes(l crm.Lang, w crm.CallbackWindow) (date, from, to string) {
+// windowTimes renders a window's day and local times in the centres' time zone; long adds
+// the 24-hour figures (on the last screen, where there is room).
+func (e *Engine) windowTimes(l crm.Lang, w crm.CallbackWindow, long bool) (date, from, to string) {
 	loc := e.desk.Calendar().Location
 	if loc == nil {
 		loc = time.UTC
 	}
 	f, t := w.From.In(loc), w.To.In(loc)
-	return e.msgs.Date(l, f), crm.FormatMinute(f.Hour()*60 + f.Minute()), crm.FormatMinute(t.Hour()*60 + t.Minute())
+	from, to = e.msgs.Span(l, f.Hour()*60+f.Minute(), t.Hour()*60+t.Minute(), long)
+	return e.msgs.Date(l, f), from, to
 }
 
 // handleCallbackWindow opens the callback case for the chosen window. The session names it,
@@ -106,12 +108,12 @@ func (e *Engine) buildCallbackDone(_ context.Context, h *hop) (Screen, error) {
 	window := crm.CallbackWindow{From: time.Unix(d.WindowFrom, 0), To: time.Unix(d.WindowTo, 0)}
 	switch {
 	case !d.ASAP:
-		date, from, to := e.windowTimes(l, window)
+		date, from, to := e.windowTimes(l, window, true)
 		when = e.msgs.Text(l, "callback.when", date, from, to)
 	case window.From.After(e.desk.Now().Add(asapSoon)):
 		// Asked for outside hours: "as soon as possible" is when the contact centre opens,
 		// and the citizen is told when that is.
-		date, from, to := e.windowTimes(l, window)
+		date, from, to := e.windowTimes(l, window, true)
 		when = e.msgs.Text(l, "callback.when.asap_later", date, from, to)
 	}
 	return Screen{Key: "callback.done", End: true, Text: e.msgs.Text(l, "callback.done", when, d.Case.Grouped()), CaseID: h.caseID}, nil

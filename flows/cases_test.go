@@ -130,15 +130,15 @@ func TestStatusOfATicket(t *testing.T) {
 		owner  []string // on the owner's screen, after the ticket line
 		name2  string   // the status in words
 	}{
-		{"received", crm.English, crm.RequestReceived, "", []string{"Expected ready: Wed 2 Dec", "We will SMS you when it changes."}, "Received"},
-		{"processing", crm.English, crm.RequestProcessing, "", []string{"Expected ready: Wed 2 Dec", "We will SMS you when it changes."}, "Being processed"},
+		{"received", crm.English, crm.RequestReceived, "", []string{"Ready by: Wed 2 Dec", "We will SMS you when it changes."}, "Received"},
+		{"processing", crm.English, crm.RequestProcessing, "", []string{"Ready by: Wed 2 Dec", "We will SMS you when it changes."}, "Being processed"},
 		{"needs action", crm.English, crm.RequestNeedsAction, "Bring your birth certificate",
 			[]string{"What to do: Bring your birth certificate", "Then visit Huduma Centre Kisumu."}, "Action needed"},
-		{"ready", crm.English, crm.RequestReady, "", []string{"Collect it at Huduma Centre Kisumu. Bring your ticket and ID."}, "Ready for collection"},
+		{"ready", crm.English, crm.RequestReady, "", []string{"Collect your document at Huduma Centre Kisumu. Bring your ID."}, "Ready for collection"},
 		{"rejected", crm.English, crm.RequestRejected, "Photo does not match the applicant",
 			[]string{"Reason: Photo does not match the applicant", "For help, visit Huduma Centre Kisumu."}, "Not approved"},
 		{"ready in Kiswahili", crm.Swahili, crm.RequestReady, "",
-			[]string{"Lichukue katika Kituo cha Huduma Kisumu. Beba tiketi na kitambulisho."}, "Liko tayari kuchukuliwa"},
+			[]string{"Chukua hati yako katika Kituo cha Huduma Kisumu. Beba kitambulisho."}, "Liko tayari kuchukuliwa"},
 		{"rejected in Kiswahili", crm.Swahili, crm.RequestRejected, "Picha hailingani",
 			[]string{"Sababu: Picha hailingani", "Kwa msaada, fika Kituo cha Huduma Kisumu."}, "Halikukubaliwa"},
 	}
@@ -149,7 +149,7 @@ func TestStatusOfATicket(t *testing.T) {
 			r := registerTicket(t, w, owner, tt.status, tt.reason, ready)
 			ticket, status, service := "Ticket ", "Status: ", "New ID card"
 			if tt.lang == crm.Swahili {
-				ticket, status, service = "Tiketi ", "Hali: ", "Kitambulisho kipya"
+				ticket, status, service = "Ombi ", "Hali: ", "Kitambulisho kipya"
 			}
 
 			c := dial(t, w, owner, nil).pick(string(tt.lang)).pick("status").at("status_ref")
@@ -278,7 +278,7 @@ func TestCorruptionReportGoesToIntegrity(t *testing.T) {
 	addUser(t, w, "ksm-manager", crm.RoleCentreManager, "+254711000001", "KSM")
 	phone := crm.Phone("+254712100006")
 	c := dial(t, w, phone, nil).pick("sw").complain("Kisumu", "KSM", crm.CategoryCorruption, "", "Mhudumu aliomba hongo ya shilingi 500")
-	c.textHas("Tuma lalamiko?\nRushwa au hongo\nKisumu")
+	c.textHas("Unataka kutuma malalamiko haya?\nUfisadi au hongo\nKisumu")
 	c.pick("yes").at("complaint_done").end()
 	number := c.s.Draft.Case
 	c.textHas(number.Grouped(), "kitengo cha uadilifu", "kituo hakitaambiwa nani aliripoti")
@@ -442,9 +442,9 @@ func TestCallbackRequest(t *testing.T) {
 		{"morning", crm.English, 2, "Tue 24 Nov 08:00-12:00",
 			time.Date(2026, 11, 24, 8, 0, 0, 0, flowstest.Nairobi), time.Date(2026, 11, 24, 12, 0, 0, 0, flowstest.Nairobi),
 			"An agent will call you on Tue 24 Nov between 08:00 and 12:00. Case "},
-		{"afternoon in Kiswahili", crm.Swahili, 3, "Jumanne 24 Nov 12:00-17:00",
+		{"afternoon in Kiswahili", crm.Swahili, 3, "Jumanne 24 Nov, saa 6:00 mchana-11:00 jioni",
 			time.Date(2026, 11, 24, 12, 0, 0, 0, flowstest.Nairobi), time.Date(2026, 11, 24, 17, 0, 0, 0, flowstest.Nairobi),
-			"Wakala atakupigia simu Jumanne 24 Nov kati ya saa 12:00 na 17:00. Kesi "},
+			"Mhudumu atakupigia simu Jumanne 24 Nov kati ya saa 6:00 mchana na 11:00 jioni (12:00-17:00). Nambari ya kesi "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -67,7 +67,7 @@ func TestBookingJourneyInBothLanguages(t *testing.T) {
 		want    []string
 	}{
 		{crm.English, "BIRTH-CERT", []string{"Booked! Ref ", "Birth certificate", "Huduma Centre Kisumu", "Tue 24 Nov at 08:00"}},
-		{crm.Swahili, "BIRTH-CERT", []string{"Miadi imewekwa! Nambari ", "Cheti cha kuzaliwa", "Kituo cha Huduma Kisumu", "Jumanne 24 Nov saa 08:00"}},
+		{crm.Swahili, "BIRTH-CERT", []string{"Miadi imewekwa! Nambari ", "Cheti cha kuzaliwa", "Kituo cha Huduma Kisumu", "Jumanne 24 Nov saa 2:00 asubuhi (08:00)"}},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.lang), func(t *testing.T) {

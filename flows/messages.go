@@ -22,6 +22,9 @@ var messagesFS embed.FS
 // Messages holds the catalogues of every served language.
 type Messages struct {
 	byLang map[crm.Lang]map[string]string
+	// spoken marks the catalogue as a phone call says it (ForChannel(ChannelVoice)): times
+	// are words, not figures.
+	spoken bool
 }
 
 // LoadMessages reads the embedded catalogues and checks that every language has the same
@@ -101,6 +104,17 @@ func (m *Messages) Longest(prefix string) int {
 	return longest
 }
 
+// LongestIn is Longest in one language.
+func (m *Messages) LongestIn(l crm.Lang, prefix string) int {
+	longest := 0
+	for k, v := range m.byLang[l] {
+		if strings.HasPrefix(k, prefix) {
+			longest = max(longest, utf8.RuneCountInString(v))
+		}
+	}
+	return longest
+}
+
 // Keys lists every catalogue key, sorted (for tests and tools).
 func (m *Messages) Keys() []string {
 	var keys []string
@@ -114,6 +128,36 @@ func (m *Messages) Keys() []string {
 // Date renders a civil date the way the citizen reads it: "Tue 25 Nov", "Jumanne 25 Nov".
 func (m *Messages) Date(l crm.Lang, day time.Time) string {
 	return m.Text(l, "date", m.Text(l, dayKeys[day.Weekday()]), day.Day(), m.Text(l, monthKeys[day.Month()]))
+}
+
+// Time renders a time of day (minutes after midnight) as a sentence of the catalogue carries
+// it, after "saa"/"at": on a screen or SMS in Kiswahili "3:30 asubuhi (09:30)", on a call
+// "tatu na nusu asubuhi" (see crm.FormatTime); English keeps "09:30".
+func (m *Messages) Time(l crm.Lang, minute int) string {
+	return crm.FormatTime(l, minute, m.timeForm(crm.TimeLong))
+}
+
+// ListTime renders a time in a list of choices or a tight line: "3:30 asubuhi" (no figure:
+// room is short, and the prompt says "saa"), in words on a call.
+func (m *Messages) ListTime(l crm.Lang, minute int) string {
+	return crm.FormatTime(l, minute, m.timeForm(crm.TimeShort))
+}
+
+// Span renders the two ends of a span of time within a day, the Kiswahili day part said once
+// when both ends share it (crm.FormatSpan); long adds the 24-hour figures on a screen.
+func (m *Messages) Span(l crm.Lang, from, to int, long bool) (string, string) {
+	form := crm.TimeShort
+	if long {
+		form = crm.TimeLong
+	}
+	return crm.FormatSpan(l, from, to, m.timeForm(form))
+}
+
+func (m *Messages) timeForm(f crm.TimeForm) crm.TimeForm {
+	if m.spoken {
+		return crm.TimeSpoken
+	}
+	return f
 }
 
 // The catalogue keys of weekday and month names, made once rather than on every date.

@@ -323,8 +323,31 @@ func (e *Engine) buildVoiceAgentOffer(_ context.Context, h *hop) (Screen, error)
 	if !e.voice.Centre.ContactCentreOpen(e.voice.Now()) {
 		key = "voice.agent.closed"
 	}
+	return e.agentOffer(l, key), nil
+}
+
+func (e *Engine) agentOffer(l crm.Lang, key string) Screen {
 	return Screen{Key: key, Text: e.msgs.Text(l, key), Input: InputChoice, Nav: true,
-		Options: e.options(l, "voice.agent.callback", "voice.agent.message")}, nil
+		Options: e.options(l, "voice.agent.callback", "voice.agent.message")}
+}
+
+// FixedScreens are the screens of a call whose words never change, with their options, in
+// l: the language menu, the main menu, the complaint categories and both offers made when
+// no agent can answer. These are the menus an operator records whole (prompt and options as
+// one recording), so the voice channel can tell when a recording no longer says them.
+func (e *Engine) FixedScreens(l crm.Lang) []Screen {
+	ctx := context.Background()
+	call := func(l crm.Lang) *hop { return &hop{s: &Session{Lang: l, Channel: ChannelVoice}} }
+	var out []Screen
+	for _, build := range []func(context.Context, *hop) (Screen, error){e.buildMain, e.buildComplaintCategory} {
+		if sc, err := build(ctx, call(l)); err == nil {
+			out = append(out, sc)
+		}
+	}
+	if sc, err := e.buildLanguage(ctx, call("")); err == nil { // as a first call hears it
+		out = append(out, sc)
+	}
+	return append(out, e.agentOffer(l, "voice.agent.busy"), e.agentOffer(l, "voice.agent.closed"))
 }
 
 func (e *Engine) handleVoiceAgentOffer(_ context.Context, h *hop, input string) (string, error) {

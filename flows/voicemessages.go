@@ -13,7 +13,7 @@ import (
 // translators see both.
 func (m *Messages) ForChannel(ch string) *Messages {
 	prefix := ch + ":"
-	out := &Messages{byLang: make(map[crm.Lang]map[string]string, len(m.byLang))}
+	out := &Messages{byLang: make(map[crm.Lang]map[string]string, len(m.byLang)), spoken: m.spoken || ch == ChannelVoice}
 	for l, cat := range m.byLang {
 		c := make(map[string]string, len(cat))
 		for k, v := range cat {

@@ -2,7 +2,9 @@ package ivr
 
 import (
 	"bufio"
+	"crypto/sha256"
 	"encoding/csv"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -19,12 +21,30 @@ import (
 // URL of a recording of that entry's text. Africa's Talking's text-to-speech is not known to
 // speak Kiswahili, so Kiswahili prompts are played from recordings where the table has them
 // (see Speaker for the fallback when it does not).
+//
+// Each row may carry the hash of the text the recording was made from (TextHash), so that a
+// recording whose catalogue text changed since is found (Stale) and not played: a recorded
+// menu that still offers the old choices on the old keys would send callers the wrong way.
 type Audio struct {
 	urls map[crm.Lang]map[string]string
+	// hashes holds, per language and key, the text hash the table gives ("" when none).
+	hashes map[crm.Lang]map[string]string
 }
 
 // NoAudio is an empty table: every prompt is spoken by text-to-speech.
-func NoAudio() *Audio { return &Audio{urls: map[crm.Lang]map[string]string{}} }
+func NoAudio() *Audio {
+	return &Audio{urls: map[crm.Lang]map[string]string{}, hashes: map[crm.Lang]map[string]string{}}
+}
+
+// TextHash is the hash of a recording's text as the table's fourth column holds it: the hex
+// SHA-256 of the text (a prefix of it, 8 characters or more, is accepted in the table).
+func TextHash(text string) string {
+	sum := sha256.Sum256([]byte(text))
+	return hex.EncodeToString(sum[:])
+}
+
+// minHashLen is the shortest prefix of a TextHash the table accepts.
+const minHashLen = 8
 
 // LoadAudioFile reads the table from a CSV file (see ReadAudio).
 func LoadAudioFile(path string) (*Audio, error) {
@@ -40,18 +60,20 @@ func LoadAudioFile(path string) (*Audio, error) {
 	return a, nil
 }
 
-// ReadAudio reads CSV rows "lang,key,url" (a header row naming those columns is allowed):
-// lang is en or sw, key a catalogue key (e.g. main.title, err.choice), url an absolute
-// http(s) URL Africa's Talking can fetch. A malformed row is an error naming its line, so a
-// typo stops the gateway at start-up rather than leaving a caller in silence. A UTF-8
-// byte-order mark, as Excel writes at the start of a CSV file, is skipped.
+// ReadAudio reads CSV rows "lang,key,url[,text_sha256]" (a header row naming those columns
+// is allowed): lang is en or sw, key a catalogue key (e.g. main.title, err.choice), url an
+// absolute http(s) URL Africa's Talking can fetch, and text_sha256 the TextHash of the words
+// recorded (see Script; empty or absent: not known, and the recording is played unchecked).
+// A malformed row is an error naming its line, so a typo stops the gateway at start-up rather
+// than leaving a caller in silence. A UTF-8 byte-order mark, as Excel writes at the start of
+// a CSV file, is skipped.
 func ReadAudio(r io.Reader) (*Audio, error) {
 	br := bufio.NewReader(r)
 	if bom, err := br.Peek(3); err == nil && string(bom) == "\ufeff" {
 		_, _ = br.Discard(3)
 	}
 	cr := csv.NewReader(br)
-	cr.FieldsPerRecord = 3
+	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
 	cr.Comment = '#'
 	a := NoAudio()
@@ -64,11 +86,21 @@ func ReadAudio(r io.Reader) (*Audio, error) {
 		if err != nil {
 			return nil, err
 		}
+		if len(rec) != 3 && len(rec) != 4 {
+			errs = append(errs, fmt.Errorf("line %d: %d fields, want lang,key,url[,text_sha256]", line, len(rec)))
+			continue
+		}
 		l, key, u := crm.Lang(strings.TrimSpace(rec[0])), strings.TrimSpace(rec[1]), strings.TrimSpace(rec[2])
 		if line == 1 && l == "lang" && key == "key" {
 			continue
 		}
+		hash := ""
+		if len(rec) == 4 {
+			hash = strings.ToLower(strings.TrimSpace(rec[3]))
+		}
 		switch {
+		case hash != "" && (len(hash) < minHashLen || len(hash) > 2*sha256.Size || strings.Trim(hash, "0123456789abcdef") != ""):
+			errs = append(errs, fmt.Errorf("line %d: %q is not a text hash (hex SHA-256, at least %d characters)", line, hash, minHashLen))
 		case !l.Valid():
 			errs = append(errs, fmt.Errorf("line %d: unknown language %q (want en or sw)", line, l))
 		case key == "":
@@ -82,9 +114,66 @@ func ReadAudio(r io.Reader) (*Audio, error) {
 				a.urls[l] = map[string]string{}
 			}
 			a.urls[l][key] = u
+			if a.hashes[l] == nil {
+				a.hashes[l] = map[string]string{}
+			}
+			a.hashes[l][key] = hash
 		}
 	}
 	return a, errors.Join(errs...)
+}
+
+// staleBy lists, sorted, the recordings ("sw:main.title") that no longer say their text: the
+// table's hash differs from the hash of script(l, key), the words the recording must say
+// now, or the key has no text any more (ok false). Recordings without a hash are not listed
+// (see Unverified).
+func (a *Audio) staleBy(script func(l crm.Lang, key string) (text string, ok bool)) []string {
+	var out []string
+	for l, keys := range a.hashes {
+		for key, hash := range keys {
+			if hash == "" {
+				continue
+			}
+			text, ok := script(l, key)
+			if !ok || !strings.HasPrefix(TextHash(text), hash) {
+				out = append(out, string(l)+":"+key)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Unverified lists, sorted, the recordings ("sw:main.title") the table gives no text hash
+// for: nothing tells whether they still say their text.
+func (a *Audio) Unverified() []string {
+	var out []string
+	for l, keys := range a.hashes {
+		for key, hash := range keys {
+			if hash == "" {
+				out = append(out, string(l)+":"+key)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// without is a copy of the table without the recordings named ("sw:main.title").
+func (a *Audio) without(names []string) *Audio {
+	out := NoAudio()
+	for l, keys := range a.urls {
+		out.urls[l], out.hashes[l] = map[string]string{}, map[string]string{}
+		for k, u := range keys {
+			out.urls[l][k], out.hashes[l][k] = u, a.hashes[l][k]
+		}
+	}
+	for _, n := range names {
+		l, k, _ := strings.Cut(n, ":")
+		delete(out.urls[crm.Lang(l)], k)
+		delete(out.hashes[crm.Lang(l)], k)
+	}
+	return out
 }
 
 // URL is the recording of key in l, or "".

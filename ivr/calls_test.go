@@ -23,7 +23,7 @@ func TestMessageLeftByHangingUpBecomesACase(t *testing.T) {
 	ctx := storetest.Context(t)
 	w.clock.Set(closed)
 	p := w.citizen(t, crm.English)
-	c := w.dial(t, p).press("0").pick("a recorded message to an agent").expect("After the tone, say what you need.")
+	c := w.dial(t, p).press("0").pick("To leave a voice message").expect("After the tone, say what you need.")
 	c.hangupRecording()
 	if len(c.root.Children) != 0 {
 		t.Fatalf("the end-of-call notification was answered with actions:\n%s", c.body)
@@ -48,7 +48,7 @@ func TestMessageLeftByHangingUpBecomesACase(t *testing.T) {
 
 	w.clock.Set(open)
 	q := w.citizen(t, crm.English)
-	d := w.dial(t, q).pick("Make a complaint").pick("Corruption or bribery").expect("After the tone")
+	d := w.dial(t, q).pick("To make a complaint").pick("Corruption or bribery").expect("After the tone")
 	d.hangupRecording()
 	if s := d.state(); s.Screen.Key != "voice.complaint.confirm" || s.Screen.CaseID != 0 {
 		t.Fatalf("a complaint recorded by hanging up left the call on %s (case %d)", s.Screen.Key, s.Screen.CaseID)
@@ -65,11 +65,11 @@ func TestMessageLeftByHangingUpBecomesACase(t *testing.T) {
 // cancelled (or not yet sent), leaves none there for phone staff to hear.
 func TestRecordingOnlyWithItsCase(t *testing.T) {
 	w := newWorld(t, setup{})
-	c := w.dial(t, w.citizen(t, crm.English)).pick("Make a complaint").pick("Corruption or bribery").record()
+	c := w.dial(t, w.citizen(t, crm.English)).pick("To make a complaint").pick("Corruption or bribery").record()
 	if got := c.stored(); got.RecordingURL != "" {
 		t.Fatalf("an unsent complaint's recording is on the call: %+v", got)
 	}
-	c.pick("Cancel")
+	c.pick("To cancel")
 	c.hangup(40, "NORMAL_CLEARING")
 	if got := c.stored(); got.RecordingURL != "" || got.CaseID != 0 {
 		t.Fatalf("a cancelled complaint's recording is on the call: %+v", got)

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"math"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -75,6 +76,9 @@ type Handler struct {
 	msgs     *flows.Messages
 	cfg      Config
 	log      *slog.Logger
+	// stale and unverified are the recordings that no longer say their text (not played)
+	// and those the table gives no text hash for (played), as "sw:main.title".
+	stale, unverified []string
 }
 
 // New builds the voice callback over the voice menus (flows.NewVoiceEngine), the session
@@ -88,8 +92,13 @@ func New(engine *flows.Engine, sessions flows.SessionStore, office Office, cfg C
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	msgs := engine.Messages()
-	h := &Handler{engine: engine, sessions: sessions, office: office, speak: NewSpeaker(msgs, cfg.Audio), msgs: msgs,
-		cfg: cfg, log: cfg.Logger.With("channel", "voice")}
+	audio := cfg.Audio
+	if audio == nil {
+		audio = NoAudio()
+	}
+	stale := StaleRecordings(engine, audio)
+	h := &Handler{engine: engine, sessions: sessions, office: office, speak: NewSpeaker(msgs, audio.without(stale)), msgs: msgs,
+		cfg: cfg, log: cfg.Logger.With("channel", "voice"), stale: stale, unverified: audio.Unverified()}
 	h.loop = flows.NewLoop[menuCallback](door{h}, engine, sessions, flows.LoopConfig{
 		Channel: flows.ChannelVoice, Deadline: cfg.Deadline, Admission: cfg.Admission,
 		// A call's first callback is looked up: a repeat of it is then answered without
@@ -121,6 +130,48 @@ func (h *Handler) UnknownRecordings() map[crm.Lang][]string {
 		}
 	}
 	return out
+}
+
+// StaleRecordings lists the recordings that no longer say their catalogue text, which the
+// handler does not play (their prompts are spoken from the catalogue instead), for the
+// start-up warning; see StaleRecordings (the function) for a check without a handler.
+func (h *Handler) StaleRecordings() []string { return slices.Clone(h.stale) }
+
+// UnverifiedRecordings lists the recordings the table gives no text hash for: they are
+// played, but nothing tells whether they still say their text.
+func (h *Handler) UnverifiedRecordings() []string { return slices.Clone(h.unverified) }
+
+// StaleRecordings lists, sorted ("sw:main.title"), the recordings of audio that no longer say
+// what the voice menus of engine (flows.NewVoiceEngine) would say in their place: the hash
+// in the table differs from Script's text, or the key is gone from the catalogue. Start-up
+// and "huduma check" report them.
+func StaleRecordings(engine *flows.Engine, audio *Audio) []string {
+	sp, fixed := scriptsOf(engine)
+	return audio.staleBy(func(l crm.Lang, key string) (string, bool) { return sp.script(fixed, l, key) })
+}
+
+// Stale is StaleRecordings against the catalogue msgs (flows.LoadMessages) alone, for a check
+// that has no store to build the voice menus over: the words a recording must say depend on
+// the catalogue only.
+func (a *Audio) Stale(msgs *flows.Messages) []string {
+	return StaleRecordings(flows.NewEngine(nil, nil, msgs.ForChannel(flows.ChannelVoice)), a)
+}
+
+// Script is the text a recording of key in l must say for the voice menus of engine (the
+// text whose TextHash goes in the recordings table): a menu recorded whole is its prompt
+// and options as a call hears them; anything else, the catalogue entry. ok is false for a
+// key the catalogue does not have.
+func Script(engine *flows.Engine, l crm.Lang, key string) (text string, ok bool) {
+	sp, fixed := scriptsOf(engine)
+	return sp.script(fixed, l, key)
+}
+
+func scriptsOf(engine *flows.Engine) (*Speaker, map[crm.Lang][]flows.Screen) {
+	fixed := map[crm.Lang][]flows.Screen{}
+	for _, l := range crm.Langs {
+		fixed[l] = engine.FixedScreens(l)
+	}
+	return NewSpeaker(engine.Messages(), nil), fixed
 }
 
 // Callback is one voice callback: the form Africa's Talking posts, plus what our own

@@ -67,7 +67,7 @@ func tenAppointments(t *testing.T, w *world, p crm.Phone) {
 // and the caller hears the usual error line.
 func TestOverlongDigitsAreCut(t *testing.T) {
 	w := newWorld(t, setup{})
-	c := w.dial(t, w.citizen(t, crm.English)).pick("Check status")
+	c := w.dial(t, w.citizen(t, crm.English)).pick("To check a status")
 	c.press(strings.Repeat("7", 64<<10) + "#").expect("That number is not valid.")
 	if s := c.state(); len(s.LastRequest) > 100 {
 		t.Fatalf("the session keeps %d bytes of the request", len(s.LastRequest))
@@ -114,7 +114,7 @@ func TestRepeatedCallbacksGetTheSameAnswerAndOneCase(t *testing.T) {
 	}
 	again("incoming", "/at/voice?key="+key, nil)
 	prev := c.waiting().Attr("callbackUrl")
-	c.pick("Make a complaint")
+	c.pick("To make a complaint")
 	again("digits", prev, map[string]string{"DIGITS": "3"})
 	prev = c.waiting().Attr("callbackUrl")
 	c.pick("Staff conduct")
@@ -123,7 +123,7 @@ func TestRepeatedCallbacksGetTheSameAnswerAndOneCase(t *testing.T) {
 	c.record()
 	again("recording", prev, map[string]string{"RECORDING": c.recording()})
 	prev = c.waiting().Attr("callbackUrl")
-	c.pick("Send it").expect("Complaint received. Case ")
+	c.pick("To send it").expect("Complaint received. Case ")
 	again("digits", prev, map[string]string{"DIGITS": "1"})
 	// A late callback for an earlier prompt gets the latest answer, and changes nothing.
 	c.send("/at/voice?key="+key+"&step=2", "digits", map[string]string{"DIGITS": "1"})
@@ -147,13 +147,13 @@ func TestVoiceComplaintBecomesACaseWithItsRecording(t *testing.T) {
 			w := newWorld(t, setup{kind: kind})
 			ctx := storetest.Context(t)
 			p := w.citizen(t, crm.Swahili)
-			c := w.dial(t, p).pick("Toa malalamiko").pick("Rushwa au hongo").expect("Baada ya mlio")
+			c := w.dial(t, p).pick("Kutoa malalamiko").pick("Ufisadi au hongo").expect("Baada ya mlio")
 			rec := c.waiting()
 			if rec.Name != "Record" || rec.Attr("finishOnKey") != "#" || rec.Attr("maxLength") == "" || rec.Attr("playBeep") != "true" {
 				t.Fatalf("the complaint is not recorded:\n%s", c.body)
 			}
-			c.record().pick("Kurekodi tena").record().expect("Tuma lalamiko lako kuhusu Rushwa au hongo?").pick("Kulituma")
-			c.expect("Tumepokea ripoti yako. Kesi ")
+			c.record().pick("Kurekodi tena").record().expect("Unataka kutuma malalamiko yako kuhusu Ufisadi au hongo?").pick("Kuyatuma")
+			c.expect("Tumepokea ripoti yako. Nambari ya kesi ")
 			done := c.state()
 			cases, err := w.store.Cases(ctx, crm.CaseFilter{Phone: p, Limit: 10})
 			if err != nil {
@@ -233,7 +233,7 @@ func TestTalkToAnAgent(t *testing.T) {
 	w := newWorld(t, setup{})
 	ctx := storetest.Context(t)
 
-	c := w.dial(t, w.citizen(t, crm.Swahili)).press("0").expect("Tafadhali subiri.")
+	c := w.dial(t, w.citizen(t, crm.Swahili)).press("0").expect("Tafadhali subiri; mhudumu atakujibu punde.")
 	q := c.action("Enqueue")
 	if q == nil || q.Attr("name") != "agents-sw" || q.Attr("holdMusic") != holdMusic || c.waiting() != nil {
 		t.Fatalf("not enqueued:\n%s", c.body)
@@ -242,7 +242,7 @@ func TestTalkToAnAgent(t *testing.T) {
 		t.Fatalf("call %+v", got)
 	}
 	// From deeper in the menus too.
-	w.dial(t, w.citizen(t, crm.English)).pick("Make a complaint").press("0").expect("Please hold.")
+	w.dial(t, w.citizen(t, crm.English)).pick("To make a complaint").press("0").expect("Please hold.")
 
 	w.dialer.set(nil, errors.New("queue status: 503"))
 	w.dial(t, w.citizen(t, crm.English)).press("0").expect("Please hold.")
@@ -251,13 +251,13 @@ func TestTalkToAnAgent(t *testing.T) {
 	}
 
 	w.dialer.set(map[string]int{"agents-en": maxQueue, "agents-sw": 0}, nil)
-	w.dial(t, w.citizen(t, crm.Swahili)).press("0").expect("Tafadhali subiri.")
+	w.dial(t, w.citizen(t, crm.Swahili)).press("0").expect("Tafadhali subiri; mhudumu atakujibu punde.")
 	p := w.citizen(t, crm.English)
-	busy := w.dial(t, p).press("0").expect("All our agents are busy. Press 1 for a call back from an agent. Press 2 for a recorded message to an agent.")
+	busy := w.dial(t, p).press("0").expect("All our agents are busy. For an agent to call you back, press 1. To leave a voice message, press 2.")
 	if busy.action("Enqueue") != nil {
 		t.Fatal("enqueued on a full queue")
 	}
-	busy.pick("a call back from an agent").pick("As soon as possible").expect("An agent will call you as soon as possible. Case ")
+	busy.pick("For an agent to call you back").pick("As soon as possible").expect("An agent will call you as soon as possible. Case ")
 	if got := busy.stored(); got.Outcome != crm.CallCallback || got.CaseID == 0 {
 		t.Fatalf("call %+v", got)
 	}
@@ -265,7 +265,7 @@ func TestTalkToAnAgent(t *testing.T) {
 	w.dialer.set(nil, nil)
 	w.clock.Set(closed)
 	m := w.dial(t, p).press("0").expect("Our agents answer calls from 8 in the morning to 5 in the evening, Monday to Friday.")
-	m.pick("a recorded message to an agent").expect("After the tone, say what you need.").record()
+	m.pick("To leave a voice message").expect("After the tone, say what you need.").record()
 	m.expect("Thank you. Your message is case ")
 	msg := m.stored()
 	if msg.Outcome != crm.CallMessage || msg.CaseID == 0 || msg.RecordingURL != m.recording() {
@@ -320,7 +320,7 @@ func TestAgentLine(t *testing.T) {
 	if stranger.action("Dequeue") != nil {
 		t.Fatal("a stranger was handed a caller")
 	}
-	stranger.expect("Laini hii ni ya mawakala wa Huduma.", "This line is for Huduma agents.")
+	stranger.expect("Laini hii ni ya wahudumu wa Huduma.", "This line is for Huduma agents.")
 	if _, err := w.office.Call(storetest.Context(t), stranger.session); !errors.Is(err, crm.ErrNotFound) {
 		t.Errorf("an agent-line call was recorded as a citizen's: %v", err)
 	}
@@ -485,7 +485,7 @@ func (failing) Load(context.Context, string) (*flows.Session, error) {
 func TestStoreFailureIsASpokenApology(t *testing.T) {
 	w := newWorld(t, setup{sessions: failing{}})
 	p := w.citizen(t, crm.English)
-	c := w.dial(t, p).expect("Samahani, hatukuweza kukamilisha.", "Sorry, we could not complete that. Please call again.")
+	c := w.dial(t, p).expect("Samahani, hitilafu imetokea.", "Sorry, we could not complete that. Please call again.")
 	if c.waiting() != nil {
 		t.Fatal("the apology waits for keys")
 	}
@@ -578,7 +578,7 @@ func TestCallbacksPastTheBoundAreAnsweredBusy(t *testing.T) {
 		t.Fatalf("a busy first callback left a session (%v)", err)
 	}
 	prev := c.waiting().Attr("callbackUrl")
-	c.pick("Check status").expect(busy...)
+	c.pick("To check a status").expect(busy...)
 	if admission.Shed(flows.New) != 1 || admission.Shed(flows.Continuing) != 1 {
 		t.Fatalf("shed %d new, %d continuing; want 1 and 1", admission.Shed(flows.New), admission.Shed(flows.Continuing))
 	}

@@ -30,7 +30,7 @@ func TestSimulatorDrivesACall(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
 	for _, want := range []string{
-		"SAY   Welcome to Huduma Kenya. Press 1 for Check status.",
+		"SAY   Welcome to Huduma Kenya. To check a status, press 1.",
 		"(silence)", "SAY   Sorry, we did not hear anything. Welcome to Huduma Kenya.",
 		"SAY   After the tone, tell us what happened",
 		"(recorded https://voice.example.org/recordings/ATVId_sim",

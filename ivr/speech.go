@@ -2,6 +2,7 @@ package ivr
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/huduma-connect/huduma/crm"
@@ -10,10 +11,12 @@ import (
 
 // How a screen is spoken.
 //
-//   - The prompt, then each option of the page as "Press 1 for …" (numbers restart at 1 on
-//     every page, so a choice is always one key), then "Press 9 for more" when the list goes
-//     on, "Press star to go back" where the menus allow it, and on the main menu "Press 0 to
-//     speak to an agent".
+//   - The prompt, then each option of the page, the choice first and then the key: "To check
+//     a status, press 1." / "Kuangalia hali ya ombi au kesi, bonyeza 1." (numbers restart at 1
+//     on every page, so a choice is always one key), then "For more choices, press 9." when
+//     the list goes on, "To go back, press star." where the menus allow it, and on the main
+//     menu "To speak to an agent, press 0." Actions read as sentences through the catalogue's
+//     voice: labels ("Kuangalia …", "To check …").
 //   - A reference (shown grouped, 600 042 550) is read digit by digit in its three groups;
 //     line breaks become sentence breaks.
 //   - English is spoken by Africa's Talking's text-to-speech (<Say voice="woman">).
@@ -186,28 +189,14 @@ func (sp *Speaker) screenParts(s *flows.Session, preface ...string) (parts []par
 	if s.Error != "" {
 		parts = append(parts, part{key: sp.static[al][s.Error], text: speakable(s.Error)})
 	}
-	var words strings.Builder
-	words.WriteString(sentence(speakable(sc.Text)))
-	static := s.Page == 0 && sc.Key != "" && sc.Text == sp.msgs.Text(al, sc.Key) && !strings.Contains(sc.Text, "%")
 	first, last := page(s)
-	for i := first; i < last; i++ {
-		opt := sc.Options[i]
-		ol := l
-		if sc.Key == "language.title" { // each language is offered in its own words
-			ol = crm.Lang(opt.Value)
-		}
-		if _, ok := sp.static[al][opt.Label]; !ok {
-			static = false
-		}
-		words.WriteByte(' ')
-		words.WriteString(sp.msgs.Text(ol, "voice.press", i-first+1, opt.Label))
-	}
+	words, static := sp.menuWords(l, sc, first, last)
 	key := ""
-	if static {
+	if static && s.Page == 0 {
 		key = sc.Key
 	}
 	menu = len(parts)
-	parts = append(parts, part{key: key, text: strings.TrimSpace(words.String())})
+	parts = append(parts, part{key: key, text: words})
 	if sc.End || sc.Input == flows.InputRecording {
 		return parts, menu
 	}
@@ -221,6 +210,50 @@ func (sp *Speaker) screenParts(s *flows.Session, preface ...string) (parts []par
 		parts = append(parts, sp.notice(l, "voice.nav.agent"))
 	}
 	return parts, menu
+}
+
+// menuWords is what a screen's prompt and its options [first, last) say in l, and whether
+// those words never change (a recording can say them: no number, date or name in them).
+func (sp *Speaker) menuWords(l crm.Lang, sc *flows.Screen, first, last int) (string, bool) {
+	al := audioLang(l)
+	var words strings.Builder
+	words.WriteString(sentence(speakable(sc.Text)))
+	static := sc.Key != "" && sc.Text == sp.msgs.Text(al, sc.Key) && !strings.Contains(sc.Text, "%")
+	for i := first; i < last; i++ {
+		opt := sc.Options[i]
+		ol := l
+		if sc.Key == "language.title" { // each language is offered in its own words
+			ol = crm.Lang(opt.Value)
+		}
+		if _, ok := sp.static[al][opt.Label]; !ok {
+			static = false
+		}
+		words.WriteByte(' ')
+		words.WriteString(sp.msgs.Text(ol, "voice.press", i-first+1, opt.Label))
+	}
+	return strings.TrimSpace(words.String()), static
+}
+
+// script is the text a recording of key in l must say: for a menu recorded whole (see
+// flows.Engine.FixedScreens) its prompt and the first page of its options, as menuWords
+// says them; for anything else the catalogue entry. ok is false for a key the catalogue no
+// longer has.
+func (sp *Speaker) script(fixed map[crm.Lang][]flows.Screen, l crm.Lang, key string) (string, bool) {
+	for i := range fixed[l] {
+		if sc := &fixed[l][i]; sc.Key == key {
+			s := &flows.Session{Lang: l, Screen: *sc}
+			if key == "language.title" {
+				s.Lang = ""
+			}
+			first, last := page(s)
+			words, _ := sp.menuWords(s.Lang, sc, first, last)
+			return words, true
+		}
+	}
+	if !slices.Contains(sp.msgs.Keys(), key) {
+		return "", false
+	}
+	return sp.msgs.Text(l, key), true
 }
 
 // page gives the options [first, last) spoken on the session's page.

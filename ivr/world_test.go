@@ -367,7 +367,7 @@ func (c *call) expect(want ...string) *call {
 	return c
 }
 
-// pick presses the key said before label ("Press 3 for Make a complaint."), paging with 9.
+// pick presses the key said after label ("To make a complaint, press 3."), paging with 9.
 // When the menu is played from a recording, the key is found from the session's screen.
 func (c *call) pick(label string) *call {
 	c.t.Helper()
@@ -385,16 +385,14 @@ func (c *call) pick(label string) *call {
 	}
 	for range 10 {
 		said := c.said()
-		for _, verb := range []string{"Press ", "Bonyeza "} {
-			for _, prep := range []string{" for ", " kwa "} {
-				for k := 1; k <= 8; k++ {
-					if strings.Contains(said, fmt.Sprintf("%s%d%s%s.", verb, k, prep, label)) {
-						return c.press(fmt.Sprint(k))
-					}
+		for _, verb := range []string{", press ", ", bonyeza "} {
+			for k := 1; k <= 8; k++ {
+				if strings.Contains(said, fmt.Sprintf("%s%s%d.", label, verb, k)) {
+					return c.press(fmt.Sprint(k))
 				}
 			}
 		}
-		if !strings.Contains(said, "Press 9 for more") && !strings.Contains(said, "Bonyeza 9 kwa zaidi") {
+		if !strings.Contains(said, "press 9.") && !strings.Contains(said, "bonyeza 9.") {
 			break
 		}
 		c.press("9")

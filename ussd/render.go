@@ -20,9 +20,11 @@ const (
 
 // renderer turns a flow screen into the text of a USSD reply, one page at a time.
 type renderer struct {
-	// budget is what a page's prompt, options and navigation line may take, leaving room for
-	// the longest error line so that a re-prompt still fits.
-	budget int
+	// budgets is, per language, what a page's prompt, options and navigation line may take,
+	// leaving room for that language's longest error line so that a re-prompt still fits. An
+	// error line is always in the session's language (English before one is chosen), so a
+	// long English one need not shrink every Kiswahili page, and the reverse.
+	budgets map[crm.Lang]int
 	// navLines holds every navigation line per language, built once: a hop only picks one.
 	navLines map[crm.Lang]*[8]string
 }
@@ -35,11 +37,9 @@ const (
 )
 
 func newRenderer(msgs *flows.Messages) renderer {
-	r := renderer{
-		budget:   min(aimedReply-prefixLen, MaxReply-prefixLen-msgs.Longest("err.")-1),
-		navLines: map[crm.Lang]*[8]string{},
-	}
+	r := renderer{budgets: map[crm.Lang]int{}, navLines: map[crm.Lang]*[8]string{}}
 	for _, l := range []crm.Lang{crm.English, crm.Swahili} {
+		r.budgets[l] = min(aimedReply-prefixLen, MaxReply-prefixLen-msgs.LongestIn(l, "err.")-1)
 		lines := new([8]string)
 		for i := range lines {
 			lines[i] = buildNav(msgs, l, i)
@@ -113,22 +113,36 @@ func (r renderer) nav(s *flows.Session, more bool) string {
 }
 
 // page gives the options [first, last) shown on the session's page. Pages are packed greedily
-// from the first option, so the same screen always splits the same way.
+// from the first option, so the same screen always splits the same way; a page keeps room for
+// "More" unless every option left fits on it without.
 func (r renderer) page(s *flows.Session) (first, last int) {
 	opts := s.Screen.Options
 	if len(opts) == 0 {
 		return 0, 0
 	}
-	fixed := utf8.RuneCountInString(s.Screen.Text) + 1 + utf8.RuneCountInString(r.nav(s, true))
+	budget, ok := r.budgets[s.Lang]
+	if !ok {
+		budget = r.budgets[crm.English]
+	}
+	text := utf8.RuneCountInString(s.Screen.Text) + 1
+	fixed := text + utf8.RuneCountInString(r.nav(s, true))
+	lastPage := text + utf8.RuneCountInString(r.nav(s, false))
+	line := func(i int) int { return 1 + len(strconv.Itoa(i+1)) + 2 + utf8.RuneCountInString(opts[i].Label) }
 	for page := 0; ; page++ {
+		rest := lastPage
+		for i := first; i < len(opts) && rest <= budget; i++ {
+			rest += line(i)
+		}
+		if rest <= budget {
+			return first, len(opts)
+		}
 		used := fixed
 		last = first
 		for last < len(opts) {
-			line := 1 + len(strconv.Itoa(last+1)) + 2 + utf8.RuneCountInString(opts[last].Label)
-			if used+line > r.budget && last > first {
+			if used+line(last) > budget && last > first {
 				break
 			}
-			used += line
+			used += line(last)
 			last++
 		}
 		if page == s.Page || last == len(opts) {

@@ -2,6 +2,7 @@ package ussd
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -17,11 +18,12 @@ import (
 func TestEveryComplaintSummaryFits(t *testing.T) {
 	w := flowstest.New(t, 10)
 	r := newRenderer(w.Msgs)
-	longestErr := ""
+	// The longest error line of each language: a re-prompt is in the session's language.
+	longestErr := map[crm.Lang]string{}
 	for _, k := range w.Msgs.Keys() {
 		for _, l := range []crm.Lang{crm.English, crm.Swahili} {
-			if e := w.Msgs.Text(l, k); strings.HasPrefix(k, "err.") && utf8.RuneCountInString(e) > utf8.RuneCountInString(longestErr) {
-				longestErr = e
+			if e := w.Msgs.Text(l, k); strings.HasPrefix(k, "err.") && utf8.RuneCountInString(e) > utf8.RuneCountInString(longestErr[l]) {
+				longestErr[l] = e
 			}
 		}
 	}
@@ -40,7 +42,7 @@ func TestEveryComplaintSummaryFits(t *testing.T) {
 						if err := w.Engine.Step(ctx, s, "Foleni ndefu"); err != nil || s.State != "complaint_confirm" {
 							t.Fatalf("step: %v, at %s", err, s.State)
 						}
-						s.Error = longestErr
+						s.Error = longestErr[l]
 						if r.morePages(s) {
 							t.Fatalf("the summary takes more than one page:\n%s", r.render(s))
 						}
@@ -54,6 +56,72 @@ func TestEveryComplaintSummaryFits(t *testing.T) {
 		}
 	}
 	if checked == 0 {
+		t.Fatal("nothing checked")
+	}
+}
+
+// Every screen of a booking (the confirmation, the booked screen, the appointment and the
+// question before cancelling it) for every service of every centre, in both languages, at the
+// longest date and time either language writes (a Thursday, "Alhamisi", at 16:30, "10:30
+// alasiri"), is one page that fits with the language's longest error line above it.
+func TestEveryBookingScreenFits(t *testing.T) {
+	w := flowstest.New(t, 10)
+	r := newRenderer(w.Msgs)
+	longestErr := map[crm.Lang]string{}
+	for _, k := range w.Msgs.Keys() {
+		for _, l := range []crm.Lang{crm.English, crm.Swahili} {
+			if e := w.Msgs.Text(l, k); strings.HasPrefix(k, "err.") && utf8.RuneCountInString(e) > utf8.RuneCountInString(longestErr[l]) {
+				longestErr[l] = e
+			}
+		}
+	}
+	const day, at = "2026-11-26", "990" // Thursday, 16:30
+	ctx := context.Background()
+	cat := w.Desk.Catalog()
+	n := 0
+	fits := func(s *flows.Session, withError bool) {
+		t.Helper()
+		if withError {
+			s.Error = longestErr[s.Lang]
+			defer func() { s.Error = "" }()
+		}
+		if r.morePages(s) {
+			t.Fatalf("%s takes more than one page:\n%s", s.State, r.render(s))
+		}
+		if reply := r.render(s); utf8.RuneCountInString(reply) > MaxReply {
+			t.Fatalf("%s: %d characters:\n%s", s.State, utf8.RuneCountInString(reply), reply)
+		}
+	}
+	step := func(s *flows.Session, input, want string) {
+		t.Helper()
+		if err := w.Engine.Step(ctx, s, input); err != nil || s.State != want {
+			t.Fatalf("step %q: %v, at %s (%s), want %s", input, err, s.State, s.Error, want)
+		}
+	}
+	for _, l := range []crm.Lang{crm.English, crm.Swahili} {
+		for _, county := range cat.Counties() {
+			for _, centre := range cat.CentresIn(county) {
+				for _, svc := range cat.ServicesAt(centre.Code) {
+					n++
+					s := &flows.Session{ID: fmt.Sprintf("fit-%d", n), Phone: crm.Phone(fmt.Sprintf("+2547110%05d", n)), Lang: l,
+						State:  "book_time",
+						Screen: flows.Screen{Input: flows.InputChoice, Nav: true, Options: []flows.Option{{Label: "x", Value: at}}},
+						Draft:  flows.Draft{County: county, Centre: centre.Code, Service: svc.Code, Day: day}}
+					step(s, "1", "book_confirm")
+					fits(s, true)
+					step(s, "1", "book_done")
+					fits(s, false)
+					s.State, s.Screen = "appointments", flows.Screen{Input: flows.InputChoice, Nav: true,
+						Options: []flows.Option{{Label: "x", Value: string(s.Draft.Appointment)}}}
+					step(s, "1", "appointment")
+					fits(s, true)
+					step(s, "1", "appointment_cancel")
+					fits(s, true)
+				}
+			}
+		}
+	}
+	if n == 0 {
 		t.Fatal("nothing checked")
 	}
 }

@@ -14,7 +14,7 @@ func manageAgent(ctx context.Context, action string, args []string, stdout io.Wr
 	var cfg config
 	var username string
 	help := command{name: "agent " + action, usage: "huduma agent " + action + " -username NAME",
-		summary: strings.ToUpper(agentSubcommands[action][:1]) + agentSubcommands[action][1:] + ".",
+		summary:  strings.ToUpper(agentSubcommands[action][:1]) + agentSubcommands[action][1:] + ".",
 		examples: []string{"huduma agent " + action + " -username baraka"}, only: officeSettings}
 	fs := help.flags()
 	if err := cfg.flags(fs, false); err != nil {

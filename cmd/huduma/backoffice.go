@@ -64,7 +64,7 @@ var agentSubcommands = map[string]string{
 }
 
 var agentAddHelp = command{name: "agent add", usage: "huduma agent add -username NAME -role ROLE [flags]",
-	summary: "Makes a console user. Roles: agent, supervisor, centre_manager (needs -centre), integrity_officer, admin. The password is read from standard input with -password-stdin; otherwise one is drawn and printed once.",
+	summary: "Makes a console user. Roles: agent, supervisor, centre_manager (needs -centre), integrity_officer, admin, dpo (the data protection officer). The password is read from standard input with -password-stdin; otherwise one is drawn and printed once.",
 	examples: []string{`huduma agent add -username admin -name "Amina Wanjiku" -role admin`,
 		`huduma agent add -username otieno -role centre_manager -centre KSM -phone 0722000001`,
 		`printf '%s\n' "$PASSWORD" | huduma agent add -username baraka -role agent -password-stdin`},
@@ -90,7 +90,7 @@ func agentCommand(ctx context.Context, args []string, stdin io.Reader, stdout io
 	}
 	fs.StringVar(&in.Username, "username", "", "login name (one word)")
 	fs.StringVar(&in.Name, "name", "", "full name")
-	fs.StringVar(&role, "role", "agent", "agent, supervisor, centre_manager, integrity_officer or admin")
+	fs.StringVar(&role, "role", "agent", "agent, supervisor, centre_manager, integrity_officer, admin or dpo")
 	fs.StringVar(&phone, "phone", "", "mobile number for alerts, e.g. +254712345678")
 	fs.StringVar(&in.Centre, "centre", "", "centre code, for a centre manager (e.g. KSM)")
 	fs.StringVar(&queue, "queue", "general", "general or integrity")

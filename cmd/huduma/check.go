@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/huduma-connect/huduma/crm"
+	"github.com/huduma-connect/huduma/flows"
 	"github.com/huduma-connect/huduma/ivr"
 )
 
@@ -112,6 +113,12 @@ func checkCommand(ctx context.Context, args []string, out io.Writer) error {
 				len(missing), strings.Join(missing, ", ")))
 		} else {
 			say("ok", "recordings", "every Kiswahili voice prompt has a recording")
+		}
+		if msgs, err := flows.LoadMessages(); err == nil {
+			if stale := audio.Stale(msgs); len(stale) > 0 {
+				say("warn", "recordings", fmt.Sprintf("%d recordings no longer say their catalogue text and are not played (re-record them, then update text_sha256): %s",
+					len(stale), strings.Join(stale, ", ")))
+			}
 		}
 	}
 	if cfg.Voice.Number == "" {

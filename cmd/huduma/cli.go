@@ -17,11 +17,11 @@ import (
 
 // command describes one command's help.
 type command struct {
-	name     string   // "serve", "agent add"
-	summary  string   // one line
-	usage    string   // "huduma serve [flags]"
-	examples []string // whole command lines
-	only     []string // the gateway's settings (config.flags) that apply to it; nil: all it registers. Its own flags always apply.
+	name     string    // "serve", "agent add"
+	summary  string    // one line
+	usage    string    // "huduma serve [flags]"
+	examples []string  // whole command lines
+	only     []string  // the gateway's settings (config.flags) that apply to it; nil: all it registers. Its own flags always apply.
 	out      io.Writer // where -h prints; nil: standard output
 }
 

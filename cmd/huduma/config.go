@@ -49,6 +49,7 @@ type config struct {
 	PasswordShare    int // percent of one core
 	PasswordChecks   int
 	Voice            voiceSettings
+	Retention        retentionSettings // citizen.go
 }
 
 // defaultSQLitePath is where the embedded store lives when nothing else is configured.
@@ -102,6 +103,7 @@ func (c *config) flags(fs *flag.FlagSet, server bool) error {
 	parsed((*durationValue)(&c.SweepInterval), "sweep-interval", "HUDUMA_SWEEP_INTERVAL", crm.DefaultSweepInterval.String(), "how often each replica looks for SLA breaches and unassigned cases")
 	parsed((*durationValue)(&c.InboundRetention), "inbound-retention", "HUDUMA_INBOUND_RETENTION", crm.DefaultInboundRetention.String(), "how long citizens' SMS are kept (personal data; needed only while the aggregator might deliver one again)")
 	errs = append(errs, c.Voice.flags(fs)) // voice.go
+	errs = append(errs, c.Retention.flags(fs))
 	return errors.Join(errs...)
 }
 

@@ -19,7 +19,7 @@ import (
 // `serve` a bare `huduma dial` reaches it.
 func dialCommand(ctx context.Context, args []string) error {
 	help := command{name: "dial", usage: "huduma dial [flags]",
-		summary: "Walks the USSD menus of a running gateway the way Africa's Talking calls it. Type a choice and Enter at each prompt; Ctrl-D hangs up.",
+		summary:  "Walks the USSD menus of a running gateway the way Africa's Talking calls it. Type a choice and Enter at each prompt; Ctrl-D hangs up.",
 		examples: []string{"huduma dial", "huduma dial -phone +254722000123", "huduma dial -url http://127.0.0.1:8081/at/ussd"}}
 	fs := help.flags()
 	// The default URL is shown without the key so `-h` never prints a secret.

@@ -9,6 +9,7 @@
 //	huduma agent     add console users (agents, supervisors, managers, integrity officers)
 //	huduma agency    register an agency and print its API key
 //	huduma import    import tracked requests from a CSV file
+//	huduma citizen   a citizen's data under the Data Protection Act: export, erase, find
 package main
 
 import (
@@ -36,6 +37,7 @@ commands:
   agent     console users: add, disable, enable, reset-password, logout, unlock
   agency    register an agency: huduma agency add -code NRB -institution "..."
   import    import tracked requests: huduma import requests -agency NRB FILE.csv
+  citizen   a citizen's data (Data Protection Act): huduma citizen export|erase|erasures|find PHONE
 
 "huduma <command> -h" shows a command's own flags and examples; every flag can also be set
 by the environment variable shown with it.
@@ -76,6 +78,8 @@ func run(ctx context.Context, args []string) int {
 		err = agencyCommand(ctx, args, os.Stdout)
 	case "import":
 		err = importCommand(ctx, args, os.Stdout, os.Stderr)
+	case "citizen":
+		err = citizenCommand(ctx, args, os.Stdout)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return 0

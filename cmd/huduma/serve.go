@@ -18,8 +18,8 @@ import (
 	"github.com/huduma-connect/huduma/internal/callbackauth"
 	"github.com/huduma-connect/huduma/internal/loop"
 	"github.com/huduma-connect/huduma/sms/inbound"
-	sessionredis "github.com/huduma-connect/huduma/store/redis"
 	"github.com/huduma-connect/huduma/sms/templates"
+	sessionredis "github.com/huduma-connect/huduma/store/redis"
 	"github.com/huduma-connect/huduma/ussd"
 )
 
@@ -95,6 +95,7 @@ func serveCommand(ctx context.Context, args []string) error {
 	go gw.desk.RunReminders(ctx, reminderInterval, log)
 	go gw.desk.RunInboundRetention(ctx, inboundRetentionInterval, log)
 	go gw.office.RunLoginPurge(ctx, crm.LoginPurgeInterval)
+	go gw.office.RunRetention(ctx, crm.Retention(cfg.Retention), retentionInterval, log)
 	go watchOverload(ctx, gw.admission, shedReportInterval, log)
 	errc := make(chan error, 1)
 	go func() { errc <- gw.app.Listener(gw.conns.wrap(ln)) }()
@@ -237,7 +238,7 @@ func openGateway(ctx context.Context, cfg config, log *slog.Logger) (*gateway, e
 	if err != nil {
 		return nil, err
 	}
-	if gw.console, err = web.New(gw.office, web.Config{Logger: log, IdleTimeout: cfg.ConsoleIdle, SMS: texts.In(cal.Location), HSTS: hsts}); err != nil {
+	if gw.console, err = web.New(gw.office, web.Config{Logger: log, IdleTimeout: cfg.ConsoleIdle, SMS: texts.In(cal.Location).WithUSSDCode(cfg.USSDCode), HSTS: hsts}); err != nil {
 		return nil, err
 	}
 	gw.console.Mount(gw.app)

@@ -144,7 +144,7 @@ func TestCitizenJourney(t *testing.T) {
 			phone := randomPhone(t)
 			h := dialGateway(t, base, phone).expect("Karibu Huduma! Welcome!", false)
 			h.pick("Kiswahili").pick("Weka miadi").pick("Kisumu").pick("Kisumu").pick("Cheti cha kuzaliwa")
-			h.press("1").press("1").expect("Thibitisha miadi:\nCheti cha kuzaliwa\nKituo cha Huduma Kisumu", false)
+			h.press("1").press("1").expect("Miadi yako:\nCheti cha kuzaliwa\nKituo cha Huduma Kisumu", false)
 			h.pick("Thibitisha").expect("Miadi imewekwa! Nambari ", true)
 			ref := strings.TrimPrefix(strings.SplitN(h.screen, "\n", 2)[0], "Miadi imewekwa! Nambari ")
 
@@ -152,8 +152,8 @@ func TestCitizenJourney(t *testing.T) {
 			if !strings.Contains(h.screen, "Cheti cha kuzaliwa") {
 				t.Fatalf("My appointments:\n%s", h.screen)
 			}
-			h.press("1").expect("Nambari "+ref, false).pick("Ghairi miadi hii").pick("Ndiyo, ghairi").
-				expect("Imeghairiwa. Nambari "+ref, true)
+			h.press("1").expect("Miadi "+ref, false).pick("Ghairi miadi").pick("Ndiyo, ighairi").
+				expect("Miadi "+ref+" imeghairiwa.", true)
 			dialGateway(t, base, phone).pick("Miadi yangu").expect("Huna miadi ijayo.", false)
 		})
 	}

@@ -22,6 +22,8 @@ var badSettings = map[string]string{
 	"HUDUMA_SWEEP_INTERVAL": "0", "HUDUMA_INBOUND_RETENTION": "a month", "HUDUMA_VOICE_NUMBER": "0711082000",
 	"HUDUMA_VOICE_AGENT_LINE": "agents", "HUDUMA_VOICE_HOLD_MUSIC": "hold.mp3", "HUDUMA_PUBLIC_URL": "huduma.example.go.ke",
 	"HUDUMA_VOICE_MAX_QUEUE": "ten", "HUDUMA_IDLE_TIMEOUT": "30",
+	"HUDUMA_RETAIN_CLOSED_CASES": "two years", "HUDUMA_RETAIN_RECORDINGS": "90", "HUDUMA_RETAIN_MESSAGE_BODIES": "0d",
+	"HUDUMA_RETAIN_APPOINTMENT_PHONES": "12m",
 }
 
 // redacted are the settings whose values errors shorten, since they may carry a password.

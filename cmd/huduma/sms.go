@@ -131,7 +131,7 @@ func startSMS(ctx context.Context, cfg config, gw *gateway, log *slog.Logger) er
 	if err != nil {
 		return err
 	}
-	tmpl = tmpl.In(loc)
+	tmpl = tmpl.In(loc).WithUSSDCode(cfg.USSDCode)
 	metrics := outbox.NewMetrics()
 	registerHopMetrics(metrics.Registry(), gw.admission)
 	gw.conns.register(metrics.Registry())

@@ -21,7 +21,7 @@ type voiceSettings struct {
 	Number    string // HUDUMA_VOICE_NUMBER: the contact-centre number citizens call
 	AgentLine string // HUDUMA_VOICE_AGENT_LINE: the number agents call to take a caller
 	HoldMusic string // HUDUMA_VOICE_HOLD_MUSIC: URL of the queue's music
-	Audio     string // HUDUMA_VOICE_AUDIO: CSV lang,key,url of recorded prompts
+	Audio     string // HUDUMA_VOICE_AUDIO: CSV lang,key,url,text_sha256 of recorded prompts
 	MaxQueue  int    // HUDUMA_VOICE_MAX_QUEUE: callers waiting from which a callback is offered instead
 	PublicURL string // HUDUMA_PUBLIC_URL: the gateway's address as Africa's Talking reaches it
 }
@@ -37,7 +37,7 @@ func (v *voiceSettings) flags(fs *flag.FlagSet) error {
 	str(&v.Number, "voice-number", "HUDUMA_VOICE_NUMBER", "the contact-centre number citizens call, E.164 (+254…)")
 	str(&v.AgentLine, "voice-agent-line", "HUDUMA_VOICE_AGENT_LINE", "the number agents call to take the longest-waiting caller; empty: none")
 	str(&v.HoldMusic, "voice-hold-music", "HUDUMA_VOICE_HOLD_MUSIC", "URL of the music callers hear in the agent queue")
-	str(&v.Audio, "voice-audio", "HUDUMA_VOICE_AUDIO", "CSV file of recorded prompts (lang,key,url); Kiswahili prompts without one are spoken by text-to-speech")
+	str(&v.Audio, "voice-audio", "HUDUMA_VOICE_AUDIO", "CSV file of recorded prompts (lang,key,url,text_sha256); Kiswahili prompts without one are spoken by text-to-speech")
 	str(&v.PublicURL, "public-url", "HUDUMA_PUBLIC_URL", "the gateway's address as Africa's Talking reaches it, e.g. https://huduma.example.go.ke; empty: the address each callback arrived on")
 	raw := envOr("HUDUMA_VOICE_MAX_QUEUE", strconv.Itoa(flows.DefaultMaxQueue))
 	var err error
@@ -129,6 +129,14 @@ func mountVoice(cfg config, gw *gateway, msgs *flows.Messages, sessions flows.Se
 	if missing := h.MissingRecordings(); len(missing) > 0 {
 		gw.notes = append(gw.notes, fmt.Sprintf("Recordings:    %d Kiswahili voice prompts are spoken by text-to-speech (HUDUMA_VOICE_AUDIO; huduma check lists them)", len(missing)))
 		log.Debug("voice: Kiswahili prompts without a recording", "missing", len(missing), "keys", strings.Join(missing, ","))
+	}
+	if stale := h.StaleRecordings(); len(stale) > 0 {
+		log.Warn("voice: recordings that no longer say their catalogue text are not played (re-record them, then update text_sha256 in HUDUMA_VOICE_AUDIO)",
+			"stale", len(stale))
+		log.Debug("voice: stale recordings", "keys", strings.Join(stale, ","))
+	}
+	if unverified := h.UnverifiedRecordings(); len(unverified) > 0 {
+		log.Debug("voice: recordings without a text hash are played unchecked", "count", len(unverified), "keys", strings.Join(unverified, ","))
 	}
 	log.Debug("voice channel mounted", "path", ivr.Path, "number", v.Number, "agent_line", v.AgentLine,
 		"recordings_sw", audio.Len("sw"), "max_queue", v.MaxQueue)

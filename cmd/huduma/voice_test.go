@@ -37,7 +37,7 @@ func TestComplaintByVoiceThroughTheSimulatorReachesTheAPI(t *testing.T) {
 				t.Fatalf("call: %v\n%s", err, out.String())
 			}
 			said := out.String()
-			for _, want := range []string{"SAY   Karibu Huduma. Welcome to Huduma. Press 1 for English.", "> 3\n", "SAY   After the tone",
+			for _, want := range []string{"SAY   Karibu Huduma. Welcome to Huduma. English, press 1.", "> 3\n", "SAY   After the tone",
 				"(recorded https://voice.example.org/recordings/", "SAY   Complaint received. Case ", "(call ended after "} {
 				if !strings.Contains(said, want) {
 					t.Fatalf("huduma call printed\n%s\nwithout %q", said, want)
@@ -105,4 +105,3 @@ func TestVoiceSettingsAreChecked(t *testing.T) {
 		t.Errorf("a malformed HUDUMA_VOICE_MAX_QUEUE: %v", err)
 	}
 }
-

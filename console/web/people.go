@@ -84,7 +84,7 @@ func (w *Console) peopleView(c *fiber.Ctx, u crm.User, v view, edit int64) (*peo
 	if pv.Edit != nil {
 		selected = pv.Edit.RoleCode
 	}
-	for _, r := range []crm.Role{crm.RoleAgent, crm.RoleSupervisor, crm.RoleCentreManager, crm.RoleIntegrityOfficer, crm.RoleAdmin} {
+	for _, r := range crm.Roles {
 		if crm.CanManage(u, crm.User{Role: r}) {
 			pv.Roles = append(pv.Roles, choice{Value: string(r), Label: v.T("role." + string(r)), Selected: r == selected})
 		}

@@ -80,7 +80,7 @@ func TestDigestReplacesAStorm(t *testing.T) {
 				texts = append(texts, m.Text)
 			}
 		}
-		want := "Huduma: kesi 9 zimekufikia kama msimamizi (L2) tangu 10:00: malalamiko 7, maombi ya kupigiwa simu 2. Zione kwenye konsoli: https://huduma.example/console/"
+		want := "Huduma: kesi 9 zimekufikia kama msimamizi (L2) tangu 4:00 asubuhi (10:00): malalamiko 7, maombi ya kupigiwa simu 2. Zione kwenye konsoli: https://huduma.example/console/"
 		if len(texts) != 4 || !slices.Contains(texts, want) {
 			t.Fatalf("the supervisor was sent %d messages:\n%s\nwant 3 alerts and the digest %q", len(texts), strings.Join(texts, "\n"), want)
 		}

@@ -2,6 +2,7 @@ package templates_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/huduma-connect/huduma/crm"
@@ -23,7 +24,7 @@ func TestKeywordReplies(t *testing.T) {
 		{"stranger's ticket sw", note(crm.NotifySMSStatusRequest, crm.Swahili, "ref", "600042550", "status", "processing"),
 			"Huduma: Hali ya ombi 600 042 550: Linashughulikiwa."},
 		{"own case en", note(crm.NotifySMSStatusCase, crm.English, "case", "123456789", "status", "in_progress", "category", "long_wait"),
-			"Huduma: Your case 123 456 789 (Long wait) is now: Being worked on. We will SMS you when it changes."},
+			"Huduma: Your case 123 456 789 (Long wait or delay) is now: Being worked on. We will SMS you when it changes."},
 		{"own case sw", note(crm.NotifySMSStatusCase, crm.Swahili, "case", "123456789", "status", "in_progress", "category", "long_wait"),
 			"Huduma: Kesi yako 123 456 789 (Kusubiri muda mrefu) sasa: Inashughulikiwa. Tutakutumia SMS ikibadilika."},
 		{"stranger's case", note(crm.NotifySMSStatusCase, crm.English, "case", "123456789", "status", "new"),
@@ -31,16 +32,16 @@ func TestKeywordReplies(t *testing.T) {
 		{"own corruption report names no category", note(crm.NotifySMSStatusCase, crm.English, "case", "123456789", "status", "new", "category", "corruption"),
 			"Huduma: Case 123 456 789 status: Received."},
 		{"no appointments en", note(crm.NotifySMSAppointments, crm.English, "count", "0"),
-			"Huduma: You have no upcoming appointments. Dial the Huduma USSD code to book one."},
+			"Huduma: You have no upcoming appointments. Dial *384*50# to book one."},
 		{"no appointments sw", note(crm.NotifySMSAppointments, crm.Swahili, "count", "0"),
-			"Huduma: Huna miadi ijayo. Piga msimbo wa USSD wa Huduma kuweka miadi."},
+			"Huduma: Huna miadi ijayo. Piga *384*50# kuweka miadi."},
 		{"one appointment en", note(crm.NotifySMSAppointments, crm.English, append([]string{"count", "1"}, appt...)...),
 			"Huduma: Your appointments: 600 042 550: Birth certificate, Huduma Centre Kisumu, Wed 25 Nov at 09:30. Send CANCEL and a number to cancel one."},
 		{"three appointments sw", note(crm.NotifySMSAppointments, crm.Swahili, append([]string{"count", "3",
 			"ref2", "123456789", "centre2", "GPO", "service2", "ID-NEW", "day2", "2026-11-26", "time2", "14:00"}, appt...)...),
-			"Huduma: Miadi yako: 600 042 550: Cheti cha kuzaliwa, Kituo cha Huduma Kisumu, Jumatano 25 Nov saa 09:30. 123 456 789: Kitambulisho kipya, Kituo cha Huduma Nairobi GPO, Alhamisi 26 Nov saa 14:00. Na nyingine 1. Tuma GHAIRI na nambari yake kughairi miadi."},
+			"Huduma: Miadi yako: 600 042 550: Cheti cha kuzaliwa, Kituo cha Huduma Kisumu, Jumatano 25 Nov saa 3:30 asubuhi. 123 456 789: Kitambulisho kipya, Kituo cha Huduma Nairobi GPO, Alhamisi 26 Nov saa 8:00 mchana. Na nyingine 1. Kughairi, tuma GHAIRI na nambari yake."},
 		{"rated sw", note(crm.NotifySMSRated, crm.Swahili, "case", "123456789"),
-			"Huduma: Asante kwa kutathmini kesi 123 456 789. Inatusaidia kukuhudumia vizuri zaidi."},
+			"Huduma: Asante kwa kukadiria huduma yetu kwa kesi 123 456 789. Inatusaidia kukuhudumia vizuri zaidi."},
 		{"cancelled sw", note(crm.NotifySMSCancelled, crm.Swahili, "ref", "600042550"),
 			"Huduma: Miadi 600 042 550 imeghairiwa. Tuma MIADI kuona miadi uliyo nayo."},
 		{"not found status en", note(crm.NotifySMSNotFound, crm.English, "ref", "600042550", "keyword", "status"),
@@ -95,6 +96,20 @@ func TestKeywordRepliesBadParams(t *testing.T) {
 	} {
 		if text, err := tm.Render(cat, n); !errors.Is(err, templates.ErrParams) {
 			t.Errorf("%s: err = %v (text %q), want ErrParams", name, err, text)
+		}
+	}
+}
+
+// A message that tells the citizen to dial names the gateway's own code.
+func TestMessagesNameTheUSSDCode(t *testing.T) {
+	tm, err := templates.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for l, want := range map[crm.Lang]string{crm.English: "Dial *123*4# to book one.", crm.Swahili: "Piga *123*4# kuweka miadi."} {
+		got, err := tm.WithUSSDCode("*123*4#").Render(nil, crm.Notification{Kind: crm.NotifySMSAppointments, Lang: l, Params: map[string]string{"count": "0"}})
+		if err != nil || !strings.HasSuffix(got, want) {
+			t.Errorf("%s: %q (%v), want it to end %q", l, got, err, want)
 		}
 	}
 }

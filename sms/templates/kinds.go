@@ -42,18 +42,20 @@ var kinds = map[crm.NotificationKind]kindSpec{
 	},
 	crm.NotifyCallbackAck: {
 		required: []string{"case", "from", "to"},
-		keys:     []string{"callback_ack"},
+		keys:     []string{"callback_ack", "callback_ack.until"},
 		render: func(r *renderer) (string, error) {
 			num := r.ref("case")
 			from, to := r.instant("from"), r.instant("to")
 			if r.err != nil {
 				return "", r.err
 			}
-			until := r.clockOf(to)
 			if !sameDay(from, to) {
-				until = r.dateOf(to) + " " + until
+				return r.text("callback_ack", num, r.dateOf(from), r.clockOf(from), r.text("callback_ack.until", r.dateOf(to), r.clockOf(to))), nil
 			}
-			return r.text("callback_ack", num, r.dateOf(from), r.clockOf(from), until), nil
+			// Within a day, Kiswahili says the day part once: "kati ya saa 8:00 na 10:00
+			// mchana (14:00-16:00)".
+			a, b := crm.FormatSpan(r.lang, minuteOf(from), minuteOf(to), crm.TimeLong)
+			return r.text("callback_ack", num, r.dateOf(from), a, b), nil
 		},
 	},
 	crm.NotifyManagerAlert: {
@@ -148,9 +150,16 @@ var kinds = map[crm.NotificationKind]kindSpec{
 	},
 	crm.NotifySatisfaction: {
 		required: []string{"case"},
-		keys:     []string{"satisfaction"},
+		keys:     append([]string{"satisfaction"}, ratingKeys()...),
 		render: func(r *renderer) (string, error) {
-			return r.text("satisfaction", r.ref("case")), r.err
+			// The scale is the catalogue's rating words, numbered as the reply reads them
+			// ("1 Bora sana, 2 Nzuri, …"): the words USSD and voice offer for the same
+			// question, kept in one place each.
+			scale := make([]string, len(crm.Ratings))
+			for i, k := range ratingKeys() {
+				scale[i] = strconv.Itoa(i+1) + " " + r.text(k)
+			}
+			return r.text("satisfaction", r.ref("case"), strings.Join(scale, ", ")), r.err
 		},
 	},
 	crm.NotifyBookingConfirmed: booking("booking_confirmed"),
@@ -231,6 +240,16 @@ var kinds = map[crm.NotificationKind]kindSpec{
 	},
 }
 
+// ratingKeys are the catalogue keys of the rating words, in the order of crm.Ratings (the
+// number a citizen replies with).
+func ratingKeys() []string {
+	keys := make([]string, len(crm.Ratings))
+	for i, r := range crm.Ratings {
+		keys[i] = "rating." + string(r)
+	}
+	return keys
+}
+
 // The keywords a reply about a keyword may name.
 var (
 	notFoundKeywords = []string{crm.KeywordStatus, crm.KeywordCancel}
@@ -256,7 +275,7 @@ func renderAppointments(r *renderer) (string, error) {
 		return "", r.bad("count", "not a count")
 	}
 	if count == 0 {
-		return r.text("sms_appointments.none"), nil
+		return r.text("sms_appointments.none", r.t.ussdCode), nil
 	}
 	listed := min(count, crm.SMSAppointmentsListed)
 	items := make([]string, 0, listed)
@@ -268,7 +287,7 @@ func renderAppointments(r *renderer) (string, error) {
 			}
 		}
 		items = append(items, r.text("sms_appointments.item",
-			r.ref("ref"+n), r.service("service"+n), r.centre("centre"+n), r.day("day"+n), r.clock("time"+n)))
+			r.ref("ref"+n), r.service("service"+n), r.centre("centre"+n), r.day("day"+n), r.clockShort("time"+n)))
 	}
 	more := ""
 	if count > listed {

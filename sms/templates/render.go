@@ -17,7 +17,7 @@ var ErrParams = errors.New("bad notification params")
 // Render writes n as SMS text in n.Lang (English when the language is not one we serve).
 // Centre and service codes become the centre's name and the service's short label in that
 // language, case and request numbers are grouped ("600 042 550"), dates read "Wed 25 Nov" and
-// times "09:30" in the templates' zone. A missing or unreadable param is an error wrapping
+// times "09:30" ("saa 3:30 asubuhi (09:30)" in Kiswahili) in the templates' zone. A missing or unreadable param is an error wrapping
 // ErrParams; an unknown kind is an error too. The text is at most MaxSegments parts: free
 // text (a reply, a reason) is cut short with "..." when it would not fit.
 func (t *Templates) Render(cat *crm.Catalog, n crm.Notification) (string, error) {
@@ -160,13 +160,20 @@ func (r *renderer) day(name string) string {
 
 // clock reads a time of day: "09:30" as the slot was booked in local time, or an RFC 3339
 // instant shown in the templates' zone.
-func (r *renderer) clock(name string) string {
+func (r *renderer) clock(name string) string { return r.clockIn(name, crm.TimeLong) }
+
+// clockShort is clock without the 24-hour figure next to a Kiswahili time, for a list where
+// every item would repeat it.
+func (r *renderer) clockShort(name string) string { return r.clockIn(name, crm.TimeShort) }
+
+func (r *renderer) clockIn(name string, form crm.TimeForm) string {
 	v := r.param(name)
 	if t, err := time.Parse("15:04", v); err == nil && len(v) == 5 {
-		return t.Format("15:04")
+		return crm.FormatTime(r.lang, minuteOf(t), form)
 	}
 	if t, err := time.Parse(time.RFC3339, v); err == nil {
-		return r.clockOf(t.In(r.t.loc))
+		t = t.In(r.t.loc)
+		return crm.FormatTime(r.lang, minuteOf(t), form)
 	}
 	r.bad(name, "not a time (want HH:MM)")
 	return ""
@@ -184,7 +191,13 @@ func (r *renderer) instant(name string) time.Time {
 
 func (r *renderer) dateOf(t time.Time) string { return r.t.Date(r.lang, t) }
 
-func (r *renderer) clockOf(t time.Time) string { return t.Format("15:04") }
+// clockOf writes a time of day for the citizen: "09:30", or in Kiswahili the Swahili count
+// with the 24-hour figure, "3:30 asubuhi (09:30)" (crm.FormatTime).
+func (r *renderer) clockOf(t time.Time) string {
+	return crm.FormatTime(r.lang, minuteOf(t), crm.TimeLong)
+}
+
+func minuteOf(t time.Time) int { return t.Hour()*60 + t.Minute() }
 
 func sameDay(a, b time.Time) bool {
 	ay, am, ad := a.Date()

@@ -35,7 +35,12 @@ var eat = time.FixedZone("EAT", 3*60*60)
 type Templates struct {
 	byLang map[crm.Lang]map[string]string
 	loc    *time.Location
+	// ussdCode is the code a message tells the citizen to dial (WithUSSDCode).
+	ussdCode string
 }
+
+// DefaultUSSDCode is the code messages name unless WithUSSDCode says otherwise.
+const DefaultUSSDCode = "*384*50#"
 
 // Load reads the embedded catalogues and checks them: both languages have the same keys
 // with the same number of arguments, every key a kind or a name needs is there, no format
@@ -43,7 +48,7 @@ type Templates struct {
 // translation fails at start-up (and in the tests) rather than in a citizen's inbox.
 // Times are shown in East Africa Time; see In.
 func Load() (*Templates, error) {
-	t := &Templates{byLang: map[crm.Lang]map[string]string{}, loc: eat}
+	t := &Templates{byLang: map[crm.Lang]map[string]string{}, loc: eat, ussdCode: DefaultUSSDCode}
 	for _, l := range []crm.Lang{crm.English, crm.Swahili} {
 		raw, err := messagesFS.ReadFile("messages/" + string(l) + ".json")
 		if err != nil {
@@ -79,6 +84,17 @@ func Render(cat *crm.Catalog, n crm.Notification) (string, error) {
 func (t *Templates) In(loc *time.Location) *Templates {
 	c := *t
 	c.loc = loc
+	return &c
+}
+
+// WithUSSDCode returns templates that tell citizens to dial code (the gateway's configured
+// one, e.g. "*384*50#"): a message names the code itself rather than "the Huduma USSD code",
+// which a citizen would have to look up.
+func (t *Templates) WithUSSDCode(code string) *Templates {
+	c := *t
+	if code != "" {
+		c.ussdCode = code
+	}
 	return &c
 }
 

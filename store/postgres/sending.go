@@ -15,7 +15,7 @@ import (
 
 // dueAt is when an outbox row may next be claimed: its lease's end while it is sending, its
 // next attempt while it waits out a back-off, its creation otherwise. It is the expression
-// the outbox_due indexes (migration 00019) are built on, written exactly as they are, so
+// the outbox_due indexes (migration 00020) are built on, written exactly as they are, so
 // that the claim reads their ranges.
 const dueAt = `coalesce(CASE WHEN status = 'sending' THEN lease_until ELSE next_attempt_at END, created_at)`
 

@@ -42,18 +42,7 @@ func (s *Store) Timeline(ctx context.Context, id int64) ([]crm.AuditEntry, []crm
 		return nil, nil, fmt.Errorf("sqlite: case timeline: audit: %w", err)
 	}
 	notes, err := collect(ctx, tx, `SELECT id, case_id, author_id, author, body, reply, at
-		FROM case_notes WHERE case_id = ? ORDER BY at, id`,
-		func(r *sql.Rows, n *crm.Note) error {
-			var at string
-			var author sql.NullInt64
-			if err := r.Scan(&n.ID, &n.CaseID, &author, &n.Author, &n.Body, &n.Reply, &at); err != nil {
-				return err
-			}
-			n.AuthorID = author.Int64
-			var err error
-			n.At, err = parseTimestamp(at)
-			return err
-		}, id)
+		FROM case_notes WHERE case_id = ? ORDER BY at, id`, scanNoteRow, id)
 	if err != nil {
 		return nil, nil, fmt.Errorf("sqlite: case timeline: notes: %w", err)
 	}
@@ -61,4 +50,31 @@ func (s *Store) Timeline(ctx context.Context, id int64) ([]crm.AuditEntry, []crm
 		return nil, nil, fmt.Errorf("sqlite: case timeline: %w", err)
 	}
 	return audit, notes, nil
+}
+
+// scanAuditRow reads an audit entry selected as id, case_id, at, actor_id, actor, action,
+// from_value, to_value, detail.
+func scanAuditRow(r *sql.Rows, a *crm.AuditEntry) error {
+	var at string
+	var actor sql.NullInt64
+	if err := r.Scan(&a.ID, &a.CaseID, &at, &actor, &a.Actor, &a.Action, &a.From, &a.To, &a.Detail); err != nil {
+		return err
+	}
+	a.ActorID = actor.Int64
+	var err error
+	a.At, err = parseTimestamp(at)
+	return err
+}
+
+// scanNoteRow reads a note selected as id, case_id, author_id, author, body, reply, at.
+func scanNoteRow(r *sql.Rows, n *crm.Note) error {
+	var at string
+	var author sql.NullInt64
+	if err := r.Scan(&n.ID, &n.CaseID, &author, &n.Author, &n.Body, &n.Reply, &at); err != nil {
+		return err
+	}
+	n.AuthorID = author.Int64
+	var err error
+	n.At, err = parseTimestamp(at)
+	return err
 }

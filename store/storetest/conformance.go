@@ -58,6 +58,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	runNotify(t, open)   // notify.go: booking notifications, inbound SMS, opt-outs, reminders
 	runSending(t, open)  // sending.go: the outbox worker's claims, settling, delivery reports
 	runCalls(t, open)    // calls.go: call records merged from voice callbacks, recordings on cases
+	runRights(t, open)   // rights.go: a citizen's records, their erasure, retention, case views
 }
 
 // The suite books at a real centre and services so a seeded store would accept the same
