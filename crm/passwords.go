@@ -15,10 +15,14 @@ import (
 // work at a share of one core however many logins arrive. A login waits its turn; one that
 // cannot start within passwordWait is told to try again (429), not queued for ever.
 
-// Defaults of the pool: one check at a time, at most a quarter of one core.
+// Defaults of the pool: one check at a time, resting nine times as long as each took. Measured
+// with 16 logins flat out (BenchmarkHopsDuringLoginFlood, docs/SECURITY.md), a tenth of a core
+// left USSD 95 % of its hops, a quarter 88 % on a quiet machine but under 75 % with a little
+// load besides; a tenth still checks about 1.7 passwords a second per replica at the default
+// cost, some 100 logins a minute (raise HUDUMA_PASSWORD_SHARE for a large morning shift).
 const (
 	DefaultPasswordChecks = 1
-	DefaultPasswordShare  = 0.25
+	DefaultPasswordShare  = 0.10
 	passwordWait          = 5 * time.Second
 )
 

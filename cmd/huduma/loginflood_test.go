@@ -23,7 +23,8 @@ import (
 //
 //	go test -run '^$' -bench HopsDuringLoginFlood -benchtime 20000x ./cmd/huduma/
 //
-// "pool" is the default (one check at a time, a quarter of one core); "unbounded" lets all 16
+// "pool" is the default (one check at a time, a tenth of one core), "pool25" a quarter of a
+// core; "unbounded" lets all 16
 // run at once at full speed, as before the pool.
 func BenchmarkHopsDuringLoginFlood(b *testing.B) {
 	for _, tc := range []struct {
@@ -33,6 +34,7 @@ func BenchmarkHopsDuringLoginFlood(b *testing.B) {
 	}{
 		{"quiet", 0, nil},
 		{"flood16/pool", 16, nil},
+		{"flood16/pool25", 16, []string{"-password-share", "25"}},
 		{"flood16/unbounded", 16, []string{"-password-checks", "16", "-password-share", "100"}},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
