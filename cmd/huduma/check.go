@@ -11,6 +11,7 @@ import (
 	"github.com/huduma-connect/huduma/crm"
 	"github.com/huduma-connect/huduma/flows"
 	"github.com/huduma-connect/huduma/ivr"
+	sessionredis "github.com/huduma-connect/huduma/store/redis"
 )
 
 var checkHelp = command{name: "check", usage: "huduma check [flags]",
@@ -39,6 +40,9 @@ func checkCommand(ctx context.Context, args []string, out io.Writer) error {
 			failed = true
 		}
 		fmt.Fprintf(out, "%-4s  %-12s %s\n", verdict, what, detail)
+	}
+	if log, err := cfg.logger(); err == nil {
+		sessionredis.LogThrough(log) // go-redis's own lines at debug, as serve does
 	}
 	if err := errors.Join(flagErr, cfg.validate()); err != nil {
 		for _, line := range strings.Split(err.Error(), "\n") {
