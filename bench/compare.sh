@@ -59,26 +59,8 @@ done
 [ -f "$FLOOR_SRC/main.go" ] || die "no floor at $FLOOR_SRC (set SHARED or FLOOR_SRC)"
 [ -n "${NO_JQ:-}" ] || ! have jq || JQ=jq
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/huduma-bench.XXXXXX")
-out=${KEEP:-$tmp/out}
-mkdir -p "$out"
-db="huduma_bench_$$"
-pids=()
-
-cleanup() {
-	local status=$?
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null || true
-	done
-	for p in "${pids[@]}"; do
-		wait "$p" 2>/dev/null || true
-	done
-	psql "$PG/postgres" -qX -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
-	rm -rf "$tmp"
-	exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+. "$here/lib.sh"
+bench_workspace bench
 
 tcp_open() { timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" >/dev/null 2>&1; }
 for port in "$GW_PORT" "$PEER_PORT" "$FLOOR_PORT" "$PPROF_PORT"; do
@@ -105,7 +87,6 @@ jnum() {
 		}' "$1"
 }
 # calc EXPR — floating-point arithmetic.
-calc() { awk "BEGIN { printf \"%.${2:-2}f\", $1 }"; }
 # ge A B — A >= B.
 ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 >= b + 0) }'; }
 verdict() { if ge "$1" "$2"; then echo "met"; else echo "**not met**"; fi; }

@@ -49,23 +49,9 @@ for tool in go jq psql curl awk; do
 	command -v "$tool" >/dev/null 2>&1 || die "needs $tool"
 done
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/huduma-outage.XXXXXX")
-out=${KEEP:-$tmp/out}
-mkdir -p "$out"
-db="huduma_outage_$$"
-pids=()
-cleanup() {
-	local status=$?
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-	psql "$PG/postgres" -qX -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
-	rm -rf "$tmp"
-	exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+. "$here/lib.sh"
+bench_workspace outage
 
-calc() { awk "BEGIN { printf \"%.${2:-2}f\", $1 }"; }
 j() { jq -r "$2" "$out/$1.json"; }
 sql() { psql "$PG/$db" -qAtX -v ON_ERROR_STOP=1 -c "$1"; }
 # pg_cpu: CPU seconds used so far by every Postgres process (utime + stime, all backends).

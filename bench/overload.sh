@@ -51,23 +51,9 @@ for tool in go jq psql curl awk; do
 done
 [ "$STALL_LOAD" -gt $((STALL + 10)) ] || die "STALL_LOAD must exceed STALL by more than 10 s"
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/huduma-overload.XXXXXX")
-out=${KEEP:-$tmp/out}
-mkdir -p "$out"
-db="huduma_overload_$$"
-pids=()
-cleanup() {
-	local status=$?
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-	psql "$PG/postgres" -qX -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
-	rm -rf "$tmp"
-	exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+. "$here/lib.sh"
+bench_workspace overload
 
-calc() { awk "BEGIN { printf \"%.${2:-2}f\", $1 }"; }
 ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 >= b + 0) }'; }
 verdict() { if ge "$1" "$2"; then echo "met"; else echo "**not met**"; fi; }
 rss_mb() { awk '/^VmRSS/ { printf "%d", $2 / 1024 }' "/proc/$1/status"; }
