@@ -294,13 +294,10 @@ func decode(c *fiber.Ctx, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return fmt.Errorf("%w: the request needs a JSON body", crm.ErrBadInput)
 	}
-	// encoding/json would quietly turn bytes that are not UTF-8 into U+FFFD, and take a NUL
-	// written as \u0000, which Postgres refuses in text (a 500 later, from the store).
+	// encoding/json would quietly turn bytes that are not UTF-8 into U+FFFD. (A NUL written
+	// as \u0000 decodes, and crm refuses it with the text's other control characters.)
 	if !utf8.Valid(body) {
 		return fmt.Errorf("%w: the body is not valid UTF-8", crm.ErrBadInput)
-	}
-	if bytes.Contains(bytes.ToLower(body), []byte(`\u0000`)) {
-		return fmt.Errorf("%w: text may not contain a NUL character (\\u0000)", crm.ErrBadInput)
 	}
 	err := json.Unmarshal(body, v)
 	var syntax *json.SyntaxError

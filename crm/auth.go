@@ -43,6 +43,11 @@ func (o *Office) AddUser(ctx context.Context, in NewUser) (User, error) {
 	case len(in.Password) > 72:
 		return User{}, fmt.Errorf("%w: a password has at most 72 bytes", ErrBadInput)
 	}
+	name, err := cleanText(in.Name, MaxUserName)
+	if err != nil {
+		return User{}, fmt.Errorf("name: %w", err)
+	}
+	in.Name = name
 	if in.Role == RoleCentreManager {
 		if _, ok := o.desk.Catalog().Centre(in.Centre); !ok {
 			return User{}, fmt.Errorf("%w: a centre manager needs a centre code, %q is none", ErrBadInput, in.Centre)

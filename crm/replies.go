@@ -2,8 +2,8 @@ package crm
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -56,7 +56,14 @@ func (o *Office) PutSavedReply(ctx context.Context, u User, r SavedReply) (Saved
 	if !canKeepReplies(u) {
 		return SavedReply{}, ErrForbidden
 	}
-	r.Name, r.Body = strings.TrimSpace(r.Name), strings.TrimSpace(r.Body)
+	// The same cleaning as the reply the text goes into, so a NUL or a stray control
+	// character is refused here, not by the database.
+	var nerr, berr error
+	r.Name, nerr = cleanText(r.Name, MaxReplyName)
+	r.Body, berr = cleanText(r.Body, MaxReplyBody)
+	if err := errors.Join(nerr, berr); err != nil {
+		return SavedReply{}, err
+	}
 	switch {
 	case r.Name == "" || utf8.RuneCountInString(r.Name) > MaxReplyName:
 		return SavedReply{}, fmt.Errorf("%w: a saved reply's name has 1 to %d characters", ErrBadInput, MaxReplyName)

@@ -95,10 +95,12 @@ func (o *Office) EditStaff(ctx context.Context, actor User, id int64, ch StaffCh
 		return User{}, ErrForbidden
 	case strings.TrimSpace(ch.Name) == "":
 		return User{}, fmt.Errorf("%w: a name is required", ErrBadInput)
-	case ch.Role == RoleCentreManager:
-		if _, ok := o.desk.Catalog().Centre(ch.Centre); !ok {
-			return User{}, fmt.Errorf("%w: a centre manager needs a centre code, %q is none", ErrBadInput, ch.Centre)
-		}
+	}
+	if ch.Name, err = cleanText(ch.Name, MaxUserName); err != nil {
+		return User{}, fmt.Errorf("name: %w", err)
+	}
+	if _, ok := o.desk.Catalog().Centre(ch.Centre); ch.Role == RoleCentreManager && !ok {
+		return User{}, fmt.Errorf("%w: a centre manager needs a centre code, %q is none", ErrBadInput, ch.Centre)
 	}
 	for _, l := range ch.Langs {
 		if !l.Valid() {
@@ -117,7 +119,7 @@ func (o *Office) EditStaff(ctx context.Context, actor User, id int64, ch StaffCh
 	if ch.Queue != QueueGeneral && ch.Queue != QueueIntegrity {
 		return User{}, fmt.Errorf("%w: unknown queue %q", ErrBadInput, ch.Queue)
 	}
-	u.Name, u.Role, u.Phone, u.Centre, u.Queue, u.Langs = strings.TrimSpace(ch.Name), ch.Role, ch.Phone, ch.Centre, ch.Queue, slices.Clone(ch.Langs)
+	u.Name, u.Role, u.Phone, u.Centre, u.Queue, u.Langs = ch.Name, ch.Role, ch.Phone, ch.Centre, ch.Queue, slices.Clone(ch.Langs)
 	if err := o.store.UpdateUser(ctx, u); err != nil {
 		return User{}, fmt.Errorf("edit user %d: %w", id, err)
 	}
@@ -187,6 +189,9 @@ func (o *Office) EndSessions(ctx context.Context, actor User, id int64) (int, er
 	o.log.Info("sessions ended", "by", actor.Username, "user", u.Username, "sessions", n)
 	return n, nil
 }
+
+// MaxUserName bounds a person's display name: it heads lists and the board.
+const MaxUserName = 80
 
 // Operator is who acts from the server's command line (`huduma agent disable …`): whoever can
 // run the binary against the database holds every key already, so they act as an
