@@ -118,6 +118,13 @@ type SendingStore interface {
 	// arrived for the id before the send was recorded is applied.
 	MarkSent(ctx context.Context, c Claim, atMessageID, cost string, now time.Time) error
 
+	// MarkSentAll records many sends at once, each as MarkSent would, in one statement or
+	// transaction: while a backlog drains, a commit per message would cost the database
+	// more than the sends. errs has one entry per send, in order: nil when recorded (or
+	// recorded before under the same claim), ErrClaimLost or ErrNotFound as MarkSent would
+	// return. err is for the write as a whole; then the caller may repeat it.
+	MarkSentAll(ctx context.Context, sent []Sent, now time.Time) (errs []error, err error)
+
 	// MarkRetry gives the claimed row back to the queue after a failed attempt: status
 	// queued, not due before next, reason kept in FailureReason for the agents to see. The
 	// attempt stays counted.
@@ -156,6 +163,12 @@ type SendingStore interface {
 	// before the worker has recorded sending it.
 	RecordDelivery(ctx context.Context, atMessageID, status, failureReason string, now time.Time) (found bool, err error)
 
+	// RecordDeliveries records many reports, each as RecordDelivery would one after another,
+	// in as few writes as it can: the usual report, on a row that carries its id, is written
+	// with the others of the batch in one statement (see FoldDeliveryReports); the rest go
+	// one by one, in order. found has one entry per report.
+	RecordDeliveries(ctx context.Context, reports []DeliveryReport, now time.Time) (found []bool, err error)
+
 	// OutboxStats counts queued, sending and failed rows and finds the oldest queued one.
 	OutboxStats(ctx context.Context) (OutboxStats, error)
 
@@ -173,6 +186,49 @@ type SendingStore interface {
 	// phone is already queued or being sent, nothing is merged and digest is 0: the caller
 	// waits for it. A lost claim on c is ErrClaimLost.
 	FoldAlerts(ctx context.Context, c Claim, also []Claim, f AlertFold, now time.Time) (digest int64, merged int, err error)
+}
+
+// DeliveryReport is what Africa's Talking reported of a message, for RecordDeliveries.
+type DeliveryReport struct {
+	ATMessageID   string
+	Status        string
+	FailureReason string // "" keeps the reason the row has
+}
+
+// FoldDeliveryReports reduces reports to one a message id, in the order the ids first
+// appear, each with the effect of its reports applied in order to a row whose status is not
+// final: the first final status sticks, a later report replaces one that is not final, and
+// a reason stays until a later report gives another. A statement that applies one report a
+// row then does what applying them one by one would; without the fold, a final status could
+// lose to a later report of the same batch. Reports without an id are dropped.
+func FoldDeliveryReports(reports []DeliveryReport) []DeliveryReport {
+	var out []DeliveryReport
+	at := map[string]int{}
+	for _, r := range reports {
+		if r.ATMessageID == "" {
+			continue
+		}
+		i, seen := at[r.ATMessageID]
+		switch {
+		case !seen:
+			at[r.ATMessageID] = len(out)
+			out = append(out, r)
+		case FinalDelivery(out[i].Status):
+		default:
+			if r.FailureReason == "" {
+				r.FailureReason = out[i].FailureReason
+			}
+			out[i] = r
+		}
+	}
+	return out
+}
+
+// Sent is a claimed row Africa's Talking accepted, for MarkSentAll.
+type Sent struct {
+	Claim       Claim
+	ATMessageID string // "" stores none
+	Cost        string
 }
 
 // AlertHistory is what AlertsSent finds.

@@ -29,6 +29,7 @@ type config struct {
 	RecipientFailRate float64
 	DeliveryFailRate  float64
 	DeliveryDelay     time.Duration
+	Latency           time.Duration
 	Hang              time.Duration
 	LogLevel          string
 }
@@ -88,6 +89,7 @@ func parseConfig(args []string, lookupEnv func(string) (string, bool)) (config, 
 	rate(&c.DeliveryFailRate, "delivery-fail-rate", "HUDUMA_SANDBOX_DELIVERY_FAIL_RATE", "share of accepted messages reported Failed")
 	dur(&c.DeliveryDelay, "delivery-delay", "HUDUMA_SANDBOX_DELIVERY_DELAY", "1s", "pause before a delivery report is posted")
 	dur(&c.Hang, "hang", "HUDUMA_SANDBOX_HANG", "2m", "how long a timed-out request is held")
+	dur(&c.Latency, "latency", "HUDUMA_SANDBOX_LATENCY", "0s", "how long every API request waits before its answer, as across a network")
 	if err := errors.Join(errs...); err != nil {
 		return c, err
 	}
@@ -117,7 +119,7 @@ func (c config) sandboxConfig() atsandbox.Config {
 		Shortcode: c.Shortcode, SenderIDs: senders,
 		Faults: atsandbox.Faults{FailRate: c.FailRate, TimeoutRate: c.TimeoutRate,
 			RecipientFailRate: c.RecipientFailRate, DeliveryFailRate: c.DeliveryFailRate},
-		DeliveryDelay: c.DeliveryDelay, Hang: c.Hang,
+		DeliveryDelay: c.DeliveryDelay, Hang: c.Hang, Latency: c.Latency,
 	}
 }
 

@@ -74,12 +74,28 @@ func New(cfg Config) *Client {
 		copied := *cfg.HTTP
 		hc = &copied
 	}
+	if hc.Transport == nil {
+		hc.Transport = newTransport()
+	}
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	log := cfg.Logger
 	if log == nil {
 		log = slog.Default()
 	}
 	return &Client{username: cfg.Username, apiKey: cfg.APIKey, smsURL: base, voiceURL: voice, http: hc, log: log}
+}
+
+// IdleConnsPerHost is how many idle connections to Africa's Talking the client keeps. Go's
+// default transport keeps 2, so the outbox's concurrent sends would open (and leave in
+// TIME_WAIT) a new connection for nearly every message while draining a backlog.
+const IdleConnsPerHost = 64
+
+// newTransport is Go's default transport keeping IdleConnsPerHost idle connections a host.
+func newTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = IdleConnsPerHost
+	t.MaxIdleConns = max(t.MaxIdleConns, 2*IdleConnsPerHost)
+	return t
 }
 
 // post sends a form and returns the body of a 2xx answer. Anything else is an *Error of the

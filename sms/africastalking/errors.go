@@ -2,6 +2,7 @@ package africastalking
 
 import (
 	"errors"
+	"net"
 	"strings"
 )
 
@@ -39,6 +40,19 @@ func (e *Error) Error() string { return e.msg }
 func (e *Error) Is(target error) bool { return target == e.kind }
 
 func (e *Error) Unwrap() error { return e.cause }
+
+// Unsent reports whether err says the request never reached Africa's Talking: the
+// connection could not be made (refused, no route, a name that does not resolve). Any other
+// failure without an answer (a timeout, a connection reset after the request went out) may
+// have come after Africa's Talking accepted the message.
+func Unsent(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	var dns *net.DNSError
+	return errors.As(err, &dns)
+}
 
 // maxExcerpt bounds how much of a response body an error quotes.
 const maxExcerpt = 200

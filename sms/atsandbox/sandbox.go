@@ -52,6 +52,9 @@ type Config struct {
 	Hang time.Duration
 	// DeliveryDelay is how long after sending a delivery report is posted. Default 1s.
 	DeliveryDelay time.Duration
+	// Latency is how long every API request waits before it is answered, as the real API
+	// does from across the network (some 100-300 ms from Nairobi). Default 0.
+	Latency time.Duration
 	// Seed makes the fault dice repeatable; 0 draws a random seed.
 	Seed uint64
 	// HTTP posts the callbacks; nil means a client with a 10-second timeout.
@@ -243,6 +246,15 @@ func (s *Server) api(h http.HandlerFunc) http.HandlerFunc {
 			w.WriteHeader(http.StatusUnauthorized)
 			_, _ = w.Write([]byte("The supplied authentication is invalid"))
 			return
+		}
+		if s.cfg.Latency > 0 {
+			select {
+			case <-r.Context().Done():
+				return
+			case <-s.ctx.Done():
+				return
+			case <-time.After(s.cfg.Latency):
+			}
 		}
 		f := s.Faults()
 		if s.roll(f.TimeoutRate) {

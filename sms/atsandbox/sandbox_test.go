@@ -442,3 +442,17 @@ func getJSON(t *testing.T, u string, v any) {
 		t.Fatal(err)
 	}
 }
+
+// TestLatency: with Latency set, no answer comes sooner, as across a network from Nairobi;
+// benchmarks use it to show what sending one message after another would cost.
+func TestLatency(t *testing.T) {
+	const latency = 150 * time.Millisecond
+	_, _, c := start(t, atsandbox.Config{Latency: latency})
+	began := time.Now()
+	if _, err := c.Send(context.Background(), africastalking.Message{To: []string{"+254712345678"}, Text: "Huduma"}); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(began); took < latency {
+		t.Fatalf("answered after %v, want at least %v", took, latency)
+	}
+}

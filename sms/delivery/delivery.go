@@ -21,16 +21,20 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/huduma-connect/huduma/crm"
+	"github.com/huduma-connect/huduma/internal/groupcommit"
 )
 
 // Path is where Africa's Talking posts delivery reports (set it, with ?key=, as the
 // application's delivery reports callback URL).
 const Path = "/at/sms/delivery"
 
-// Recorder stores a delivery report; crm.SendingStore is one.
+// Recorder stores delivery reports; crm.SendingStore is one.
 type Recorder interface {
-	RecordDelivery(ctx context.Context, atMessageID, status, failureReason string, now time.Time) (found bool, err error)
+	RecordDeliveries(ctx context.Context, reports []crm.DeliveryReport, now time.Time) (found []bool, err error)
 }
+
+// maxBatch is the most reports one write records.
+const maxBatch = 256
 
 // Config is what New needs. Every field is optional.
 type Config struct {
@@ -42,12 +46,16 @@ type Config struct {
 	Registerer prometheus.Registerer
 }
 
-// Handler is the delivery report callback.
+// Handler is the delivery report callback. Reports posted at the same moment are written
+// together (see groupcommit): Africa's Talking posts one for every message we send, so while
+// a backlog drains they come a thousand a second, and a commit each would hold the store's
+// connections the citizens' hops need. Each is answered only once its write committed.
 type Handler struct {
 	store   Recorder
 	cfg     Config
 	log     *slog.Logger
 	reports *prometheus.CounterVec // nil without a Registerer
+	writer  *groupcommit.Writer[crm.DeliveryReport, bool]
 }
 
 // New builds the handler.
@@ -62,6 +70,11 @@ func New(store Recorder, cfg Config) *Handler {
 		cfg.Timeout = 5 * time.Second
 	}
 	h := &Handler{store: store, cfg: cfg, log: cfg.Logger}
+	h.writer = groupcommit.New(maxBatch, func(batch []crm.DeliveryReport) ([]bool, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), h.cfg.Timeout)
+		defer cancel()
+		return h.store.RecordDeliveries(ctx, batch, h.cfg.Now())
+	})
 	if cfg.Registerer != nil {
 		h.reports = prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "huduma_sms_delivery_reports_total",
@@ -116,9 +129,7 @@ func (h *Handler) serve(c *fiber.Ctx) error {
 		h.log.Warn("malformed sms delivery report", "problem", problem, "phone", crm.MaskPhone(r.PhoneNumber))
 		return c.Status(fiber.StatusBadRequest).SendString(problem + "\n")
 	}
-	ctx, cancel := context.WithTimeout(c.UserContext(), h.cfg.Timeout)
-	defer cancel()
-	found, err := h.store.RecordDelivery(ctx, r.ID, r.Status, r.FailureReason, h.cfg.Now())
+	found, err := h.writer.Do(crm.DeliveryReport{ATMessageID: r.ID, Status: r.Status, FailureReason: r.FailureReason})
 	if err != nil {
 		h.log.Error("sms delivery report not recorded; Africa's Talking will post it again",
 			"at_message_id", r.ID, "status", r.Status, "err", err)

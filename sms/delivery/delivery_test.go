@@ -32,14 +32,18 @@ type recorder struct {
 	err   error
 }
 
-func (r *recorder) RecordDelivery(_ context.Context, id, status, reason string, _ time.Time) (bool, error) {
+func (r *recorder) RecordDeliveries(_ context.Context, reports []crm.DeliveryReport, _ time.Time) ([]bool, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.err != nil {
-		return false, r.err
+		return nil, r.err
 	}
-	r.calls = append(r.calls, id+" "+status+" "+reason)
-	return id == r.known, nil
+	found := make([]bool, len(reports))
+	for i, rep := range reports {
+		r.calls = append(r.calls, rep.ATMessageID+" "+rep.Status+" "+rep.FailureReason)
+		found[i] = rep.ATMessageID == r.known
+	}
+	return found, nil
 }
 
 const knownID = "ATXid_2c7f4fb8b3b0d91e5d1e7e0f3c1a2b9d"
@@ -207,5 +211,58 @@ func TestRecordsOnTheRow(t *testing.T) {
 	}
 	if got := list[0]; got.DeliveryStatus != "Success" || got.Status != crm.OutboxSent {
 		t.Fatalf("row after Success then a late Buffered: delivery %q status %q, want Success and sent", got.DeliveryStatus, got.Status)
+	}
+}
+
+// heldRecorder is a recorder whose first write waits until the test lets it go.
+type heldRecorder struct {
+	recorder
+	release chan struct{}
+
+	mu     sync.Mutex
+	writes []int
+}
+
+func (h *heldRecorder) RecordDeliveries(ctx context.Context, reports []crm.DeliveryReport, now time.Time) ([]bool, error) {
+	h.mu.Lock()
+	h.writes = append(h.writes, len(reports))
+	first := len(h.writes) == 1
+	h.mu.Unlock()
+	if first {
+		<-h.release
+	}
+	return h.recorder.RecordDeliveries(ctx, reports, now)
+}
+
+// TestReportsPostedTogetherShareAWrite: the reports that arrive while one is being written
+// are written together by the next write (a group commit), each answered 200 only after it.
+// While a backlog drains, Africa's Talking posts a report for each of a thousand messages a
+// second.
+func TestReportsPostedTogetherShareAWrite(t *testing.T) {
+	app := fiber.New()
+	rec := &heldRecorder{recorder: recorder{known: knownID}, release: make(chan struct{})}
+	h := delivery.New(rec, delivery.Config{Logger: testLogger(t)})
+	h.Mount(app)
+	body := fixture(t, "success.form")
+	var wg sync.WaitGroup
+	codes := make([]int, 20)
+	wg.Go(func() { codes[0], _ = post(t, app, delivery.Path, form, body) })
+	testkit.Eventually(t, func() bool { rec.mu.Lock(); defer rec.mu.Unlock(); return len(rec.writes) == 1 },
+		10*time.Second, "the first report being written")
+	for i := 1; i < 20; i++ {
+		wg.Go(func() { codes[i], _ = post(t, app, delivery.Path, form, body) })
+	}
+	testkit.Eventually(t, func() bool { return h.Waiting() == 19 }, 10*time.Second, "19 reports waiting")
+	close(rec.release)
+	wg.Wait()
+	for i, c := range codes {
+		if c != http.StatusOK {
+			t.Fatalf("report %d: HTTP %d, want 200", i, c)
+		}
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.writes) != 2 || rec.writes[1] != 19 {
+		t.Fatalf("writes of %v reports, want [1 19]", rec.writes)
 	}
 }

@@ -36,6 +36,8 @@ type Metrics struct {
 	depth         *prometheus.GaugeVec
 	oldest        prometheus.Gauge
 	latency       *prometheus.HistogramVec
+	recordBatch   prometheus.Histogram
+	yielded       prometheus.Counter
 }
 
 // Reasons on huduma_sms_failed_total.
@@ -116,9 +118,18 @@ func NewMetrics() *Metrics {
 			Help:    "Time one send to Africa's Talking took, by outcome.",
 			Buckets: []float64{.025, .05, .1, .25, .5, 1, 2.5, 5, 10, 20},
 		}, []string{"outcome"}),
+		yielded: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "huduma_sms_yielded_total",
+			Help: "Claims put off (up to a quarter of a second each) because the citizens' USSD and voice hops were queueing.",
+		}),
+		recordBatch: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "huduma_sms_sent_recorded_per_write",
+			Help:    "Sends recorded by one write to the store: 1 when sends are few, more while a backlog drains (the sends that finished during the previous write).",
+			Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128, 256},
+		}),
 	}
 	m.reg.MustRegister(m.sent, m.failed, m.retried, m.queued, m.suppressed, m.released, m.lost,
-		m.paused, m.expired, m.postponed, m.merged, m.breaker, m.breakerOpened, m.depth, m.oldest, m.latency,
+		m.paused, m.expired, m.postponed, m.merged, m.breaker, m.breakerOpened, m.depth, m.oldest, m.latency, m.recordBatch, m.yielded,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, r := range []string{failRefused, failExhausted, failUnrenderable} {
 		m.failed.WithLabelValues(r) // show every reason from the start, at 0

@@ -42,6 +42,9 @@ type outcome struct {
 	err   error
 	// result is the recipient's result (sent).
 	result africastalking.Result
+	// unanswered (unreachable) is a request that went out and got no answer: Africa's
+	// Talking may have accepted it, so sending again may send it twice.
+	unanswered bool
 }
 
 // classify decides what a send's answer means, from the answer alone: it reads nothing
@@ -61,7 +64,8 @@ func classify(results []africastalking.Result, err error) outcome {
 	case errors.Is(err, africastalking.ErrPermanent):
 		return outcome{verdict: failedForGood, label: "permanent", reason: err.Error()}
 	case errors.As(err, &atErr) && errors.Is(err, africastalking.ErrRetryable) && providerDown(atErr.HTTPStatus):
-		return outcome{verdict: unreachable, label: "unreachable", reason: err.Error()}
+		return outcome{verdict: unreachable, label: "unreachable", reason: err.Error(),
+			unanswered: atErr.HTTPStatus == 0 && !africastalking.Unsent(err)}
 	case err != nil:
 		// ErrRetryable with an answer we cannot read, and anything else a Sender may
 		// return: the outcome is unknown.

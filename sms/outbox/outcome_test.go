@@ -196,7 +196,23 @@ func TestClassifyConnectionRefused(t *testing.T) {
 	c := africastalking.New(africastalking.Config{Username: "huduma", APIKey: "test-key", BaseURL: "http://" + addr,
 		Logger: slog.New(slog.DiscardHandler)})
 	results, err := c.Send(context.Background(), africastalking.Message{To: []string{"+254711000111"}, Text: "Habari"})
-	if o := classify(results, err); o.verdict != unreachable || o.label != "unreachable" {
-		t.Fatalf("connection refused: verdict %d label %q, want unreachable (an outage, not the message's fault)", o.verdict, o.label)
+	if o := classify(results, err); o.verdict != unreachable || o.label != "unreachable" || o.unanswered {
+		t.Fatalf("connection refused: verdict %d label %q unanswered %t, want unreachable (an outage, not the message's fault), "+
+			"and not unanswered: the request never left", o.verdict, o.label, o.unanswered)
+	}
+}
+
+// A send that Africa's Talking took but never answered before the client gave up: it may
+// have been accepted, so sending it again may send it twice (the worker counts the attempt
+// unless the breaker is open).
+func TestClassifyUnanswered(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
+	t.Cleanup(func() { close(release); srv.Close() })
+	c := africastalking.New(africastalking.Config{Username: "huduma", APIKey: "test-key", BaseURL: srv.URL,
+		HTTP: &http.Client{Timeout: 100 * time.Millisecond}, Logger: slog.New(slog.DiscardHandler)})
+	results, err := c.Send(context.Background(), africastalking.Message{To: []string{"+254711000111"}, Text: "Habari"})
+	if o := classify(results, err); o.verdict != unreachable || !o.unanswered {
+		t.Fatalf("no answer within the timeout: verdict %d unanswered %t, want unreachable and unanswered", o.verdict, o.unanswered)
 	}
 }

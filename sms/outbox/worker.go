@@ -14,6 +14,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/huduma-connect/huduma/crm"
+	"github.com/huduma-connect/huduma/internal/groupcommit"
 	"github.com/huduma-connect/huduma/sms/africastalking"
 	"github.com/huduma-connect/huduma/sms/templates"
 )
@@ -37,9 +38,13 @@ type Config struct {
 	// Rate caps the messages per second sent by all the workers of this replica together;
 	// 0 sends as fast as Africa's Talking answers. Sends are spaced evenly (no bursts).
 	Rate float64
-	// Batch is how many rows a goroutine claims at once. Default 10; with a Rate, fewer, so
-	// a batch is sent within a quarter of the lease.
+	// Batch is how many rows a goroutine claims at once, and sends at once. Default 10; with
+	// a Rate, fewer, so a batch is sent within a quarter of the lease.
 	Batch int
+	// StoreConns is how many of the store's connections the worker holds at most at once,
+	// claiming and recording together: Postgres's pool has max(4, cores) by default, and the
+	// citizens' hops must find connections free while a backlog drains. Default 2.
+	StoreConns int
 	// MaxAttempts is how many sends a row gets before it fails. Default 8.
 	MaxAttempts int
 	// BaseBackoff is the first retry's ceiling; each further retry doubles it, up to
@@ -67,7 +72,8 @@ type Config struct {
 	// ProbeWait is the wait before the first probe of an outage; it doubles after each
 	// failed probe up to MaxProbeWait, which bounds how long sending stays paused after the
 	// provider is back. A probe is one message and one claim of one row, so probing often
-	// costs nothing. Defaults 1s and 15s.
+	// costs nothing. Defaults 1s and 5s: once the provider is back, a backlog waits at most
+	// 5 s for the probe that finds it.
 	ProbeWait, MaxProbeWait time.Duration
 	// Expiry says when a message has outlived its use; such a row ends expired, unsent.
 	Expiry crm.ExpiryPolicy
@@ -77,6 +83,12 @@ type Config struct {
 	// never merged. Defaults 3 and 15 minutes; DigestAfter < 0 sends every alert on its own.
 	DigestAfter  int
 	DigestWindow time.Duration
+	// Busy reports whether the citizens' hops are queueing on this replica (the hop
+	// admission's hops in flight above a few); nil never. While it does, a goroutine waits
+	// before its next claim, up to maxYield: a backlog draining must not starve the hops that
+	// answer citizens on the operator's clock. The wait is bounded, so a long rush slows the
+	// outbox but never stops it.
+	Busy func() bool
 	// ConsoleURL is the staff console's address, for the digest to link to; "" names none.
 	ConsoleURL string
 	// QuietFrom and QuietTo are the quiet hours as times of day in Location (default 20:00
@@ -140,7 +152,7 @@ func (c *Config) defaults() {
 		c.ProbeWait = time.Second
 	}
 	if c.MaxProbeWait <= 0 {
-		c.MaxProbeWait = 15 * time.Second
+		c.MaxProbeWait = 5 * time.Second
 	}
 	c.MaxProbeWait = max(c.MaxProbeWait, c.ProbeWait)
 	if c.QuietFrom == 0 && c.QuietTo == 0 {
@@ -165,12 +177,22 @@ func (c *Config) defaults() {
 	if c.Batch <= 0 {
 		c.Batch = 10
 	}
+	if c.StoreConns <= 0 {
+		c.StoreConns = 2
+	}
 	if c.Rate > 0 {
 		// At this replica's rate each goroutine sends Rate/Workers a second: a batch must go
 		// out well inside its lease.
 		c.Batch = max(1, min(c.Batch, int(c.Rate*c.Lease.Seconds()/4/float64(c.Workers))))
 	}
 }
+
+// maxYield bounds how long a goroutine waits for the hops before its next claim (Busy), and
+// yieldPoll is how often it looks again meanwhile.
+const (
+	maxYield  = 250 * time.Millisecond
+	yieldPoll = 5 * time.Millisecond
+)
 
 // maxAccountPause caps the pause after repeated credential or account refusals.
 const maxAccountPause = 15 * time.Minute
@@ -184,9 +206,11 @@ type Worker struct {
 	cfg     Config
 	log     *slog.Logger
 	m       *Metrics
-	limit   *rate.Limiter // nil: no rate limit
-	margin  time.Duration // lease left after a send's deadline, to record its outcome
-	breaker *breaker      // Africa's Talking's
+	limit   *rate.Limiter                         // nil: no rate limit
+	margin  time.Duration                         // lease left after a send's deadline, to record its outcome
+	breaker *breaker                              // Africa's Talking's
+	conns   conns                                 // the store connections the worker may hold
+	rec     *groupcommit.Writer[recording, error] // records the accepted sends
 
 	pauseMu    sync.Mutex
 	pauseUntil time.Time     // real time; sending waits until then
@@ -206,7 +230,9 @@ func New(store crm.SendingStore, sender Sender, tmpl Renderer, catalog func() *c
 		log: cfg.Logger, m: cfg.Metrics, pauseNext: cfg.AccountPause,
 		margin:  min(10*time.Second, cfg.Lease/6),
 		breaker: newBreaker(cfg.BreakerThreshold, cfg.ProbeWait, cfg.MaxProbeWait, cfg.Now),
+		conns:   newConns(cfg.StoreConns),
 	}
+	w.rec = newRecorder(w)
 	if cfg.Rate > 0 {
 		w.limit = rate.NewLimiter(rate.Limit(cfg.Rate), 1)
 	}
@@ -250,9 +276,15 @@ func (w *Worker) loop(ctx context.Context, n int) {
 		batch := w.cfg.Batch
 		if probe {
 			batch = 1
+		} else {
+			w.yield(ctx)
 		}
 		now := w.cfg.Now()
-		rows, err := w.store.ClaimNotifications(ctx, now, batch, w.cfg.Lease, w.quiet(now))
+		var rows []crm.ClaimedNotification
+		err := w.conns.do(ctx, func(ctx context.Context) (err error) {
+			rows, err = w.store.ClaimNotifications(ctx, now, batch, w.cfg.Lease, w.quiet(now))
+			return err
+		})
 		if err != nil {
 			if probe {
 				w.breaker.noProbe()
@@ -274,66 +306,130 @@ func (w *Worker) loop(ctx context.Context, n int) {
 			sleep(ctx, jitter(w.cfg.PollInterval))
 			continue
 		}
-		merged := map[int64]bool{} // rows of this batch a digest took
-		for i, r := range rows {
-			if merged[r.ID] {
-				continue
-			}
-			if ctx.Err() != nil || w.pausedFor() > 0 {
-				w.release(log, rows[i:], "stopping or paused")
-				break
-			}
-			if !probe && w.breaker.isOpen() {
-				w.breaker.held(len(rows) - i)
-				w.release(log, rows[i:], "Africa's Talking cannot be reached")
-				break
-			}
-			if sent := w.process(ctx, log, r, probe, rows[i+1:], merged); probe && !sent {
-				w.breaker.noProbe()
-			}
-		}
+		w.work(ctx, log, rows, probe)
 		w.m.breaker.Set(float64(w.breaker.state()))
 	}
 }
 
-// process sends one claimed row and records the outcome. It reports whether it sent the row
-// to Africa's Talking (rather than settling it unsent: suppressed, expired, unrenderable,
-// merged into a digest). rest is the rest of the worker's batch, which a digest may take:
-// the rows it takes are added to merged.
-func (w *Worker) process(ctx context.Context, log *slog.Logger, r crm.ClaimedNotification, probe bool,
-	rest []crm.ClaimedNotification, merged map[int64]bool) (sent bool) {
-	log = log.With("outbox_id", r.ID, "kind", r.Kind, "phone", r.Phone, "attempt", r.Attempts)
+// yield waits while the citizens' hops are busy (Config.Busy), up to maxYield.
+func (w *Worker) yield(ctx context.Context) {
+	if w.cfg.Busy == nil {
+		return
+	}
+	for waited := time.Duration(0); waited < maxYield && w.cfg.Busy() && ctx.Err() == nil; waited += yieldPoll {
+		if waited == 0 {
+			w.m.yielded.Inc()
+		}
+		sleep(ctx, yieldPoll)
+	}
+}
+
+// ready is a claimed row checked and rendered, to be sent.
+type ready struct {
+	r    crm.ClaimedNotification
+	text string
+	log  *slog.Logger
+}
+
+// work settles a claimed batch. Each row is checked and rendered in turn (a digest may take
+// later rows of the batch); then the rows ready to go are sent at once, a goroutine each.
+// Africa's Talking takes one message a request, so a backlog drains as fast as requests
+// overlap: at 150 ms a round trip, four goroutines sending in turn would manage 27 messages
+// a second.
+func (w *Worker) work(ctx context.Context, log *slog.Logger, rows []crm.ClaimedNotification, probe bool) {
+	merged := map[int64]bool{}   // rows of this batch a digest took
+	going := map[crm.Phone]int{} // alerts of this batch to go, by phone
+	var todo []ready
+	for i, r := range rows {
+		if merged[r.ID] {
+			continue
+		}
+		if ctx.Err() != nil || w.pausedFor() > 0 {
+			w.release(log, unmerged(rows[i:], merged), "stopping or paused")
+			break
+		}
+		rlog := log.With("outbox_id", r.ID, "kind", r.Kind, "phone", r.Phone, "attempt", r.Attempts)
+		if text, ok := w.prepare(ctx, rlog, r, rows[i+1:], merged, going[r.Phone]); ok {
+			todo = append(todo, ready{r: r, text: text, log: rlog})
+			if crm.Digestible(r.Notification) {
+				going[r.Phone]++
+			}
+		}
+	}
+	if probe && len(todo) == 0 {
+		w.breaker.noProbe()
+	}
+	var wg sync.WaitGroup
+	for _, x := range todo {
+		wg.Go(func() {
+			if sent := w.deliver(ctx, x, probe); probe && !sent {
+				w.breaker.noProbe()
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// unmerged is rows without those a digest took.
+func unmerged(rows []crm.ClaimedNotification, merged map[int64]bool) []crm.ClaimedNotification {
+	out := make([]crm.ClaimedNotification, 0, len(rows))
+	for _, r := range rows {
+		if !merged[r.ID] {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// prepare checks a claimed row and renders it. A row that is not to be sent (suppressed,
+// expired, out of claims, merged into a digest, unrenderable) is settled here, and ok is
+// false. rest is the rest of the worker's batch, which a digest may take: the rows it takes
+// are added to merged. going is how many alerts of the batch to the same phone are to go.
+func (w *Worker) prepare(ctx context.Context, log *slog.Logger, r crm.ClaimedNotification,
+	rest []crm.ClaimedNotification, merged map[int64]bool, going int) (text string, ok bool) {
 	if r.Attempts == 1 && r.NextAttemptAt.IsZero() {
 		w.m.queued.Inc() // the row's first claim: it was never retried nor released
 	}
 	if r.OptedOut && !r.Essential {
 		w.suppress(log, r)
-		return false
+		return "", false
 	}
 	if why, expired := w.cfg.Expiry.Expired(r.Notification, w.cfg.Now()); expired {
 		w.expire(log, r, why)
-		return false
+		return "", false
 	}
 	if r.Attempts > w.cfg.MaxAttempts {
 		// Only a worker that died holding the row claims it this often: do not send it again.
 		w.fail(log, r, failExhausted, fmt.Sprintf("gave up after %d claims; last: %s", r.Attempts-1, r.FailureReason))
-		return false
+		return "", false
 	}
-	if w.cfg.DigestAfter > 0 && crm.Digestible(r.Notification) && w.digest(ctx, log, r, rest, merged) {
-		return false
+	if w.cfg.DigestAfter > 0 && crm.Digestible(r.Notification) && w.digest(ctx, log, r, rest, merged, going) {
+		return "", false
 	}
-	text, ok := w.render(log, r)
+	return w.render(log, r)
+}
+
+// deliver sends one prepared row and records the outcome. It reports whether it sent the
+// row to Africa's Talking, rather than giving it back unsent (stopping, paused, the lease
+// too short, the breaker open).
+func (w *Worker) deliver(ctx context.Context, x ready, probe bool) (sent bool) {
+	timeout, ok := w.turn(ctx, x.log, x.r)
 	if !ok {
 		return false
 	}
-	timeout, ok := w.turn(ctx, log, r)
-	if !ok {
+	switch {
+	case ctx.Err() != nil || w.pausedFor() > 0:
+		w.release(x.log, []crm.ClaimedNotification{x.r}, "stopping or paused")
+		return false
+	case !probe && w.breaker.isOpen():
+		w.breaker.held(1)
+		w.release(x.log, []crm.ClaimedNotification{x.r}, "Africa's Talking cannot be reached")
 		return false
 	}
-	results, took, err := w.send(ctx, r, text, timeout)
+	results, took, err := w.send(ctx, x.r, x.text, timeout)
 	o := classify(results, err)
 	w.m.latency.WithLabelValues(o.label).Observe(took.Seconds())
-	w.record(log, r, o, took, probe)
+	w.record(x.log, x.r, o, took, probe)
 	return true
 }
 
@@ -406,13 +502,21 @@ func (w *Worker) send(ctx context.Context, r crm.ClaimedNotification, text strin
 // record acts on a send's outcome.
 func (w *Worker) record(log *slog.Logger, r crm.ClaimedNotification, o outcome, took time.Duration, probe bool) {
 	if o.verdict == unreachable {
-		w.postpone(log, r, o.reason)
 		if opened, out := w.breaker.unreachable(o.reason, probe); opened {
 			w.m.breakerOpened.Inc()
 			log.Warn("sms outbox: AFRICA'S TALKING CANNOT BE REACHED: sending paused; probing with one message at a time",
 				"failures_in_a_row", out.failures, "last_error", out.lastError)
 		}
 		w.m.breaker.Set(float64(w.breaker.state()))
+		if o.unanswered && !w.breaker.isOpen() {
+			// Others reach Africa's Talking, so the silence is about this send, which may
+			// have been accepted: count the attempt, so that MaxAttempts bounds how often a
+			// message whose sends go unanswered can go out twice. In an outage (the breaker
+			// open) nothing is counted, and only probes go out.
+			w.retry(log, r, o.reason)
+			return
+		}
+		w.postpone(log, r, o.reason)
 		return
 	}
 	// Africa's Talking answered, whatever it said.
@@ -425,9 +529,7 @@ func (w *Worker) record(log *slog.Logger, r crm.ClaimedNotification, o outcome, 
 	switch o.verdict {
 	case sent:
 		w.resume(log)
-		if w.settle(log, r, "mark sent", func(ctx context.Context) error {
-			return w.store.MarkSent(ctx, r.Claim, o.result.MessageID, o.result.Cost, w.cfg.Now())
-		}) {
+		if w.settled(log, "mark sent", w.recordSent(r, crm.Sent{Claim: r.Claim, ATMessageID: o.result.MessageID, Cost: o.result.Cost})) {
 			w.m.sent.Inc()
 			log.Debug("sms outbox: sent", "at_message_id", o.result.MessageID, "took", took)
 		}
@@ -443,20 +545,26 @@ func (w *Worker) record(log *slog.Logger, r crm.ClaimedNotification, o outcome, 
 
 // digest decides whether an alert goes on its own or in a digest, and when it is the latter
 // settles it (merged, or waiting for the next digest) and reports true. An alert goes on
-// its own unless the phone was sent DigestAfter alerts or digests in the last DigestWindow.
+// its own unless the phone was sent DigestAfter alerts or digests in the last DigestWindow,
+// counting going: the alerts of this batch to the phone that are to go before it.
 // Then, unless a digest was sent in the window or waits to go, the alert, the phone's
 // other queued alerts and those of this batch are merged into a new digest; otherwise the
 // alert waits for the window to end, without counting an attempt. When the store cannot
 // say, the alert goes on its own: a storm is better than silence.
-func (w *Worker) digest(ctx context.Context, log *slog.Logger, r crm.ClaimedNotification, rest []crm.ClaimedNotification, merged map[int64]bool) bool {
+func (w *Worker) digest(ctx context.Context, log *slog.Logger, r crm.ClaimedNotification, rest []crm.ClaimedNotification,
+	merged map[int64]bool, going int) bool {
 	now := w.cfg.Now()
 	window := w.cfg.DigestWindow
-	h, err := w.store.AlertsSent(ctx, r.Phone, crm.DigestKinds, now.Add(-window))
+	var h crm.AlertHistory
+	err := w.conns.do(ctx, func(ctx context.Context) (err error) {
+		h, err = w.store.AlertsSent(ctx, r.Phone, crm.DigestKinds, now.Add(-window))
+		return err
+	})
 	if err != nil {
 		log.Warn("sms outbox: reading the alerts sent; this alert goes on its own", "err", err)
 		return false
 	}
-	if h.Sent < w.cfg.DigestAfter && !h.DigestWaiting {
+	if h.Sent+going < w.cfg.DigestAfter && !h.DigestWaiting {
 		return false
 	}
 	wait := func() bool {
@@ -481,9 +589,14 @@ func (w *Worker) digest(ctx context.Context, log *slog.Logger, r crm.ClaimedNoti
 			also, alsoIDs = append(also, o.Claim), append(alsoIDs, o.ID)
 		}
 	}
-	digest, n, err := w.store.FoldAlerts(ctx, r.Claim, also, crm.AlertFold{
-		Kinds: crm.DigestKinds, Except: crm.IntegrityCategories(), URL: w.cfg.ConsoleURL,
-	}, now)
+	var digest int64
+	var n int
+	err = w.conns.do(ctx, func(ctx context.Context) (err error) {
+		digest, n, err = w.store.FoldAlerts(ctx, r.Claim, also, crm.AlertFold{
+			Kinds: crm.DigestKinds, Except: crm.IntegrityCategories(), URL: w.cfg.ConsoleURL,
+		}, now)
+		return err
+	})
 	switch {
 	case errors.Is(err, crm.ErrClaimLost):
 		w.m.lost.Inc()
@@ -576,34 +689,53 @@ func (w *Worker) release(log *slog.Logger, rows []crm.ClaimedNotification, why s
 	log.Debug("sms outbox: released rows unsent", "rows", len(rows), "why", why)
 }
 
-// settle records an outcome. A failed write is retried (a dropped connection, a database
-// restarting) until the row's lease is nearly over: giving up early would let another worker
-// claim the row and, after a send, send it again. A lost claim is not retried. It reports
-// whether the write was recorded.
+// settle records an outcome of one row; see persist and settled. It reports whether the
+// write was recorded.
 func (w *Worker) settle(log *slog.Logger, r crm.ClaimedNotification, op string, write func(context.Context) error) bool {
-	deadline := time.Now().Add(r.LeaseUntil.Sub(w.cfg.Now()))
+	return w.settled(log, op, w.persist(log, r.LeaseUntil, op, write))
+}
+
+// persist runs a write that records outcomes, holding one of the outbox's store connections.
+// A failed write is retried (a dropped connection, a database restarting) until leaseUntil
+// is nearly reached: giving up early would let another worker claim the rows and, after a
+// send, send them again. A lost claim is not retried.
+func (w *Worker) persist(log *slog.Logger, leaseUntil time.Time, op string, write func(context.Context) error) error {
+	deadline := time.Now().Add(leaseUntil.Sub(w.cfg.Now()))
 	wait := 50 * time.Millisecond
 	for {
 		// Each try gets at least a few seconds: a row whose lease just ran out may not have
 		// been claimed again yet.
 		ctx, cancel := context.WithDeadline(context.Background(), later(deadline, time.Now().Add(5*time.Second)))
-		err := write(ctx)
+		err := w.conns.do(ctx, write)
 		cancel()
 		switch {
-		case err == nil:
-			return true
-		case errors.Is(err, crm.ErrClaimLost), errors.Is(err, crm.ErrNotFound):
-			w.m.lost.Inc()
-			log.Warn("sms outbox: could not record the outcome: the row's claim was lost (its lease ran out)", "op", op, "err", err)
-			return false
+		case err == nil, errors.Is(err, crm.ErrClaimLost), errors.Is(err, crm.ErrNotFound):
+			return err
 		case time.Until(deadline) < wait:
-			log.Error("sms outbox: could not record the outcome before the lease ran out; the row will be claimed again", "op", op, "err", err)
-			return false
+			return fmt.Errorf("%w: %w", errLeaseOver, err)
 		}
 		log.Warn("sms outbox: recording the outcome failed; trying again", "op", op, "err", err)
 		time.Sleep(wait)
 		wait = min(2*wait, 2*time.Second)
 	}
+}
+
+// errLeaseOver is persist's error when the lease ran out before a write got through.
+var errLeaseOver = errors.New("the lease ran out before the outcome could be recorded")
+
+// settled logs and counts what persist returned for a row, and reports whether the write
+// was recorded.
+func (w *Worker) settled(log *slog.Logger, op string, err error) bool {
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, crm.ErrClaimLost), errors.Is(err, crm.ErrNotFound):
+		w.m.lost.Inc()
+		log.Warn("sms outbox: could not record the outcome: the row's claim was lost (its lease ran out)", "op", op, "err", err)
+	default:
+		log.Error("sms outbox: could not record the outcome before the lease ran out; the row will be claimed again", "op", op, "err", err)
+	}
+	return false
 }
 
 // backoff is how long to wait before attempt+1: full jitter under a ceiling that doubles
@@ -633,6 +765,11 @@ func (w *Worker) quiet(now time.Time) bool {
 // pause stops every goroutine of the worker for a while, longer each time.
 func (w *Worker) pause(log *slog.Logger, msg string, err error) {
 	w.pauseMu.Lock()
+	if w.paused.Load() && time.Now().Before(w.pauseUntil) {
+		// Another send of the same moment was refused too: one pause, logged once.
+		w.pauseMu.Unlock()
+		return
+	}
 	d := w.pauseNext
 	w.pauseUntil = time.Now().Add(d)
 	w.pauseNext = min(2*d, maxAccountPause)
@@ -653,6 +790,7 @@ func (w *Worker) resume(log *slog.Logger) {
 	}
 	w.pauseMu.Lock()
 	w.pauseNext = w.cfg.AccountPause
+	w.pauseUntil = time.Time{}
 	w.pauseMu.Unlock()
 	if w.paused.CompareAndSwap(true, false) {
 		w.m.paused.Set(0)

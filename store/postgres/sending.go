@@ -117,11 +117,18 @@ func (s *Store) settle(ctx context.Context, op string, c crm.Claim, status, set 
 	if tag.RowsAffected() == 1 {
 		return nil
 	}
+	return s.settledBefore(ctx, op, c, status)
+}
+
+// settledBefore explains a settling write that changed nothing: nil when the row is in
+// status under the claim's token (the write committed before), else ErrClaimLost or, for
+// no row, ErrNotFound.
+func (s *Store) settledBefore(ctx context.Context, op string, c crm.Claim, status string) error {
 	var (
 		gotStatus string
 		gotToken  int64
 	)
-	err = s.pool.QueryRow(ctx, `SELECT status, claims FROM outbox WHERE id = $1`, c.ID).Scan(&gotStatus, &gotToken)
+	err := s.pool.QueryRow(ctx, `SELECT status, claims FROM outbox WHERE id = $1`, c.ID).Scan(&gotStatus, &gotToken)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return fmt.Errorf("postgres: %s notification %d: %w", op, c.ID, crm.ErrNotFound)
@@ -134,30 +141,95 @@ func (s *Store) settle(ctx context.Context, op string, c crm.Claim, status, set 
 		op, c.ID, c.Token, gotStatus, gotToken, crm.ErrClaimLost)
 }
 
+// MarkSent records the send; see MarkSentAll.
+func (s *Store) MarkSent(ctx context.Context, c crm.Claim, atMessageID, cost string, now time.Time) error {
+	errs, err := s.MarkSentAll(ctx, []crm.Sent{{Claim: c, ATMessageID: atMessageID, Cost: cost}}, now)
+	if err != nil {
+		return err
+	}
+	return errs[0]
+}
+
+// markSentSQL records one send under its claim. A batch of sends runs it once a row, in one
+// pipelined transaction (one round trip, one commit), rather than as one statement over
+// the unnest of arrays: such a statement joins the outbox to its arrays, and the generic plan
+// a pooled connection keeps for it was made when the outbox was small. While a backlog
+// drained, it read the whole outbox (or the whole of outbox_due) for every batch, 70–200 ms
+// each. "id = $1" is read by the primary key in any plan. TestBatchStatementsReadByIndex
+// keeps the statements of a batch so.
+const markSentSQL = `UPDATE outbox SET status = 'sent', lease_until = NULL, at_message_id = $3,
+		cost = $4, sent_at = $5, updated_at = $5, failure_reason = '', next_attempt_at = NULL
+	WHERE id = $1 AND claims = $2 AND status = 'sending'`
+
+// MarkSentAll records the sends in one transaction, then adopts the delivery reports that
+// arrived before them (see RecordDelivery). The adoption runs after the sends committed,
+// which is what makes the hand-over with a report arriving at the same moment safe.
+func (s *Store) MarkSentAll(ctx context.Context, sent []crm.Sent, now time.Time) ([]error, error) {
+	recorded, err := s.inOneTransaction(ctx, len(sent), func(b *pgx.Batch) {
+		for _, x := range sent {
+			b.Queue(markSentSQL, x.Claim.ID, x.Claim.Token, nullText(x.ATMessageID), x.Cost, now)
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: mark %d notifications sent: %w", len(sent), err)
+	}
+	errs := make([]error, len(sent))
+	var ids []string
+	for i, x := range sent {
+		if !recorded[i] {
+			if errs[i] = s.settledBefore(ctx, "mark sent", x.Claim, crm.OutboxSent); errs[i] != nil &&
+				!errors.Is(errs[i], crm.ErrClaimLost) && !errors.Is(errs[i], crm.ErrNotFound) {
+				return nil, errs[i]
+			}
+		}
+		if errs[i] == nil && x.ATMessageID != "" {
+			ids = append(ids, x.ATMessageID)
+		}
+	}
+	if err := s.adoptParked(ctx, ids, now); err != nil {
+		return nil, fmt.Errorf("postgres: mark %d notifications sent: %w", len(sent), err)
+	}
+	return errs, nil
+}
+
+// inOneTransaction runs the n statements queue queues in one transaction, pipelined, and
+// reports for each whether it changed a row.
+func (s *Store) inOneTransaction(ctx context.Context, n int, queue func(*pgx.Batch)) ([]bool, error) {
+	changed := make([]bool, n)
+	if n == 0 {
+		return changed, nil
+	}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	b := &pgx.Batch{}
+	queue(b)
+	results := tx.SendBatch(ctx, b)
+	for i := range n {
+		tag, err := results.Exec()
+		if err != nil {
+			_ = results.Close()
+			return nil, err
+		}
+		changed[i] = tag.RowsAffected() > 0
+	}
+	if err := results.Close(); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, err
+	}
+	return changed, nil
+}
+
 // nullText stores "" as NULL.
 func nullText(s string) *string {
 	if s == "" {
 		return nil
 	}
 	return &s
-}
-
-// MarkSent records the send, then adopts a delivery report that arrived before it (see
-// RecordDelivery). The adoption runs after the send committed, which is what makes the
-// hand-over with a report arriving at the same moment safe.
-func (s *Store) MarkSent(ctx context.Context, c crm.Claim, atMessageID, cost string, now time.Time) error {
-	if err := s.settle(ctx, "mark sent", c, crm.OutboxSent,
-		`at_message_id = $4, cost = $5, sent_at = $6, updated_at = $6, failure_reason = '', next_attempt_at = NULL`,
-		nullText(atMessageID), cost, now); err != nil {
-		return err
-	}
-	if atMessageID == "" {
-		return nil
-	}
-	if _, err := s.adoptReport(ctx, atMessageID, now); err != nil {
-		return fmt.Errorf("postgres: mark sent notification %d: %w", c.ID, err)
-	}
-	return nil
 }
 
 func (s *Store) MarkRetry(ctx context.Context, c crm.Claim, next time.Time, reason string, now time.Time) error {
@@ -204,11 +276,7 @@ func (s *Store) RecordDelivery(ctx context.Context, atMessageID, status, failure
 		return false, nil
 	}
 	apply := func() (bool, error) {
-		tag, err := s.pool.Exec(ctx, `UPDATE outbox SET delivery_status = $2,
-				failure_reason = CASE WHEN $3 = '' THEN failure_reason ELSE $3 END,
-				delivered_at = $4, updated_at = $4
-			WHERE at_message_id = $1 AND delivery_status <> ALL ($5)`,
-			atMessageID, status, failureReason, now, crm.FinalDeliveryStatuses())
+		tag, err := s.pool.Exec(ctx, recordDeliverySQL, atMessageID, status, failureReason, now, crm.FinalDeliveryStatuses())
 		if err != nil {
 			return false, fmt.Errorf("postgres: record delivery: %w", err)
 		}
@@ -249,6 +317,47 @@ func (s *Store) RecordDelivery(ctx context.Context, atMessageID, status, failure
 	return adopted, nil
 }
 
+// recordDeliverySQL applies a report to the row that carries its id, unless the row's
+// status is final. "at_message_id = $1" is read by its (partial) index in any plan.
+const recordDeliverySQL = `UPDATE outbox SET delivery_status = $2,
+		failure_reason = CASE WHEN $3 = '' THEN failure_reason ELSE $3 END,
+		delivered_at = $4, updated_at = $4
+	WHERE at_message_id = $1 AND delivery_status <> ALL ($5)`
+
+// RecordDeliveries records reports; see crm.SendingStore. The reports on rows that carry
+// their ids and are not final are written in one transaction (a statement each, pipelined:
+// see markSentSQL); the rest (a final row, a report that overtook the send) go through
+// RecordDelivery one by one, in order.
+func (s *Store) RecordDeliveries(ctx context.Context, reports []crm.DeliveryReport, now time.Time) ([]bool, error) {
+	folded := crm.FoldDeliveryReports(reports)
+	finals := crm.FinalDeliveryStatuses()
+	changed, err := s.inOneTransaction(ctx, len(folded), func(b *pgx.Batch) {
+		for _, r := range folded {
+			b.Queue(recordDeliverySQL, r.ATMessageID, r.Status, r.FailureReason, now, finals)
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: record %d delivery reports: %w", len(folded), err)
+	}
+	applied := map[string]bool{}
+	for i, r := range folded {
+		if changed[i] {
+			applied[r.ATMessageID] = true
+		}
+	}
+	found := make([]bool, len(reports))
+	for i, r := range reports {
+		if applied[r.ATMessageID] {
+			found[i] = true
+			continue
+		}
+		if found[i], err = s.RecordDelivery(ctx, r.ATMessageID, r.Status, r.FailureReason, now); err != nil {
+			return nil, err
+		}
+	}
+	return found, nil
+}
+
 // parkedReportsKept is how long a report for an id no row carries is kept.
 const parkedReportsKept = 7 * 24 * time.Hour
 
@@ -271,6 +380,25 @@ func (s *Store) adoptReport(ctx context.Context, atMessageID string, now time.Ti
 		return false, fmt.Errorf("adopt a parked delivery report: %w", err)
 	}
 	return n > 0, nil
+}
+
+// adoptParked adopts the parked reports of any of ids. Nearly always none is parked, so it
+// looks first, in one read of the small delivery_reports table.
+func (s *Store) adoptParked(ctx context.Context, ids []string, now time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	rows, _ := s.pool.Query(ctx, `SELECT at_message_id FROM delivery_reports WHERE at_message_id = ANY ($1)`, ids)
+	parked, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return fmt.Errorf("look for parked delivery reports: %w", err)
+	}
+	for _, id := range parked {
+		if _, err := s.adoptReport(ctx, id, now); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // OutboxStats counts the rows still to send and the failed ones; see crm.SendingStore. Each

@@ -139,11 +139,18 @@ func (s *Store) settle(ctx context.Context, op string, c crm.Claim, status, set 
 	} else if n == 1 {
 		return nil
 	}
+	return settledBefore(ctx, s.db, op, c, status)
+}
+
+// settledBefore explains a settling write that changed nothing: nil when the row is in
+// status under the claim's token (the write committed before), else ErrClaimLost or, for
+// no row, ErrNotFound. q is the database, or the transaction the write ran in.
+func settledBefore(ctx context.Context, q querier, op string, c crm.Claim, status string) error {
 	var (
 		gotStatus string
 		gotToken  int64
 	)
-	err = s.db.QueryRowContext(ctx, `SELECT status, claims FROM outbox WHERE id = ?`, c.ID).Scan(&gotStatus, &gotToken)
+	err := q.QueryRowContext(ctx, `SELECT status, claims FROM outbox WHERE id = ?`, c.ID).Scan(&gotStatus, &gotToken)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("sqlite: %s notification %d: %w", op, c.ID, crm.ErrNotFound)
@@ -156,21 +163,63 @@ func (s *Store) settle(ctx context.Context, op string, c crm.Claim, status, set 
 		op, c.ID, c.Token, gotStatus, gotToken, crm.ErrClaimLost)
 }
 
-// MarkSent records the send, then adopts a delivery report that arrived before it (see
-// RecordDelivery).
+// MarkSent records the send; see MarkSentAll.
 func (s *Store) MarkSent(ctx context.Context, c crm.Claim, atMessageID, cost string, now time.Time) error {
-	if err := s.settle(ctx, "mark sent", c, crm.OutboxSent,
-		`at_message_id = ?4, cost = ?5, sent_at = ?6, updated_at = ?6, failure_reason = '', next_attempt_at = NULL`,
-		nullText(atMessageID), cost, formatTimestamp(now)); err != nil {
+	errs, err := s.MarkSentAll(ctx, []crm.Sent{{Claim: c, ATMessageID: atMessageID, Cost: cost}}, now)
+	if err != nil {
 		return err
 	}
-	if atMessageID == "" {
-		return nil
+	return errs[0]
+}
+
+// MarkSentAll records the sends in one transaction (one write to disk), then adopts the
+// delivery reports that arrived before them (see RecordDelivery).
+func (s *Store) MarkSentAll(ctx context.Context, sent []crm.Sent, now time.Time) ([]error, error) {
+	errs, err := s.markSentAll(ctx, sent, now)
+	if err != nil {
+		return nil, err
 	}
-	if _, err := s.adoptReport(ctx, atMessageID, now); err != nil {
-		return fmt.Errorf("sqlite: mark sent notification %d: %w", c.ID, err)
+	for i, x := range sent {
+		if errs[i] != nil || x.ATMessageID == "" {
+			continue
+		}
+		if _, err := s.adoptReport(ctx, x.ATMessageID, now); err != nil {
+			return nil, fmt.Errorf("sqlite: mark notification %d sent: %w", x.Claim.ID, err)
+		}
 	}
-	return nil
+	return errs, nil
+}
+
+func (s *Store) markSentAll(ctx context.Context, sent []crm.Sent, now time.Time) ([]error, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: mark %d notifications sent: %w", len(sent), err)
+	}
+	defer rollback(tx)
+	errs := make([]error, len(sent))
+	at := formatTimestamp(now)
+	for i, x := range sent {
+		c := x.Claim
+		res, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'sent', lease_until = NULL, at_message_id = ?3,
+				cost = ?4, sent_at = ?5, updated_at = ?5, failure_reason = '', next_attempt_at = NULL
+			WHERE id = ?1 AND claims = ?2 AND status = 'sending'`, c.ID, c.Token, nullText(x.ATMessageID), x.Cost, at)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: mark notification %d sent: %w", c.ID, err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return nil, fmt.Errorf("sqlite: mark notification %d sent: %w", c.ID, err)
+		} else if n == 1 {
+			continue
+		}
+		errs[i] = settledBefore(ctx, tx, "mark sent", c, crm.OutboxSent)
+		if errs[i] != nil && !errors.Is(errs[i], crm.ErrClaimLost) && !errors.Is(errs[i], crm.ErrNotFound) {
+			return nil, errs[i]
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("sqlite: mark %d notifications sent: %w", len(sent), err)
+	}
+	return errs, nil
 }
 
 func (s *Store) MarkRetry(ctx context.Context, c crm.Claim, next time.Time, reason string, now time.Time) error {
@@ -204,6 +253,64 @@ func (s *Store) MarkFailed(ctx context.Context, c crm.Claim, reason string, now 
 func (s *Store) MarkSuppressed(ctx context.Context, c crm.Claim, reason string, now time.Time) error {
 	return s.settle(ctx, "mark suppressed", c, crm.OutboxSuppressed,
 		`failure_reason = ?4, updated_at = ?5, next_attempt_at = NULL`, reason, formatTimestamp(now))
+}
+
+// RecordDeliveries records reports; see crm.SendingStore. The reports on rows that carry
+// their ids and are not final are written in one transaction; the rest (a final row, a
+// report that overtook the send) go through RecordDelivery one by one, in order.
+func (s *Store) RecordDeliveries(ctx context.Context, reports []crm.DeliveryReport, now time.Time) ([]bool, error) {
+	applied, err := s.applyDeliveries(ctx, crm.FoldDeliveryReports(reports), now)
+	if err != nil {
+		return nil, err
+	}
+	found := make([]bool, len(reports))
+	for i, r := range reports {
+		if applied[r.ATMessageID] {
+			found[i] = true
+			continue
+		}
+		if found[i], err = s.RecordDelivery(ctx, r.ATMessageID, r.Status, r.FailureReason, now); err != nil {
+			return nil, err
+		}
+	}
+	return found, nil
+}
+
+// applyDeliveries writes folded reports to the rows that carry their ids and are not final,
+// in one transaction, and returns the ids it wrote.
+func (s *Store) applyDeliveries(ctx context.Context, folded []crm.DeliveryReport, now time.Time) (map[string]bool, error) {
+	applied := map[string]bool{}
+	if len(folded) == 0 {
+		return applied, nil
+	}
+	finals := crm.FinalDeliveryStatuses()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: record %d delivery reports: %w", len(folded), err)
+	}
+	defer rollback(tx)
+	for _, r := range folded {
+		args := []any{r.ATMessageID, r.Status, r.FailureReason, formatTimestamp(now)}
+		for _, f := range finals {
+			args = append(args, f)
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE outbox SET delivery_status = ?2,
+				failure_reason = CASE WHEN ?3 = '' THEN failure_reason ELSE ?3 END,
+				delivered_at = ?4, updated_at = ?4
+			WHERE at_message_id = ?1 AND delivery_status NOT IN (`+inList(len(finals), 5)+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: record delivery report %s: %w", r.ATMessageID, err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return nil, fmt.Errorf("sqlite: record delivery report %s: %w", r.ATMessageID, err)
+		} else if n > 0 {
+			applied[r.ATMessageID] = true
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("sqlite: record %d delivery reports: %w", len(folded), err)
+	}
+	return applied, nil
 }
 
 // RecordDelivery records a delivery report; see crm.SendingStore and the Postgres store's

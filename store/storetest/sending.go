@@ -25,6 +25,8 @@ func runSending(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("OptedOutPhones", func(t *testing.T) { testOptedOut(t, open(t)) })
 	t.Run("DeliveryReports", func(t *testing.T) { testDeliveryReports(t, open(t)) })
 	t.Run("DeliveryReportBeforeMarkSent", func(t *testing.T) { testEarlyReport(t, open(t)) })
+	t.Run("MarkSentAllSettlesEachRowByItsClaim", func(t *testing.T) { testMarkSentAll(t, open(t)) })
+	t.Run("RecordDeliveriesAsOneByOne", func(t *testing.T) { testRecordDeliveries(t, open(t)) })
 	t.Run("OutboxStats", func(t *testing.T) { testOutboxStats(t, open(t)) })
 	t.Run("ClaimsOnlyWhatIsDue", func(t *testing.T) { testClaimsOnlyDue(t, open(t)) })
 	t.Run("CitizensBeforeStaffAlerts", func(t *testing.T) { testCitizensFirst(t, open(t)) })
@@ -460,6 +462,126 @@ func testEarlyReport(t *testing.T, s Store) {
 	}
 	if n := outboxRow(t, s, "test:2"); n.DeliveryStatus != "Success" {
 		t.Fatalf("row 2 after a late Sent: delivery %q, want Success", n.DeliveryStatus)
+	}
+}
+
+// testMarkSentAll: many sends recorded at once settle each row under its own claim, as
+// MarkSent would one by one: a stale claim or a missing row is reported for that send alone,
+// a repeat after a lost reply is no error, and a report that came early is adopted.
+func testMarkSentAll(t *testing.T, s Store) {
+	enqueue(t, s, outboxNote(1, crm.PriorityNormal, true), outboxNote(2, crm.PriorityNormal, true),
+		outboxNote(3, crm.PriorityNormal, true), outboxNote(4, crm.PriorityNormal, true))
+	ctx := Context(t)
+	got := claim(t, s, sendT0, 4, false)
+	if len(got) != 4 {
+		t.Fatalf("claimed %d rows, want 4", len(got))
+	}
+	// Row 4 goes back and another worker takes it: the first claim is stale.
+	stale := got[3]
+	mustSettle(t, "Release row 4", s.Release(ctx, stale.Claim, sendT0, sendT0))
+	fresh := claim(t, s, sendT0, 1, false)[0]
+	if fresh.ID != stale.ID {
+		t.Fatalf("claimed %s again, want test:4", fresh.Subject)
+	}
+	at := sendT0.Add(time.Second)
+	if found, err := s.RecordDelivery(ctx, "ATXid_all2", "Success", "", at); err != nil || found {
+		t.Fatalf("RecordDelivery before the send was recorded: found=%t err=%v, want false, nil", found, err)
+	}
+	sent := []crm.Sent{
+		{Claim: got[0].Claim, ATMessageID: "ATXid_all1", Cost: "KES 0.8000"},
+		{Claim: got[1].Claim, ATMessageID: "ATXid_all2", Cost: "KES 0.8000"},
+		{Claim: stale.Claim, ATMessageID: "ATXid_stale", Cost: "KES 0.8000"},
+		{Claim: crm.Claim{ID: got[0].ID + 1000, Token: 1}, ATMessageID: "ATXid_none"},
+		{Claim: got[2].Claim}, // accepted without an id: none stored
+	}
+	for round := range 2 { // the second is a repeat after a lost reply: the same answers
+		errs, err := s.MarkSentAll(ctx, sent, at)
+		if err != nil {
+			t.Fatalf("MarkSentAll (round %d): %v", round+1, err)
+		}
+		if len(errs) != len(sent) {
+			t.Fatalf("MarkSentAll (round %d): %d errors for %d sends", round+1, len(errs), len(sent))
+		}
+		for i, want := range []error{nil, nil, crm.ErrClaimLost, crm.ErrNotFound, nil} {
+			if want == nil {
+				mustSettle(t, fmt.Sprintf("send %d of round %d", i+1, round+1), errs[i])
+			} else {
+				wantErr(t, fmt.Sprintf("send %d of round %d", i+1, round+1), errs[i], want)
+			}
+		}
+	}
+	for _, w := range []struct{ subject, status, id, delivery string }{
+		{"test:1", crm.OutboxSent, "ATXid_all1", ""},
+		{"test:2", crm.OutboxSent, "ATXid_all2", "Success"},
+		{"test:3", crm.OutboxSent, "", ""},
+		{"test:4", crm.OutboxSending, "", ""},
+	} {
+		n := outboxRow(t, s, w.subject)
+		if n.Status != w.status || n.ATMessageID != w.id || n.DeliveryStatus != w.delivery {
+			t.Fatalf("%s: status %q id %q delivery %q, want %q %q %q", w.subject, n.Status, n.ATMessageID,
+				n.DeliveryStatus, w.status, w.id, w.delivery)
+		}
+		if w.status == crm.OutboxSent && (!n.SentAt.Equal(at) || w.id != "" && n.Cost != "KES 0.8000") {
+			t.Fatalf("%s: sent at %v cost %q, want %v KES 0.8000", w.subject, n.SentAt, n.Cost, at)
+		}
+	}
+	mustSettle(t, "MarkSent with the fresh claim", s.MarkSent(ctx, fresh.Claim, "ATXid_fresh", "", at))
+	if errs, err := s.MarkSentAll(ctx, nil, at); err != nil || len(errs) != 0 {
+		t.Fatalf("MarkSentAll of nothing: %v, %v", errs, err)
+	}
+}
+
+// testRecordDeliveries: a batch of reports ends as the same reports recorded one by one
+// would: in order for each id, the first final status sticking, a report that overtook its
+// send parked and adopted by MarkSent, an empty id found nowhere.
+func testRecordDeliveries(t *testing.T, s Store) {
+	var notes []crm.Notification
+	for i := 1; i <= 5; i++ {
+		notes = append(notes, outboxNote(i, crm.PriorityNormal, true))
+	}
+	enqueue(t, s, notes...)
+	ctx := Context(t)
+	got := claim(t, s, sendT0, 5, false)
+	for i, c := range got[:4] {
+		mustSettle(t, fmt.Sprintf("MarkSent %d", i+1), s.MarkSent(ctx, c.Claim, fmt.Sprintf("ATXid_b%d", i+1), "", sendT0))
+	}
+	at := sendT0.Add(5 * time.Second)
+	if found, err := s.RecordDelivery(ctx, "ATXid_b4", "Success", "", at); err != nil || !found {
+		t.Fatalf("RecordDelivery before the batch: found=%t err=%v", found, err)
+	}
+	reports := []crm.DeliveryReport{
+		{ATMessageID: "ATXid_b1", Status: "Buffered"},
+		{ATMessageID: "ATXid_b2", Status: "Failed", FailureReason: "UserInBlackList"},
+		{ATMessageID: "ATXid_b1", Status: "Success"},
+		{ATMessageID: "ATXid_b5", Status: "Success"}, // overtook its send
+		{ATMessageID: "ATXid_b2", Status: "Success"}, // the first final wins
+		{ATMessageID: "ATXid_b1", Status: "Submitted"},
+		{ATMessageID: "ATXid_b3", Status: "Buffered", FailureReason: "AbsentSubscriber"},
+		{ATMessageID: "ATXid_b3", Status: "Sent"}, // not final: replaces, the reason stays
+		{ATMessageID: "ATXid_b4", Status: "Failed", FailureReason: "DeliveryFailure"}, // final before the batch
+		{ATMessageID: ""},
+	}
+	found, err := s.RecordDeliveries(ctx, reports, at)
+	if err != nil {
+		t.Fatalf("RecordDeliveries: %v", err)
+	}
+	wantFound := []bool{true, true, true, false, true, true, true, true, true, false}
+	if !slices.Equal(found, wantFound) {
+		t.Fatalf("RecordDeliveries found %v, want %v", found, wantFound)
+	}
+	for _, w := range []struct{ subject, delivery, reason string }{
+		{"test:1", "Success", ""},
+		{"test:2", "Failed", "UserInBlackList"},
+		{"test:3", "Sent", "AbsentSubscriber"},
+		{"test:4", "Success", ""},
+	} {
+		if n := outboxRow(t, s, w.subject); n.DeliveryStatus != w.delivery || n.FailureReason != w.reason {
+			t.Fatalf("%s: delivery %q reason %q, want %q %q", w.subject, n.DeliveryStatus, n.FailureReason, w.delivery, w.reason)
+		}
+	}
+	mustSettle(t, "MarkSent 5", s.MarkSent(ctx, got[4].Claim, "ATXid_b5", "", at))
+	if n := outboxRow(t, s, "test:5"); n.DeliveryStatus != "Success" {
+		t.Fatalf("test:5 after its send was recorded: delivery %q, want the parked Success", n.DeliveryStatus)
 	}
 }
 

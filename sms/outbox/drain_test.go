@@ -1,0 +1,196 @@
+package outbox_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/huduma-connect/huduma/crm"
+	"github.com/huduma-connect/huduma/internal/testkit"
+	"github.com/huduma-connect/huduma/sms/africastalking"
+	"github.com/huduma-connect/huduma/sms/atsandbox"
+	"github.com/huduma-connect/huduma/sms/outbox"
+)
+
+// barrier holds every send until n are in flight at once (or a send's context ends), then
+// lets them all through; it remembers the most it saw in flight together.
+type barrier struct {
+	outbox.Sender
+	n int
+
+	mu       sync.Mutex
+	inFlight int
+	most     int
+	full     chan struct{} // closed when n are in flight
+	answered int
+	allDone  chan struct{} // closed when n have been answered
+}
+
+func newBarrier(s outbox.Sender, n int) *barrier {
+	return &barrier{Sender: s, n: n, full: make(chan struct{}), allDone: make(chan struct{})}
+}
+
+func (b *barrier) Send(ctx context.Context, m africastalking.Message) ([]africastalking.Result, error) {
+	b.mu.Lock()
+	b.inFlight++
+	b.most = max(b.most, b.inFlight)
+	if b.inFlight == b.n {
+		close(b.full)
+	}
+	b.mu.Unlock()
+	select {
+	case <-b.full:
+	case <-ctx.Done():
+	}
+	res, err := b.Sender.Send(context.WithoutCancel(ctx), m)
+	b.mu.Lock()
+	b.inFlight--
+	if b.answered++; b.answered == b.n {
+		close(b.allDone)
+	}
+	b.mu.Unlock()
+	return res, err
+}
+
+func (b *barrier) mostInFlight() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.most
+}
+
+// TestABatchIsSentAtOnce: the rows one goroutine claims go out together, not one after
+// another. Africa's Talking takes a message a request, some 100–300 ms from Nairobi: sent in
+// turn, four goroutines would drain 13–40 messages a second.
+func TestABatchIsSentAtOnce(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		sb := newSandbox(t, atsandbox.Config{})
+		ids := enqueue(t, b.store, notes(0, 10))
+		bar := newBarrier(sb.client(sb.key, 2*time.Second, nil), 10)
+		start(t, b.store, bar, outbox.Config{Workers: 1, Batch: 10, Lease: 20 * time.Second})
+		rows := waitSettled(t, b.store, ids, time.Minute)
+		if got := bar.mostInFlight(); got != 10 {
+			t.Fatalf("at most %d sends in flight together, want the batch's 10", got)
+		}
+		checkOnce(t, sb, ids, rows)
+	})
+}
+
+// heldRecords is a store whose first MarkSentAll waits until the test lets it go, so the
+// sends that finish meanwhile queue for the next write; it counts the writes.
+type heldRecords struct {
+	crm.SendingStore
+	release chan struct{}
+
+	mu     sync.Mutex
+	writes []int // rows of each MarkSentAll
+}
+
+func (h *heldRecords) MarkSentAll(ctx context.Context, sent []crm.Sent, now time.Time) ([]error, error) {
+	h.mu.Lock()
+	h.writes = append(h.writes, len(sent))
+	first := len(h.writes) == 1
+	h.mu.Unlock()
+	if first {
+		<-h.release
+	}
+	return h.SendingStore.MarkSentAll(ctx, sent, now)
+}
+
+func (h *heldRecords) sizes() []int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]int(nil), h.writes...)
+}
+
+// TestSendsFinishedTogetherAreRecordedInOneWrite: the sends that finish while a write runs
+// are recorded by the next one, together (a group commit), not a commit each.
+func TestSendsFinishedTogetherAreRecordedInOneWrite(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		sb := newSandbox(t, atsandbox.Config{})
+		ids := enqueue(t, b.store, notes(0, 10))
+		store := &heldRecords{SendingStore: b.store, release: make(chan struct{})}
+		bar := newBarrier(sb.client(sb.key, 2*time.Second, nil), 10)
+		w := start(t, store, bar, outbox.Config{Workers: 1, Batch: 10, Lease: 20 * time.Second})
+		<-bar.allDone
+		testkit.Eventually(t, func() bool { return w.RecordsWaiting() == 9 }, 10*time.Second,
+			"nine sends waiting while the first is written")
+		close(store.release)
+		rows := waitSettled(t, b.store, ids, time.Minute)
+		if got := store.sizes(); len(got) != 2 || got[0] != 1 || got[1] != 9 {
+			t.Fatalf("writes of %v rows, want [1 9]", got)
+		}
+		checkOnce(t, sb, ids, rows)
+	})
+}
+
+// counted is a store that counts the worker's calls in flight at once.
+type counted struct {
+	crm.SendingStore
+
+	mu       sync.Mutex
+	inFlight int
+	most     int
+}
+
+func (c *counted) enter() func() {
+	c.mu.Lock()
+	c.inFlight++
+	c.most = max(c.most, c.inFlight)
+	c.mu.Unlock()
+	time.Sleep(time.Millisecond) // long enough for calls that are not held back to overlap
+	return func() {
+		c.mu.Lock()
+		c.inFlight--
+		c.mu.Unlock()
+	}
+}
+
+func (c *counted) ClaimNotifications(ctx context.Context, now time.Time, limit int, lease time.Duration, quiet bool) ([]crm.ClaimedNotification, error) {
+	defer c.enter()()
+	return c.SendingStore.ClaimNotifications(ctx, now, limit, lease, quiet)
+}
+
+func (c *counted) MarkSentAll(ctx context.Context, sent []crm.Sent, now time.Time) ([]error, error) {
+	defer c.enter()()
+	return c.SendingStore.MarkSentAll(ctx, sent, now)
+}
+
+func (c *counted) MarkRetry(ctx context.Context, cl crm.Claim, next time.Time, reason string, now time.Time) error {
+	defer c.enter()()
+	return c.SendingStore.MarkRetry(ctx, cl, next, reason, now)
+}
+
+func (c *counted) Postpone(ctx context.Context, cl crm.Claim, next time.Time, reason string, now time.Time) error {
+	defer c.enter()()
+	return c.SendingStore.Postpone(ctx, cl, next, reason, now)
+}
+
+func (c *counted) Release(ctx context.Context, cl crm.Claim, next time.Time, now time.Time) error {
+	defer c.enter()()
+	return c.SendingStore.Release(ctx, cl, next, now)
+}
+
+func (c *counted) mostInFlight() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.most
+}
+
+// TestTheWorkerHoldsABoundedShareOfTheStore: however many goroutines claim and however
+// many sends finish at once, the worker holds at most StoreConns of the store's connections,
+// so the citizens' hops find the rest free while a backlog drains. Some sends fail for now
+// (HTTP 500), so postponing rows counts too.
+func TestTheWorkerHoldsABoundedShareOfTheStore(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		sb := newSandbox(t, atsandbox.Config{Faults: atsandbox.Faults{FailRate: 0.2}})
+		ids := enqueue(t, b.store, notes(0, 300))
+		store := &counted{SendingStore: b.store}
+		start(t, store, sb.client(sb.key, 2*time.Second, nil), outbox.Config{Workers: 8, Batch: 10, StoreConns: 2})
+		rows := waitSettled(t, b.store, ids, 2*time.Minute)
+		if got := store.mostInFlight(); got > 2 {
+			t.Fatalf("%d store calls of the worker in flight together, want at most StoreConns (2)", got)
+		}
+		checkOnce(t, sb, ids, rows)
+	})
+}
