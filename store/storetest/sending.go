@@ -557,7 +557,7 @@ func testRecordDeliveries(t *testing.T, s Store) {
 		{ATMessageID: "ATXid_b2", Status: "Success"}, // the first final wins
 		{ATMessageID: "ATXid_b1", Status: "Submitted"},
 		{ATMessageID: "ATXid_b3", Status: "Buffered", FailureReason: "AbsentSubscriber"},
-		{ATMessageID: "ATXid_b3", Status: "Sent"}, // not final: replaces, the reason stays
+		{ATMessageID: "ATXid_b3", Status: "Sent"},                                     // not final: replaces, the reason stays
 		{ATMessageID: "ATXid_b4", Status: "Failed", FailureReason: "DeliveryFailure"}, // final before the batch
 		{ATMessageID: ""},
 	}
