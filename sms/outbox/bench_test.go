@@ -16,19 +16,24 @@ import (
 	"github.com/huduma-connect/huduma/store/storetest"
 )
 
-// BenchmarkDrain measures how fast one replica (4 goroutines, no rate limit) empties the
-// outbox into the in-process sandbox over loopback HTTP: claim, render, send, record. Each
-// iteration queues 1000 rows (not timed), starts a worker and stops the clock when the last
-// row is sent.
+// BenchmarkDrain measures how fast one replica (no rate limit) empties the outbox into the
+// in-process sandbox over loopback HTTP: claim, render, send, record. Each iteration queues
+// 1000 rows (not timed), starts a worker and stops the clock when the last row is sent. With
+// latency, the sandbox answers each request after 150 ms, as Africa's Talking does from
+// across the network: the drain then depends on how many sends overlap.
 //
 //	go test -run '^$' -bench Drain -benchtime 3x ./sms/outbox/
 func BenchmarkDrain(b *testing.B) {
 	const rows = 1000
 	for _, bk := range backends {
-		for _, workers := range []int{4, 16} {
-			b.Run(fmt.Sprintf("%s/workers=%d", bk.name, workers), func(b *testing.B) {
+		for _, tt := range []struct {
+			workers int
+			latency time.Duration
+		}{{4, 0}, {16, 0}, {4, 150 * time.Millisecond}} {
+			workers := tt.workers
+			b.Run(fmt.Sprintf("%s/workers=%d/latency=%v", bk.name, workers, tt.latency), func(b *testing.B) {
 				be := bk.open(b)
-				sb := newSandbox(b, atsandbox.Config{DeliveryDelay: time.Hour}) // no reports: measure sending
+				sb := newSandbox(b, atsandbox.Config{DeliveryDelay: time.Hour, Latency: tt.latency}) // no reports: measure sending
 				client := sb.client(sb.key, 5*time.Second, nil)
 				var sent int
 				var took time.Duration
@@ -38,7 +43,7 @@ func BenchmarkDrain(b *testing.B) {
 					ids := enqueue(b, be.store, notes(i*rows, rows))
 					tm, c := fixtures(b)
 					w := outbox.New(be.store, client, tm, func() *crm.Catalog { return c },
-						testConfig(outbox.Config{Workers: workers, Batch: 20, PollInterval: 5 * time.Millisecond, StatsInterval: time.Hour}))
+						testConfig(outbox.Config{Workers: workers, PollInterval: 5 * time.Millisecond, StatsInterval: time.Hour}))
 					ctx, cancel := context.WithCancel(context.Background())
 					done := make(chan struct{})
 					b.StartTimer()

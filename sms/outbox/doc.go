@@ -35,6 +35,17 @@
 //     crm.NotifyAlertDigest with their counts, at most one a window (later alerts wait for
 //     the window's end). Alerts about the integrity unit's cases are never merged.
 //
+// # Draining a backlog
+//
+// Each goroutine claims a batch (Config.Batch rows) and sends it at once, a request each:
+// Africa's Talking takes one message a request, so a backlog drains as fast as requests
+// overlap, not as fast as one answer follows another. The sends that finish together are
+// recorded together, in one transaction (a group commit: see internal/groupcommit), and so
+// are the delivery reports Africa's Talking posts for them (sms/delivery). The worker holds
+// at most Config.StoreConns of the store's connections, claims and writes together, and puts
+// off its next claim, up to a quarter of a second, while the citizens' hops queue
+// (Config.Busy): a drain slows the outbox, never the hops. bench/outage.sh measures it.
+//
 // During the quiet hours (20:00–07:00 in Africa/Nairobi by default) only messages that
 // crm.SendsInQuietHours allows are claimed; the rest wait for the morning.
 //
@@ -47,15 +58,15 @@
 //     Talking accepted a message and before MarkSent commits. The row stays 'sending'; when
 //     its lease (Config.Lease, default 2 minutes) runs out another worker claims it and sends
 //     it again. The window is the time of one MarkSent, a few milliseconds per message; a
-//     lost database connection alone does not open it, because MarkSent is retried until
+//     lost database connection alone does not open it, because the write is retried until
 //     the lease is nearly over. At most the messages in flight at the moment of the crash
-//     (one per worker goroutine) can be repeated, once per crash.
+//     (a batch per worker goroutine, 40 by default) can be repeated, once per crash.
 //  2. Africa's Talking accepts the message but its answer never arrives (a timeout, a reset
-//     connection after the request was read). The worker cannot tell this from a request that
-//     never arrived, so it sends again when the row is next due. Such a failure does not count
-//     an attempt (it looks like an outage), so it is bounded instead by the breaker: after
-//     BreakerThreshold in a row only one probe at a time goes out, with a growing wait, and
-//     in practice by how often the API answers slower than the client's timeout.
+//     connection after the request went out). The worker cannot tell this from a request
+//     that was lost, so it sends again when the row is next due. While other sends are
+//     answered, such a send counts an attempt, so MaxAttempts bounds how often one message
+//     goes out twice; in an outage (the breaker open) it counts none, and only one probe at a
+//     time goes out. A request that never left (the connection refused) is never counted.
 //
 // Nothing else repeats a message: a send starts only with time left on its lease and is cut
 // off (at most SendTimeout after it started) a margin before the lease ends, so no second

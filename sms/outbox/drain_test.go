@@ -194,3 +194,27 @@ func TestTheWorkerHoldsABoundedShareOfTheStore(t *testing.T) {
 		checkOnce(t, sb, ids, rows)
 	})
 }
+
+// TestBusyHopsSlowTheOutboxButNeverStopIt: while the citizens' hops queue (Config.Busy), a
+// goroutine waits before each claim, up to a quarter of a second; a rush that never ends
+// still lets every message out.
+func TestBusyHopsSlowTheOutboxButNeverStopIt(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		sb := newSandbox(t, atsandbox.Config{})
+		ids := enqueue(t, b.store, notes(0, 20))
+		var mu sync.Mutex
+		asked := 0
+		w := start(t, b.store, sb.client(sb.key, 2*time.Second, nil), outbox.Config{Workers: 2, Batch: 5,
+			Busy: func() bool { mu.Lock(); defer mu.Unlock(); asked++; return true }})
+		rows := waitSettled(t, b.store, ids, time.Minute)
+		checkOnce(t, sb, ids, rows)
+		if got := metric(t, w, "huduma_sms_yielded_total"); got < 4 {
+			t.Fatalf("huduma_sms_yielded_total = %v, want a wait before each of the 4 or more claims", got)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if asked < 4*40 {
+			t.Fatalf("Busy asked %d times, want some 50 times a claim (every 5 ms for 250 ms)", asked)
+		}
+	})
+}

@@ -255,6 +255,22 @@ func (s *Store) MarkSuppressed(ctx context.Context, c crm.Claim, reason string, 
 		`failure_reason = ?4, updated_at = ?5, next_attempt_at = NULL`, reason, formatTimestamp(now))
 }
 
+// recordDeliverySQL applies a report (deliveryArgs) to the row that carries its id, unless
+// the row's status is final.
+var recordDeliverySQL = `UPDATE outbox SET delivery_status = ?2,
+		failure_reason = CASE WHEN ?3 = '' THEN failure_reason ELSE ?3 END,
+		delivered_at = ?4, updated_at = ?4
+	WHERE at_message_id = ?1 AND delivery_status NOT IN (` + inList(len(crm.FinalDeliveryStatuses()), 5) + `)`
+
+// deliveryArgs are recordDeliverySQL's arguments, the final statuses last.
+func deliveryArgs(atMessageID, status, failureReason string, now time.Time) []any {
+	args := []any{atMessageID, status, failureReason, formatTimestamp(now)}
+	for _, f := range crm.FinalDeliveryStatuses() {
+		args = append(args, f)
+	}
+	return args
+}
+
 // RecordDeliveries records reports; see crm.SendingStore. The reports on rows that carry
 // their ids and are not final are written in one transaction; the rest (a final row, a
 // report that overtook the send) go through RecordDelivery one by one, in order.
@@ -283,21 +299,13 @@ func (s *Store) applyDeliveries(ctx context.Context, folded []crm.DeliveryReport
 	if len(folded) == 0 {
 		return applied, nil
 	}
-	finals := crm.FinalDeliveryStatuses()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: record %d delivery reports: %w", len(folded), err)
 	}
 	defer rollback(tx)
 	for _, r := range folded {
-		args := []any{r.ATMessageID, r.Status, r.FailureReason, formatTimestamp(now)}
-		for _, f := range finals {
-			args = append(args, f)
-		}
-		res, err := tx.ExecContext(ctx, `UPDATE outbox SET delivery_status = ?2,
-				failure_reason = CASE WHEN ?3 = '' THEN failure_reason ELSE ?3 END,
-				delivered_at = ?4, updated_at = ?4
-			WHERE at_message_id = ?1 AND delivery_status NOT IN (`+inList(len(finals), 5)+`)`, args...)
+		res, err := tx.ExecContext(ctx, recordDeliverySQL, deliveryArgs(r.ATMessageID, r.Status, r.FailureReason, now)...)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: record delivery report %s: %w", r.ATMessageID, err)
 		}
@@ -321,17 +329,10 @@ func (s *Store) RecordDelivery(ctx context.Context, atMessageID, status, failure
 	if atMessageID == "" {
 		return false, nil
 	}
-	finals := crm.FinalDeliveryStatuses()
-	args := []any{atMessageID, status, failureReason, formatTimestamp(now)}
-	for _, f := range finals {
-		args = append(args, f)
-	}
-	notFinal := `NOT IN (` + inList(len(finals), 5) + `)`
+	args := deliveryArgs(atMessageID, status, failureReason, now)
+	notFinal := `NOT IN (` + inList(len(crm.FinalDeliveryStatuses()), 5) + `)`
 	apply := func() (bool, error) {
-		res, err := s.db.ExecContext(ctx, `UPDATE outbox SET delivery_status = ?2,
-				failure_reason = CASE WHEN ?3 = '' THEN failure_reason ELSE ?3 END,
-				delivered_at = ?4, updated_at = ?4
-			WHERE at_message_id = ?1 AND delivery_status `+notFinal, args...)
+		res, err := s.db.ExecContext(ctx, recordDeliverySQL, args...)
 		if err != nil {
 			return false, fmt.Errorf("sqlite: record delivery: %w", err)
 		}
