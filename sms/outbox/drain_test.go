@@ -2,6 +2,7 @@ package outbox_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -217,4 +218,35 @@ func TestBusyHopsSlowTheOutboxButNeverStopIt(t *testing.T) {
 			t.Fatalf("Busy asked %d times, want some 50 times a claim (every 5 ms for 250 ms)", asked)
 		}
 	})
+}
+
+// TestABatchRefusedTogetherPausesOnce: when every send of a batch is refused for the
+// credentials at the same moment, sending pauses once, logged once, for the first pause's
+// length: each refusal pausing again would double the pause ten times over (to its cap of 15
+// minutes) and log ten errors.
+func TestABatchRefusedTogetherPausesOnce(t *testing.T) {
+	b := openSQLite(t)
+	sb := newSandbox(t, atsandbox.Config{})
+	log, logs := testkit.Logger(t)
+	logs.ExpectError("SENDING PAUSED")
+	ids := enqueue(t, b.store, notes(0, 10))
+	bar := newBarrier(sb.client("wrong-key", 2*time.Second, log), 10)
+	w := start(t, b.store, bar, outbox.Config{Workers: 1, Batch: 10, Lease: 20 * time.Second, AccountPause: time.Hour, Logger: log})
+	<-bar.allDone
+	testkit.Eventually(t, func() bool { return metric(t, w, "huduma_sms_paused") == 1 }, 10*time.Second, "the worker paused")
+	testkit.EventuallyNoError(t, func() error {
+		rows, _ := readRows(t, b.store, ids)
+		for id, n := range rows {
+			if n.Status != crm.OutboxQueued {
+				return fmt.Errorf("row %d: %s", id, n.Status)
+			}
+		}
+		return nil
+	}, 10*time.Second, "every refused row given back")
+	if n := logs.Count("SENDING PAUSED"); n != 1 {
+		t.Fatalf("%d pauses logged for one batch refused together, want 1:\n%s", n, logs)
+	}
+	if n := logs.Count("paused_for=1h0m0s"); n != 1 {
+		t.Fatalf("the pause is not the first pause's hour:\n%s", logs)
+	}
 }
