@@ -224,6 +224,25 @@ func FoldDeliveryReports(reports []DeliveryReport) []DeliveryReport {
 	return out
 }
 
+// RecordTheRest ends a store's RecordDeliveries: a report whose id is in applied was written
+// with its batch and is found; every other goes through one (the store's RecordDelivery),
+// one by one, in order.
+func RecordTheRest(ctx context.Context, reports []DeliveryReport, applied map[string]bool, now time.Time,
+	one func(ctx context.Context, atMessageID, status, failureReason string, now time.Time) (bool, error)) ([]bool, error) {
+	found := make([]bool, len(reports))
+	for i, r := range reports {
+		if applied[r.ATMessageID] {
+			found[i] = true
+			continue
+		}
+		var err error
+		if found[i], err = one(ctx, r.ATMessageID, r.Status, r.FailureReason, now); err != nil {
+			return nil, err
+		}
+	}
+	return found, nil
+}
+
 // Sent is a claimed row Africa's Talking accepted, for MarkSentAll.
 type Sent struct {
 	Claim       Claim

@@ -345,17 +345,7 @@ func (s *Store) RecordDeliveries(ctx context.Context, reports []crm.DeliveryRepo
 			applied[r.ATMessageID] = true
 		}
 	}
-	found := make([]bool, len(reports))
-	for i, r := range reports {
-		if applied[r.ATMessageID] {
-			found[i] = true
-			continue
-		}
-		if found[i], err = s.RecordDelivery(ctx, r.ATMessageID, r.Status, r.FailureReason, now); err != nil {
-			return nil, err
-		}
-	}
-	return found, nil
+	return crm.RecordTheRest(ctx, reports, applied, now, s.RecordDelivery)
 }
 
 // parkedReportsKept is how long a report for an id no row carries is kept.

@@ -279,17 +279,7 @@ func (s *Store) RecordDeliveries(ctx context.Context, reports []crm.DeliveryRepo
 	if err != nil {
 		return nil, err
 	}
-	found := make([]bool, len(reports))
-	for i, r := range reports {
-		if applied[r.ATMessageID] {
-			found[i] = true
-			continue
-		}
-		if found[i], err = s.RecordDelivery(ctx, r.ATMessageID, r.Status, r.FailureReason, now); err != nil {
-			return nil, err
-		}
-	}
-	return found, nil
+	return crm.RecordTheRest(ctx, reports, applied, now, s.RecordDelivery)
 }
 
 // applyDeliveries writes folded reports to the rows that carry their ids and are not final,
