@@ -25,10 +25,12 @@
 # DRAIN_LIMIT=1800 (s to wait for the outbox to empty) RATE=0 (HUDUMA_SMS_RATE; 0 unthrottled)
 # WORKERS=4 LATENCY=0s (the sandbox's answer time; Africa's Talking from Nairobi takes some
 # 100-300 ms) PG=postgres://postgres@127.0.0.1:5432 (a fresh database is created there)
-# DB_PARAMS= (appended to the database URL, e.g. &pool_max_conns=8)
+# PREFILL=0 (rows copied into the backlog at the end of the outage's load: a short rehearsal
+# with a full run's backlog) DB_PARAMS= (appended to the database URL, e.g. &pool_max_conns=8)
 # REDIS=redis://127.0.0.1:6379 REDIS_DB=9 GW_PORT=18091 AT_PORT=18092 ADMIN_PORT=19091
 # OUT=docs/PERFORMANCE.md (its section between the outage markers is replaced; OUT=- prints
-# it) KEEP=DIR keeps the raw reports and logs. Needs go, jq, psql, curl, awk.
+# it) KEEP=DIR keeps the raw reports and logs; with KEEP, PROFILE=1 also keeps a 15 s CPU profile
+# of the gateway from the start of the drain (drain.pprof). Needs go, jq, psql, curl, awk.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -72,6 +74,10 @@ pg_cpu() {
 	for p in $(pgrep -x postgres || true); do
 		awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || true
 	done | awk -v hz="$ticks" '{ s += $1 } END { printf "%.2f", s / hz }'
+}
+# proc_cpu PID: CPU seconds used so far by one process (all its threads).
+proc_cpu() {
+	awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat" 2>/dev/null || echo 0
 }
 
 load_before=$(cut -d' ' -f1 /proc/loadavg)
@@ -135,6 +141,14 @@ t0=$(date +%s.%N)
 loadtest during "$OUTAGE"
 t1=$(date +%s.%N)
 cpu1=$(pg_cpu)
+if [ "${PREFILL:-0}" -gt 0 ]; then
+	# A rehearsal's shortcut to a full run's backlog: copies of the rows waiting.
+	sql "INSERT INTO outbox (phone, lang, kind, params, priority, essential, subject, created_at)
+		SELECT o.phone, o.lang, o.kind, o.params, o.priority, o.essential, o.subject, o.created_at
+		FROM generate_series(0, $PREFILL - 1) g
+		JOIN (SELECT *, row_number() OVER (ORDER BY id) - 1 AS k FROM outbox WHERE status = 'queued') o
+			ON o.k = g % (SELECT count(*) FROM outbox WHERE status = 'queued')" >/dev/null
+fi
 sleep "$IDLE"
 t2=$(date +%s.%N)
 cpu2=$(pg_cpu)
@@ -148,22 +162,47 @@ say "recovery: the provider is back; draining, with ${DRAIN_LOAD}s of load"
 returned=$(sql "SELECT now()")
 start_sandbox
 d0=$(date +%s.%N)
+dgw0=$(proc_cpu "$gw")
+dsb0=$(proc_cpu "$sb")
+dpg0=$(pg_cpu)
 loadtest after "$DRAIN_LOAD" &
 after_load=$!
+if [ -n "$KEEP" ] && [ "${PROFILE:-}" = 1 ]; then
+	curl -s -o "$out/drain.pprof" "http://127.0.0.1:$ADMIN_PORT/debug/pprof/profile?seconds=15" &
+fi
 left=$backlog
+loaded_left='' # the backlog left when the load ended
 for _ in $(seq "$DRAIN_LIMIT"); do
 	# The backlog: the rows queued before the provider came back (new ones go out as they
 	# come, but while the load runs some are always on their way). Counting them reads the
 	# backlog, so once a second: more often, the count itself slows the drain and the hops.
 	sleep 1
 	left=$(sql "SELECT count(*) FROM outbox WHERE status IN ('queued', 'sending') AND created_at <= '$returned'")
+	if [ -z "$loaded_left" ] && ! kill -0 "$after_load" 2>/dev/null; then
+		loaded_left=$left loaded_at=$(date +%s.%N)
+	fi
 	[ "$left" -eq 0 ] && break
 done
 d1=$(date +%s.%N)
+dgw=$(calc "($(proc_cpu "$gw") - $dgw0) / ($d1 - $d0)" 2)
+dsb=$(calc "($(proc_cpu "$sb") - $dsb0) / ($d1 - $d0)" 2)
+dpg=$(calc "($(pg_cpu) - $dpg0) / ($d1 - $d0)" 2)
 wait "$after_load" || true
 drained=$((backlog - left))
 drain_secs=$(calc "$d1 - $d0" 0)
 drain_rate=$(calc "$drained / ($d1 - $d0)" 0)
+# The drain with the load and after it: the outbox gives way to the citizens' hops.
+if [ -n "$loaded_left" ]; then
+	with_load="$(calc "($backlog - $loaded_left) / ($loaded_at - $d0)" 0) messages/s ($((backlog - loaded_left)) rows in $(calc "$loaded_at - $d0" 0) s)"
+	if [ "$left" -eq 0 ] && [ "$loaded_left" -gt 0 ]; then
+		without_load="$(calc "$loaded_left / ($d1 - $loaded_at)" 0) messages/s ($loaded_left rows in $(calc "$d1 - $loaded_at" 0) s)"
+	else
+		without_load="- (nothing left when the load ended)"
+	fi
+else
+	with_load="$drain_rate messages/s (the load outlasted the drain)"
+	without_load="-"
+fi
 failed=$(sql "SELECT count(*) FROM outbox WHERE status = 'failed'")
 expired=$(sql "SELECT count(*) FROM outbox WHERE status = 'expired'")
 sent=$(sql "SELECT count(*) FROM outbox WHERE status = 'sent'")
@@ -194,6 +233,9 @@ then came back. HUDUMA_SMS_RATE=$RATE (0: unthrottled), $WORKERS claiming gorout
 | Postgres CPU during the outage, with the load | $pg_load cores |
 | Postgres CPU during the outage, without load (the backlog waiting) | $pg_idle cores |
 | drain, from the provider's return to an empty outbox | $drain_rate messages/s ($drained rows in $drain_secs s$([ "$left" -gt 0 ] && echo ", $left still waiting after $DRAIN_LIMIT s")) |
+| of which while the load ran (the outbox giving way to the hops) | $with_load |
+| of which after the load (the machine to itself) | $without_load |
+| CPU during the drain, load included: gateway, Postgres, sandbox | $dgw, $dpg, $dsb cores |
 | sends recorded per write (mean, whole run) | $per_write |
 | outbox log lines, whole run | $log_lines |
 

@@ -35,6 +35,8 @@ type Admission struct {
 	waiting  [2]list.List // of *waiter, by Priority, the next to be served in front
 	inFlight atomic.Int64
 	shed     [2]atomic.Uint64
+	served   atomic.Uint64 // hops finished
+	took     atomic.Int64  // their total time from Admit to Release, in nanoseconds
 }
 
 // Priority orders the hops waiting for a place.
@@ -63,7 +65,10 @@ func NewAdmission(limit int) *Admission {
 
 // Place is one hop's place among those in flight. A value, not a closure, so that admitting a
 // hop allocates nothing on the hop path.
-type Place struct{ a *Admission }
+type Place struct {
+	a     *Admission
+	start time.Time // when the hop asked for its place
+}
 
 // Release gives the place back; releasing it again changes nothing.
 func (p *Place) Release() {
@@ -72,6 +77,8 @@ func (p *Place) Release() {
 		return
 	}
 	p.a = nil
+	a.took.Add(int64(time.Since(p.start)))
+	a.served.Add(1)
 	a.inFlight.Add(-1)
 	a.mu.Lock()
 	a.handOver()
@@ -82,11 +89,12 @@ func (p *Place) Release() {
 // when the hop is done). It returns ErrBusy when no place came free by startBy, and the
 // context's error when ctx ends first.
 func (a *Admission) Admit(ctx context.Context, p Priority, startBy time.Time) (place Place, err error) {
+	start := time.Now()
 	a.mu.Lock()
 	if a.running < a.max && a.waiting[Continuing].Len() == 0 && (p == Continuing || a.waiting[New].Len() == 0) {
 		a.running++
 		a.mu.Unlock()
-		return a.admitted(), nil
+		return a.admitted(start), nil
 	}
 	wait := time.Until(startBy)
 	if wait <= 0 {
@@ -110,7 +118,7 @@ func (a *Admission) Admit(ctx context.Context, p Priority, startBy time.Time) (p
 	defer timer.Stop()
 	select {
 	case <-w.ready:
-		return a.admitted(), nil
+		return a.admitted(start), nil
 	case <-timer.C:
 		err = ErrBusy
 	case <-ctx.Done():
@@ -132,9 +140,9 @@ func (a *Admission) Admit(ctx context.Context, p Priority, startBy time.Time) (p
 }
 
 // admitted counts a hop that holds a place.
-func (a *Admission) admitted() Place {
+func (a *Admission) admitted(start time.Time) Place {
 	a.inFlight.Add(1)
-	return Place{a: a}
+	return Place{a: a, start: start}
 }
 
 // handOver gives a place that came free to the next waiter of the first priority that has
@@ -148,6 +156,13 @@ func (a *Admission) handOver() {
 		}
 	}
 	a.running--
+}
+
+// Served is how many hops have finished since the start, and the time they took in all from
+// asking for a place to giving it back. The SMS outbox paces a drain by the hops' mean time
+// (outbox.Config.Hops).
+func (a *Admission) Served() (hops uint64, took time.Duration) {
+	return a.served.Load(), time.Duration(a.took.Load())
 }
 
 // InFlight is the number of hops running now.

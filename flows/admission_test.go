@@ -157,3 +157,29 @@ func TestAdmissionLosesNoPlace(t *testing.T) {
 		t.Fatalf("more than the bound admitted after the storm: %v", err)
 	}
 }
+
+// Served counts the hops that finished and the time they took, a wait for a place included,
+// once each however often a place is released; a hop answered busy is not counted.
+func TestAdmissionCountsTheHopsServed(t *testing.T) {
+	a := flows.NewAdmission(1)
+	release := admitted(t, a, flows.New)
+	done, second := waitFor(a, flows.Continuing, far())
+	waiting(t, a, 1)
+	if _, err := a.Admit(context.Background(), flows.New, time.Now()); !errors.Is(err, flows.ErrBusy) {
+		t.Fatalf("a third hop with no place and no time to wait: %v, want ErrBusy", err)
+	}
+	time.Sleep(20 * time.Millisecond)
+	release()
+	release()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	(*second)()
+	hops, took := a.Served()
+	if hops != 2 {
+		t.Fatalf("served %d hops, want 2", hops)
+	}
+	if took < 40*time.Millisecond {
+		t.Errorf("the hops took %v in all; the first held its place 20 ms and the second waited as long", took)
+	}
+}

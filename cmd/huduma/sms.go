@@ -7,14 +7,12 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
-	"runtime"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/huduma-connect/huduma/console/web"
 	"github.com/huduma-connect/huduma/crm"
-	"github.com/huduma-connect/huduma/flows"
 	"github.com/huduma-connect/huduma/sms/africastalking"
 	"github.com/huduma-connect/huduma/sms/delivery"
 	"github.com/huduma-connect/huduma/sms/outbox"
@@ -167,7 +165,7 @@ func startSMS(ctx context.Context, cfg config, gw *gateway, log *slog.Logger) er
 		Workers: sc.Workers, Rate: sc.Rate, From: sc.Sender, Location: loc, Logger: log, Metrics: metrics,
 		Now: gw.desk.Now, Expiry: crm.ExpiryPolicy{Acknowledgement: sc.AckExpiry, Location: loc},
 		DigestAfter: sc.DigestAfter, DigestWindow: sc.DigestWindow, ConsoleURL: consoleURL(cfg.Voice.PublicURL),
-		Busy: hopsQueueing(gw.admission),
+		Hops: gw.admission.Served,
 	})
 	go func() {
 		defer close(done)
@@ -189,14 +187,4 @@ func consoleURL(public string) string {
 		return ""
 	}
 	return strings.TrimRight(public, "/") + web.Prefix + "/"
-}
-
-// hopsQueueing reports whether more citizens' hops are in flight than the machine has cores:
-// they are then waiting for the processor or the database, and the outbox holds back its next
-// claim (outbox.Config.Busy). At 240 sessions a second on 2 cores the hops in flight average
-// under 2; a backlog draining flat out pushed the hops' p99 from 5 to 49 ms, and with twice
-// the cores as the bound still to 18 ms.
-func hopsQueueing(a *flows.Admission) func() bool {
-	limit := runtime.GOMAXPROCS(0)
-	return func() bool { return a.InFlight() > limit }
 }

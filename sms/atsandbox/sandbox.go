@@ -57,7 +57,8 @@ type Config struct {
 	Latency time.Duration
 	// Seed makes the fault dice repeatable; 0 draws a random seed.
 	Seed uint64
-	// HTTP posts the callbacks; nil means a client with a 10-second timeout.
+	// HTTP posts the callbacks; nil means a client with a 10-second timeout that keeps
+	// its connections to the gateway (callbackTransport).
 	HTTP   *http.Client
 	Logger *slog.Logger // nil means slog.Default()
 	// MaxKept bounds the messages and calls kept in memory. Default 1000.
@@ -131,7 +132,7 @@ func New(cfg Config) (*Server, error) {
 		s.log = slog.Default()
 	}
 	if s.hc == nil {
-		s.hc = &http.Client{Timeout: 10 * time.Second}
+		s.hc = &http.Client{Timeout: 10 * time.Second, Transport: callbackTransport()}
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.routes()
@@ -274,4 +275,15 @@ func (s *Server) api(h http.HandlerFunc) http.HandlerFunc {
 		}
 		h(w, r)
 	}
+}
+
+// callbackTransport is Go's default transport keeping 64 idle connections to the gateway
+// rather than 2: a drain of a thousand messages a second brings as many delivery reports,
+// and with 2 kept each report past the second opened (and closed) a connection of its own,
+// which cost the sandbox and the gateway more than the reports themselves.
+func callbackTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 64
+	t.MaxIdleConns = max(t.MaxIdleConns, 64)
+	return t
 }

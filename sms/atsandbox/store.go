@@ -44,10 +44,21 @@ type store struct {
 func (s *store) add(m *Message) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.messages = append(s.messages, m)
-	if len(s.messages) > s.max {
-		s.messages = append(s.messages[:0:0], s.messages[len(s.messages)-s.max:]...)
+	s.messages = keepLast(append(s.messages, m), s.max)
+}
+
+// keepLast drops the oldest of xs once it holds twice max, keeping the last max: a copy
+// every max additions, not one at each (a drain adds a thousand messages a second).
+func keepLast[T any](xs []T, max int) []T {
+	if len(xs) <= 2*max {
+		return xs
 	}
+	return append(xs[:0:0], xs[len(xs)-max:]...)
+}
+
+// last is the most recent max of xs, as the page and the API show them.
+func last[T any](xs []T, max int) []T {
+	return xs[len(xs)-min(len(xs), max):]
 }
 
 // update changes a stored message under the lock (delivery reports arrive concurrently).
@@ -60,19 +71,17 @@ func (s *store) update(m *Message, f func(*Message)) {
 func (s *store) addCall(c Call) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.calls = append(s.calls, c)
-	if len(s.calls) > s.max {
-		s.calls = append(s.calls[:0:0], s.calls[len(s.calls)-s.max:]...)
-	}
+	s.calls = keepLast(append(s.calls, c), s.max)
 }
 
 // list copies the messages, newest first.
 func (s *store) list() []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]Message, len(s.messages))
-	for i, m := range s.messages {
-		out[len(s.messages)-1-i] = *m
+	kept := last(s.messages, s.max)
+	out := make([]Message, len(kept))
+	for i, m := range kept {
+		out[len(kept)-1-i] = *m
 	}
 	return out
 }
@@ -80,9 +89,10 @@ func (s *store) list() []Message {
 func (s *store) listCalls() []Call {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]Call, len(s.calls))
-	for i, c := range s.calls {
-		out[len(s.calls)-1-i] = c
+	kept := last(s.calls, s.max)
+	out := make([]Call, len(kept))
+	for i, c := range kept {
+		out[len(kept)-1-i] = c
 	}
 	return out
 }

@@ -42,9 +42,9 @@
 // overlap, not as fast as one answer follows another. The sends that finish together are
 // recorded together, in one transaction (a group commit: see internal/groupcommit), and so
 // are the delivery reports Africa's Talking posts for them (sms/delivery). The worker holds
-// at most Config.StoreConns of the store's connections, claims and writes together, and puts
-// off its next claim, up to a quarter of a second, while the citizens' hops queue
-// (Config.Busy): a drain slows the outbox, never the hops. bench/outage.sh measures it.
+// at most Config.StoreConns of the store's connections, claims and writes together, and sends
+// only as fast as the citizens' hops on its replica keep their normal time (Config.Hops; see
+// pacer): a drain slows the outbox, not the hops. bench/outage.sh measures it.
 //
 // During the quiet hours (20:00–07:00 in Africa/Nairobi by default) only messages that
 // crm.SendsInQuietHours allows are claimed; the rest wait for the morning.

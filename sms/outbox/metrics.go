@@ -37,7 +37,8 @@ type Metrics struct {
 	oldest        prometheus.Gauge
 	latency       *prometheus.HistogramVec
 	recordBatch   prometheus.Histogram
-	yielded       prometheus.Counter
+	pace          prometheus.Gauge
+	hopNormal     prometheus.Gauge
 }
 
 // Reasons on huduma_sms_failed_total.
@@ -118,9 +119,13 @@ func NewMetrics() *Metrics {
 			Help:    "Time one send to Africa's Talking took, by outcome.",
 			Buckets: []float64{.025, .05, .1, .25, .5, 1, 2.5, 5, 10, 20},
 		}, []string{"outcome"}),
-		yielded: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "huduma_sms_yielded_total",
-			Help: "Claims put off (up to a quarter of a second each) because the citizens' USSD and voice hops were queueing.",
+		pace: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "huduma_sms_pace_per_second",
+			Help: "Messages a second this replica's outbox allows itself so that the citizens' hops keep their normal time; +Inf when it does not need to hold back.",
+		}),
+		hopNormal: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "huduma_sms_hop_normal_seconds",
+			Help: "The citizens' hops' mean time while the outbox last held back to measure it: the time the outbox keeps them near (within 1.25x) while it sends.",
 		}),
 		recordBatch: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "huduma_sms_sent_recorded_per_write",
@@ -129,7 +134,7 @@ func NewMetrics() *Metrics {
 		}),
 	}
 	m.reg.MustRegister(m.sent, m.failed, m.retried, m.queued, m.suppressed, m.released, m.lost,
-		m.paused, m.expired, m.postponed, m.merged, m.breaker, m.breakerOpened, m.depth, m.oldest, m.latency, m.recordBatch, m.yielded,
+		m.paused, m.expired, m.postponed, m.merged, m.breaker, m.breakerOpened, m.depth, m.oldest, m.latency, m.recordBatch, m.pace, m.hopNormal,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, r := range []string{failRefused, failExhausted, failUnrenderable} {
 		m.failed.WithLabelValues(r) // show every reason from the start, at 0

@@ -83,12 +83,13 @@ type Config struct {
 	// never merged. Defaults 3 and 15 minutes; DigestAfter < 0 sends every alert on its own.
 	DigestAfter  int
 	DigestWindow time.Duration
-	// Busy reports whether the citizens' hops are queueing on this replica (the hop
-	// admission's hops in flight above a few); nil never. While it does, a goroutine waits
-	// before its next claim, up to maxYield: a backlog draining must not starve the hops that
-	// answer citizens on the operator's clock. The wait is bounded, so a long rush slows the
-	// outbox but never stops it.
-	Busy func() bool
+	// Hops reports how many citizens' hops (USSD and voice) this replica has answered since
+	// it started and the time they took in all (flows.Admission.Served); nil: the outbox
+	// never holds back for them. With it, the outbox sends only as fast as the hops keep
+	// their normal time (see pacer): a backlog draining must not starve the hops that answer
+	// citizens on the operator's clock. However busy the hops, it still sends paceMin a
+	// second: a long rush slows the outbox but never stops it.
+	Hops func() (hops uint64, took time.Duration)
 	// ConsoleURL is the staff console's address, for the digest to link to; "" names none.
 	ConsoleURL string
 	// QuietFrom and QuietTo are the quiet hours as times of day in Location (default 20:00
@@ -187,13 +188,6 @@ func (c *Config) defaults() {
 	}
 }
 
-// maxYield bounds how long a goroutine waits for the hops before its next claim (Busy), and
-// yieldPoll is how often it looks again meanwhile.
-const (
-	maxYield  = 250 * time.Millisecond
-	yieldPoll = 5 * time.Millisecond
-)
-
 // maxAccountPause caps the pause after repeated credential or account refusals.
 const maxAccountPause = 15 * time.Minute
 
@@ -207,6 +201,7 @@ type Worker struct {
 	log     *slog.Logger
 	m       *Metrics
 	limit   *rate.Limiter                         // nil: no rate limit
+	pace    *pacer                                // gives way to the citizens' hops
 	margin  time.Duration                         // lease left after a send's deadline, to record its outcome
 	breaker *breaker                              // Africa's Talking's
 	conns   conns                                 // the store connections the worker may hold
@@ -233,6 +228,7 @@ func New(store crm.SendingStore, sender Sender, tmpl Renderer, catalog func() *c
 		conns:   newConns(cfg.StoreConns),
 	}
 	w.rec = newRecorder(w)
+	w.pace = newPacer(cfg.Hops, cfg.Batch, w.m, w.log, time.Now)
 	if cfg.Rate > 0 {
 		w.limit = rate.NewLimiter(rate.Limit(cfg.Rate), 1)
 	}
@@ -276,8 +272,6 @@ func (w *Worker) loop(ctx context.Context, n int) {
 		batch := w.cfg.Batch
 		if probe {
 			batch = 1
-		} else {
-			w.yield(ctx)
 		}
 		now := w.cfg.Now()
 		var rows []crm.ClaimedNotification
@@ -308,19 +302,6 @@ func (w *Worker) loop(ctx context.Context, n int) {
 		}
 		w.work(ctx, log, rows, probe)
 		w.m.breaker.Set(float64(w.breaker.state()))
-	}
-}
-
-// yield waits while the citizens' hops are busy (Config.Busy), up to maxYield.
-func (w *Worker) yield(ctx context.Context) {
-	if w.cfg.Busy == nil {
-		return
-	}
-	for waited := time.Duration(0); waited < maxYield && w.cfg.Busy() && ctx.Err() == nil; waited += yieldPoll {
-		if waited == 0 {
-			w.m.yielded.Inc()
-		}
-		sleep(ctx, yieldPoll)
 	}
 }
 
@@ -469,11 +450,15 @@ func (w *Worker) render(log *slog.Logger, r crm.ClaimedNotification) (text strin
 	return "", false
 }
 
-// turn waits for the rate limit and returns how long the send may take. Send only with time
+// turn waits for the pace and the rate limit and returns how long the send may take. Send only with time
 // left on the lease for the send and for recording it: otherwise a second worker could claim
 // the row while this send is still in flight. A row that cannot be sent now is released,
 // and ok is false.
 func (w *Worker) turn(ctx context.Context, log *slog.Logger, r crm.ClaimedNotification) (timeout time.Duration, ok bool) {
+	if err := w.pace.wait(ctx); err != nil {
+		w.release(log, []crm.ClaimedNotification{r}, "stopping")
+		return 0, false
+	}
 	if w.limit != nil {
 		if err := w.limit.Wait(ctx); err != nil {
 			w.release(log, []crm.ClaimedNotification{r}, "stopping")
