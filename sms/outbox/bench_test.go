@@ -29,7 +29,7 @@ func BenchmarkDrain(b *testing.B) {
 		for _, tt := range []struct {
 			workers int
 			latency time.Duration
-		}{{4, 0}, {16, 0}, {4, 150 * time.Millisecond}} {
+		}{{4, 0}, {16, 0}, {4, 150 * time.Millisecond}, {16, 150 * time.Millisecond}} {
 			workers := tt.workers
 			b.Run(fmt.Sprintf("%s/workers=%d/latency=%v", bk.name, workers, tt.latency), func(b *testing.B) {
 				be := bk.open(b)
