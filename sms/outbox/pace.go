@@ -20,7 +20,7 @@ const (
 	paceSlack   = 1.25                   // the hops' mean time may grow this much past normal
 	paceSmooth  = 0.3                    // the weight of a tick's mean in the smoothed mean
 	paceGrowth  = 0.05                   // a tick with room raises the pace 5 %, and by 10 a second
-	paceBackOff = 0.6                    // a tick without room cuts it to 60 % of the rate sent
+	paceBackOff = 0.6                    // a tick without room cuts it to 60 % of the rate sends asked for
 	paceMin     = 50.0                   // messages a second, however busy the hops: slowed, never stopped
 	paceStart   = 200.0                  // messages a second after a quiet spell with citizens about
 	paceFree    = math.MaxFloat64        // no limit
@@ -53,7 +53,7 @@ func (c hopCount) since(before hopCount) (time.Duration, uint64) {
 // quietFor, and the hops' mean time in the second part of that window is their normal time
 // now, whatever the hour's load. In between, each tick compares the hops' mean time with
 // normal: within paceSlack the pace grows a little (paceGrowth), past it the pace falls at
-// once to paceBackOff of the rate actually sent, as TCP's congestion window does, so it
+// once to paceBackOff of the rate the sends asked for, as TCP's congestion window does, so it
 // stays near the pace the hops can bear. The comparison is of a moving mean (paceSmooth): one tick's mean
 // of a few hundred hops varies by a third either way with nothing sending.
 //
@@ -77,7 +77,7 @@ type pacer struct {
 	marked   bool          // the open quiet window's hops are being counted
 	from     time.Time     // the start of the current tick or of the quiet window's count
 	mark     hopCount      // the hops' count at from
-	sent     int           // sends that asked to go since from
+	asked    int           // sends that asked to go since from
 }
 
 // newPacer paces by hops (Config.Hops; nil: never slows); burst is how many sends may go
@@ -142,7 +142,7 @@ func (p *pacer) hold(now time.Time) time.Duration {
 	if now.Sub(p.from) >= paceTick {
 		p.tick(now)
 	}
-	p.sent++
+	p.asked++
 	return 0
 }
 
@@ -161,7 +161,7 @@ func (p *pacer) endQuiet(now time.Time) {
 		p.setPace(paceFree)
 	}
 	p.quietEnd, p.quietAt = time.Time{}, now.Add(quietEvery)
-	p.from, p.mark, p.sent = now, c, 0
+	p.from, p.mark, p.asked = now, c, 0
 }
 
 // tick sets the pace from the hops' mean time since the last tick.
@@ -172,21 +172,21 @@ func (p *pacer) tick(now time.Time) {
 	if n < paceMinHops && elapsed < paceMaxTick {
 		return // too few hops yet to judge by
 	}
-	sentRate := float64(p.sent) / elapsed.Seconds()
+	askedRate := float64(p.asked) / elapsed.Seconds()
 	defer func() {
 		p.log.Debug("sms outbox: pace", "hops", n, "hop_mean", mean, "hop_smoothed", time.Duration(p.smoothed), "hop_normal", p.normal,
-			"asked_per_s", int(sentRate), "pace_per_s", paceText(p.pace))
+			"asked_per_s", int(askedRate), "pace_per_s", paceText(p.pace))
 	}()
 	switch {
 	case n < paceMinHops || p.normal == 0:
 		p.setPace(paceFree)
 	case p.smoothen(mean) > paceSlack*float64(p.normal):
-		p.setPace(max(paceMin, min(p.pace, sentRate)*paceBackOff))
-	case p.pace != paceFree && sentRate >= p.pace/2:
+		p.setPace(max(paceMin, min(p.pace, askedRate)*paceBackOff))
+	case p.pace != paceFree && askedRate >= p.pace/2:
 		// Room, and the pace is what holds the outbox back (not an empty outbox): raise it.
 		p.setPace(p.pace*(1+paceGrowth) + 10)
 	}
-	p.from, p.mark, p.sent = now, c, 0
+	p.from, p.mark, p.asked = now, c, 0
 }
 
 func (p *pacer) setPace(pace float64) {

@@ -17,14 +17,7 @@ import (
 // out here, so a plan that still reads a table or an index whole has no index it could use.
 func TestBatchStatementsReadByIndex(t *testing.T) {
 	ctx := storetest.Context(t)
-	s, err := Open(ctx, storetest.PostgresSchema(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s := openMigrated(t)
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		t.Fatal(err)

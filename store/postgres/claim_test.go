@@ -22,14 +22,7 @@ const backlog = 150_000
 // backlog), and it counts rows, not milliseconds, so a busy machine cannot fail it.
 func TestClaimReadsOnlyDueRows(t *testing.T) {
 	ctx := storetest.Context(t)
-	s, err := Open(ctx, storetest.PostgresSchema(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s := openMigrated(t)
 	now := time.Date(2031, 2, 3, 7, 0, 0, 0, time.UTC)
 	prios := make([]int, len(crm.ClaimOrder))
 	for i, p := range crm.ClaimOrder {
@@ -169,4 +162,20 @@ func outboxReads(n planNode) []outboxRead {
 		out = append(out, outboxReads(c)...)
 	}
 	return out
+}
+
+// openMigrated opens a store on a schema of its own, migrated, for the tests that read
+// Postgres's plans through the store's own pool.
+func openMigrated(t *testing.T) *Store {
+	t.Helper()
+	ctx := storetest.Context(t)
+	s, err := Open(ctx, storetest.PostgresSchema(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
